@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Settings every Podium target shares: Swift 6 language mode (set package-wide below),
+/// explicit `any` for existentials, and internal imports unless a module re-exports types.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Podium",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LibPQ", targets: ["LibPQ"]),
+        .library(name: "PodiumCore", targets: ["PodiumCore"]),
+        .executable(name: "podium", targets: ["podium"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "LibPQ",
+            dependencies: ["CLibPQ"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PodiumCore",
+            dependencies: [
+                "LibPQ",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "podium",
+            dependencies: [
+                "PodiumCore",
+                "LibPQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PodiumTestSupport",
+            dependencies: ["LibPQ", "PodiumCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LibPQTests",
+            dependencies: ["LibPQ", "PodiumTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PodiumCoreTests",
+            dependencies: ["PodiumCore", "LibPQ", "PodiumTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

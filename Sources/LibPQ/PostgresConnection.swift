@@ -1,0 +1,221 @@
+internal import CLibPQ
+internal import Foundation
+
+/// One connection to PostgreSQL through libpq.
+///
+/// ## Concurrency contract
+/// libpq's calls block until the server answers. A `PostgresConnection` is an actor whose
+/// executor is a private serial dispatch queue (see `BlockingQueueExecutor`): every libpq call
+/// runs there, one at a time, on a libdispatch thread and never on a thread of Swift's cooperative
+/// pool, so a slow query cannot freeze other tasks (measured: a 50 ms sleep still wakes in time
+/// while connections sit in `pg_sleep`). The connection is `Sendable`, but a transaction belongs
+/// to one task: share connections through ``PostgresPool``, which leases each to one task at a time.
+///
+/// Values always travel as bound parameters (``PostgresQuery``); results are read in text format
+/// and decoded by ``PostgresRow/decode(_:_:)``. Each session runs with `TimeZone = 'UTC'` and
+/// `DateStyle = 'ISO, YMD'`, which the decoders rely on.
+public actor PostgresConnection {
+    private let executor: BlockingQueueExecutor
+    private var handle: OpaquePointer?
+    /// The configuration this connection was opened with (its description hides the password).
+    public nonisolated let configuration: PostgresConfiguration
+    /// The server process serving this connection (`pg_backend_pid()`).
+    public private(set) var backendPID: Int32 = 0
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    /// The queue every call of this connection runs on.
+    nonisolated var queue: DispatchQueue { executor.queue }
+
+    /// The libpq handle, for the listener's socket reads on this connection's queue.
+    var rawHandle: OpaquePointer? { handle }
+
+    private init(configuration: PostgresConfiguration) {
+        self.configuration = configuration
+        self.executor = BlockingQueueExecutor(label: "podium.libpq.connection")
+    }
+
+    isolated deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Opens a connection.
+    ///
+    /// - Throws: ``PostgresError`` of kind `.connectionFailed`, with libpq's reason and the
+    ///   password scrubbed from it.
+    public static func connect(
+        _ configuration: PostgresConfiguration, applicationName: String = "podium"
+    ) async throws(PostgresError) -> PostgresConnection {
+        let connection = PostgresConnection(configuration: configuration)
+        try await connection.open(applicationName: applicationName)
+        return connection
+    }
+
+    private func open(applicationName: String) throws(PostgresError) {
+        var parameters: [(String, String)] = [
+            ("connect_timeout", "10"),
+            ("fallback_application_name", applicationName),
+            ("dbname", configuration.connectionString),
+        ]
+        parameters += configuration.overrides.map { ($0.keyword, $0.value) }
+        let keywords = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let connection = (keywords + [nil]).map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordBuffer in
+            (values + [nil]).map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+                PQconnectdbParams(keywordBuffer.baseAddress, valueBuffer.baseAddress, 1)
+            }
+        }
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            let reason = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            PQfinish(connection)
+            throw PostgresError(
+                kind: .connectionFailed,
+                message: configuration.scrub(reason.trimmingTrailingNewlines()),
+                hint: "check that the server runs and that \(configuration) is right")
+        }
+        handle = connection
+        backendPID = PQbackendPID(connection)
+        // Server notices (e.g. "relation already exists, skipping") are not errors; libpq would
+        // print them on stderr, in the middle of a command's output.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        try run(
+            TrustedSQLScript(shippedSQL: "set time zone 'UTC'; set datestyle = 'ISO, YMD'", origin: "session setup"))
+    }
+
+    /// Runs a query and returns its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
+        let connection = try liveHandle()
+        let bindings = query.bindings
+        let texts = try bindings.map { binding throws(PostgresError) in try binding.text() }
+        let types = bindings.map { Oid($0.type.oid) }
+        let values = texts.map { $0.map { strdup($0) } ?? nil }
+        defer { values.forEach { free($0) } }
+        let result = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+            types.withUnsafeBufferPointer { typeBuffer in
+                PQexecParams(
+                    connection, query.sql, Int32(bindings.count), typeBuffer.baseAddress,
+                    valueBuffer.baseAddress, nil, nil, 0)
+            }
+        }
+        return try consume(result)
+    }
+
+    /// Runs a statement and returns how many rows it touched.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) throws(PostgresError) -> Int {
+        try self.query(query).affectedRows
+    }
+
+    /// Runs a script of several statements (simple protocol, no parameters), such as a migration.
+    public func run(_ script: TrustedSQLScript) throws(PostgresError) {
+        let connection = try liveHandle()
+        let result = PQexec(connection, script.text)
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard result != nil, status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            // PQexec returns the last statement's result; an error stops the script where it occurs.
+            var error = makeError(result)
+            error.message = "\(script.origin): \(error.message)"
+            throw error
+        }
+    }
+
+    /// True when the connection is open and idle outside a transaction, so it can be reused.
+    ///
+    /// Reads whatever the server sent meanwhile without blocking: a connection the server has
+    /// terminated (`pg_terminate_backend`, restart) is detected here, before anyone uses it.
+    public func isReusable() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    /// True while the session is inside a transaction block.
+    public var isInTransaction: Bool {
+        guard let handle else { return false }
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// Closes the connection. Later calls fail with `.connectionLost`.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    private func liveHandle() throws(PostgresError) -> OpaquePointer {
+        guard let handle else {
+            throw PostgresError(kind: .connectionLost, message: "the connection is closed", hint: "open a new one")
+        }
+        return handle
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK where result != nil:
+            let count = String(cString: PQcmdTuples(result))
+            return PostgresRows(
+                columns: [], values: [], affectedRows: Int(count) ?? 0,
+                commandTag: String(cString: PQcmdStatus(result)))
+        case PGRES_TUPLES_OK where result != nil:
+            return readRows(result!)
+        default:
+            throw makeError(result)
+        }
+    }
+
+    private func readRows(_ result: OpaquePointer) -> PostgresRows {
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        let columns = (0..<columnCount).map { position in
+            PostgresRows.Column(
+                name: String(cString: PQfname(result, position)),
+                type: PostgresDataType(oid: UInt32(PQftype(result, position))))
+        }
+        var values: [[String?]] = []
+        values.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            values.append(
+                (0..<columnCount).map { column in
+                    guard PQgetisnull(result, row, column) == 0, let bytes = PQgetvalue(result, row, column) else {
+                        return nil
+                    }
+                    let length = Int(PQgetlength(result, row, column))
+                    return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+                })
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? Int(rowCount)
+        return PostgresRows(
+            columns: columns, values: values, affectedRows: affected, commandTag: String(cString: PQcmdStatus(result)))
+    }
+
+    private func makeError(_ result: OpaquePointer?) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let result, let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        let lost = handle.map { PQstatus($0) == CONNECTION_BAD } ?? true
+        let fallback = handle.map { String(cString: PQerrorMessage($0)) } ?? "the connection is closed"
+        let message = field(podium_diag_message_primary) ?? fallback.trimmingTrailingNewlines()
+        let sqlState = field(podium_diag_sqlstate).map(SQLState.init)
+        let isLost = lost || (sqlState?.isConnectionLoss ?? false)
+        return PostgresError(
+            kind: isLost ? .connectionLost : (sqlState == nil ? .client : .server),
+            message: configuration.scrub(message.isEmpty ? "no result from the server" : message),
+            sqlState: sqlState,
+            detail: field(podium_diag_message_detail),
+            hint: field(podium_diag_message_hint)
+                ?? (isLost ? "the server closed the connection; open a new one (a pool does this for you)" : nil),
+            constraint: field(podium_diag_constraint_name),
+            table: field(podium_diag_table_name),
+            column: field(podium_diag_column_name))
+    }
+}

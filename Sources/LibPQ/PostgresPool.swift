@@ -1,0 +1,247 @@
+/// A bounded pool of connections shared by many tasks.
+///
+/// Each task leases a connection for the length of a closure; at most `maxConnections` exist at
+/// once and further tasks wait (up to `acquireTimeout`) in arrival order. A connection that the
+/// server closed (restart, `pg_terminate_backend`) is noticed before it is handed out and replaced
+/// by a new one; while the server is unreachable, opening retries with exponential backoff for up
+/// to `reconnectFor`, so a worker rides out a restart instead of failing.
+public actor PostgresPool {
+    /// Limits and timings.
+    public struct Options: Sendable {
+        /// The most connections open at once.
+        public var maxConnections: Int
+        /// How long a task waits for a free connection before failing.
+        public var acquireTimeout: Duration
+        /// How long to keep retrying when the server cannot be reached.
+        public var reconnectFor: Duration
+        /// The first pause between connection attempts; doubles up to ``maxBackoff``.
+        public var initialBackoff: Duration
+        /// The longest pause between connection attempts.
+        public var maxBackoff: Duration
+        /// The `application_name` the server shows for these connections.
+        public var applicationName: String
+
+        /// Creates options; the defaults suit a CLI or a worker.
+        public init(
+            maxConnections: Int = 8, acquireTimeout: Duration = .seconds(30), reconnectFor: Duration = .seconds(30),
+            initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2),
+            applicationName: String = "podium"
+        ) {
+            self.maxConnections = max(1, maxConnections)
+            self.acquireTimeout = acquireTimeout
+            self.reconnectFor = reconnectFor
+            self.initialBackoff = initialBackoff
+            self.maxBackoff = maxBackoff
+            self.applicationName = applicationName
+        }
+    }
+
+    private struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<PostgresConnection, any Error>
+        let timeout: Task<Void, Never>
+    }
+
+    /// Where connections go.
+    public nonisolated let configuration: PostgresConfiguration
+    /// The pool's limits.
+    public nonisolated let options: Options
+    private var idle: [PostgresConnection] = []
+    private var openCount = 0
+    private var waiters: [Waiter] = []
+    private var nextWaiterID = 0
+    private var isShutDown = false
+
+    /// Creates a pool; connections open lazily, on first use.
+    public init(configuration: PostgresConfiguration, options: Options = Options()) {
+        self.configuration = configuration
+        self.options = options
+    }
+
+    /// How many connections are open (idle or leased).
+    public var openConnections: Int { openCount }
+
+    /// Leases a connection for the duration of `body`.
+    public func withConnection<T>(
+        isolation callerIsolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await lease()
+        do {
+            let value = try await body(connection)
+            await giveBack(connection)
+            return value
+        } catch {
+            await giveBack(connection)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction on a leased connection.
+    ///
+    /// With a `retry` policy that allows it, a transaction that lost its connection before
+    /// COMMIT is run again on a fresh connection, and conflicts (40001, 40P01) are retried.
+    public func transaction<T>(
+        isolation callerIsolation: isolated (any Actor)? = #isolation,
+        level: PostgresIsolationLevel = .readCommitted,
+        retry: TransactionRetryPolicy = .never,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await withConnection { connection in
+                    try await connection.transactionOnce(level: level, body)
+                }
+            } catch  where retry.shouldRetry(error, attempt: attempt) {
+                try await Task.sleep(for: retry.delay(beforeAttempt: attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Runs one query on a leased connection.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await withConnection { try await $0.query(query) }
+    }
+
+    /// Runs one statement on a leased connection and returns the rows it touched.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) async throws -> Int {
+        try await withConnection { try await $0.execute(query) }
+    }
+
+    /// Closes idle connections, fails waiting tasks, and closes leased ones as they come back.
+    public func shutdown() async {
+        isShutDown = true
+        let connections = idle
+        idle.removeAll()
+        openCount -= connections.count
+        for connection in connections { await connection.close() }
+        for waiter in waiters {
+            waiter.timeout.cancel()
+            waiter.continuation.resume(throwing: Self.shutDownError)
+        }
+        waiters.removeAll()
+    }
+
+    private static let shutDownError = PostgresError(
+        kind: .pool, message: "the connection pool was shut down", hint: "create a new pool")
+
+    private func lease() async throws -> PostgresConnection {
+        guard !isShutDown else { throw Self.shutDownError }
+        while let connection = idle.popLast() {
+            if await connection.isReusable() { return connection }
+            await connection.close()
+            openCount -= 1
+        }
+        if openCount < options.maxConnections {
+            openCount += 1
+            do {
+                return try await openWithBackoff()
+            } catch {
+                openCount -= 1
+                throw error
+            }
+        }
+        return try await waitForConnection()
+    }
+
+    private func waitForConnection() async throws -> PostgresConnection {
+        let id = nextWaiterID
+        nextWaiterID += 1
+        let timeout = options.acquireTimeout
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let timer = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
+                    await self?.failWaiter(
+                        id,
+                        PostgresError(
+                            kind: .pool,
+                            message: "no database connection became free within \(timeout)",
+                            hint: "raise maxConnections or find what holds connections for so long"))
+                }
+                waiters.append(Waiter(id: id, continuation: continuation, timeout: timer))
+            }
+        } onCancel: {
+            Task { await self.failWaiter(id, CancellationError()) }
+        }
+    }
+
+    private func failWaiter(_ id: Int, _ error: any Error) {
+        guard let position = waiters.firstIndex(where: { $0.id == id }) else { return }
+        let waiter = waiters.remove(at: position)
+        waiter.timeout.cancel()
+        waiter.continuation.resume(throwing: error)
+    }
+
+    private func giveBack(_ connection: PostgresConnection) async {
+        var reusable = await connection.isReusable()
+        if !reusable, await connection.isInTransaction {
+            // The body left a transaction open: roll it back rather than hand it to someone else.
+            _ = try? await connection.execute("rollback")
+            reusable = await connection.isReusable()
+        }
+        guard reusable, !isShutDown else {
+            await connection.close()
+            openCount -= 1
+            replaceForWaiter()
+            return
+        }
+        if !waiters.isEmpty {
+            let waiter = waiters.removeFirst()
+            waiter.timeout.cancel()
+            waiter.continuation.resume(returning: connection)
+        } else {
+            idle.append(connection)
+        }
+    }
+
+    /// A connection was dropped: if a task is waiting, open a replacement for it.
+    private func replaceForWaiter() {
+        guard !waiters.isEmpty, openCount < options.maxConnections else { return }
+        let waiter = waiters.removeFirst()
+        waiter.timeout.cancel()
+        openCount += 1
+        Task {
+            do {
+                waiter.continuation.resume(returning: try await openWithBackoff())
+            } catch {
+                openCount -= 1
+                waiter.continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    private func openWithBackoff() async throws -> PostgresConnection {
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.reconnectFor
+        var backoff = options.initialBackoff
+        while true {
+            do {
+                return try await PostgresConnection.connect(configuration, applicationName: options.applicationName)
+            } catch {
+                guard error.isTransientConnectFailure, clock.now + backoff < deadline else { throw error }
+            }
+            try await Task.sleep(for: backoff + backoff * Double.random(in: 0...0.25))
+            backoff = min(backoff * 2, options.maxBackoff)
+        }
+    }
+}
+
+extension PostgresError {
+    /// A connection attempt failed for a reason that waiting can cure: the server is down,
+    /// starting, shutting down or in recovery. Wrong passwords and missing databases are final.
+    var isTransientConnectFailure: Bool {
+        guard kind == .connectionFailed else { return false }
+        let transientMarkers = [
+            "Connection refused", "No such file or directory", "is starting up", "is shutting down",
+            "in recovery mode", "timeout expired", "closed the connection unexpectedly", "Connection reset",
+            "could not receive data", "could not send data", "Network is unreachable",
+        ]
+        return transientMarkers.contains { message.contains($0) }
+    }
+}

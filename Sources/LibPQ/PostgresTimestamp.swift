@@ -1,0 +1,141 @@
+/// Conversion between `timestamptz` text (ISO style, UTC) and seconds since 1970.
+///
+/// Every connection sets `TimeZone = 'UTC'` and `DateStyle = 'ISO, YMD'`, so the server writes
+/// `2026-11-28 09:30:00.25+00`, with ` BC` after years before 1. The arithmetic is Howard
+/// Hinnant's proleptic Gregorian day count, valid over PostgreSQL's whole range
+/// (4713 BC to 294276 AD), with microsecond precision and no calendar objects.
+enum PostgresTimestamp {
+    /// Formats whole seconds plus microseconds since 1970 as `YYYY-MM-DD HH:MM:SS.ffffff+00`.
+    static func format(seconds: Int64, microseconds: Int64) -> String {
+        let days = floorDivide(seconds, 86_400)
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        let isBC = year <= 0
+        let shownYear = isBC ? 1 - year : year
+        var text =
+            "\(pad(shownYear, 4))-\(pad(month, 2))-\(pad(day, 2)) "
+            + "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+        if microseconds != 0 { text += ".\(pad(microseconds, 6))" }
+        text += "+00"
+        if isBC { text += " BC" }
+        return text
+    }
+
+    /// Parses the server's ISO output into whole seconds and microseconds since 1970.
+    static func parse(_ text: String) -> (seconds: Int64, microseconds: Int64)? {
+        var scanner = Scanner(text)
+        guard let year = scanner.number(), scanner.skip("-"),
+            let month = scanner.number(digits: 2), scanner.skip("-"),
+            let day = scanner.number(digits: 2), scanner.skip(" ") || scanner.skip("T"),
+            let hour = scanner.number(digits: 2), scanner.skip(":"),
+            let minute = scanner.number(digits: 2), scanner.skip(":"),
+            let second = scanner.number(digits: 2)
+        else { return nil }
+        var micros: Int64 = 0
+        if scanner.skip(".") {
+            guard let (fraction, count) = scanner.fraction(), count <= 6 else { return nil }
+            micros = fraction * power10(6 - count)
+        }
+        var offset: Int64 = 0
+        if let sign = scanner.sign() {
+            guard let offsetHours = scanner.number(digits: 2) else { return nil }
+            var offsetSeconds = offsetHours * 3600
+            if scanner.skip(":") {
+                guard let minutes = scanner.number(digits: 2) else { return nil }
+                offsetSeconds += minutes * 60
+                if scanner.skip(":") {
+                    guard let seconds = scanner.number(digits: 2) else { return nil }
+                    offsetSeconds += seconds
+                }
+            }
+            offset = sign * offsetSeconds
+        }
+        let isBC = scanner.skip(" BC")
+        guard scanner.isAtEnd, (1...12).contains(month), (1...31).contains(day), hour < 24,
+            minute < 60, second < 61
+        else { return nil }
+        let astronomicalYear = isBC ? 1 - year : year
+        let days = self.days(fromCivil: astronomicalYear, month, day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return (seconds, micros)
+    }
+
+    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDivide(y, 400)
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = floorDivide(z, 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        let quotient = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
+    }
+
+    private static func power10(_ exponent: Int) -> Int64 {
+        (0..<exponent).reduce(1) { value, _ in value * 10 }
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    /// A tiny forward-only reader over ASCII digits and punctuation.
+    private struct Scanner {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(_ text: String) { bytes = Array(text.utf8) }
+
+        var isAtEnd: Bool { index == bytes.count }
+
+        mutating func skip(_ literal: String) -> Bool {
+            let expected = Array(literal.utf8)
+            guard bytes.count - index >= expected.count,
+                Array(bytes[index..<index + expected.count]) == expected
+            else { return false }
+            index += expected.count
+            return true
+        }
+
+        mutating func number(digits: Int? = nil) -> Int64? {
+            let start = index
+            var value: Int64 = 0
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57, index - start < 9 {
+                value = value * 10 + Int64(bytes[index] - 48)
+                index += 1
+            }
+            let count = index - start
+            guard count > 0, digits == nil || count == digits else { return nil }
+            return value
+        }
+
+        mutating func fraction() -> (Int64, Int)? {
+            let start = index
+            guard let value = number() else { return nil }
+            return (value, index - start)
+        }
+
+        mutating func sign() -> Int64? {
+            if skip("+") { return 1 }
+            if skip("-") { return -1 }
+            return nil
+        }
+    }
+}

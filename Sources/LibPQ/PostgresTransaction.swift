@@ -1,0 +1,121 @@
+/// How a transaction isolates itself from concurrent ones.
+public enum PostgresIsolationLevel: String, Sendable {
+    case readCommitted = "read committed"
+    case repeatableRead = "repeatable read"
+    case serializable = "serializable"
+}
+
+/// When to run a transaction again after it failed in a way that rolled everything back.
+public struct TransactionRetryPolicy: Sendable {
+    /// How many times the body may run in total.
+    public var maxAttempts: Int
+    /// Retry after a serialization failure (40001) or a deadlock (40P01).
+    public var onConflicts: Bool
+    /// Retry on a new connection when the old one broke before COMMIT was sent (pools only).
+    public var onConnectionLoss: Bool
+    /// The first pause between attempts; it doubles each time, with jitter.
+    public var initialDelay: Duration
+
+    /// Creates a policy.
+    public init(maxAttempts: Int, onConflicts: Bool, onConnectionLoss: Bool, initialDelay: Duration = .milliseconds(5))
+    {
+        self.maxAttempts = max(1, maxAttempts)
+        self.onConflicts = onConflicts
+        self.onConnectionLoss = onConnectionLoss
+        self.initialDelay = initialDelay
+    }
+
+    /// Run once; never retry.
+    public static let never = TransactionRetryPolicy(maxAttempts: 1, onConflicts: false, onConnectionLoss: false)
+    /// Retry serialization failures and deadlocks up to 5 attempts.
+    public static let onConflicts = TransactionRetryPolicy(maxAttempts: 5, onConflicts: true, onConnectionLoss: false)
+    /// Retry conflicts and connections lost before COMMIT, up to 5 attempts.
+    public static let resilient = TransactionRetryPolicy(maxAttempts: 5, onConflicts: true, onConnectionLoss: true)
+
+    func shouldRetry(_ error: any Error, attempt: Int) -> Bool {
+        guard attempt < maxAttempts, let error = error as? PostgresError else { return false }
+        if onConflicts && (error.isSerializationFailure || error.isDeadlock) { return true }
+        return onConnectionLoss && error.isConnectionLoss && !error.commitOutcomeUnknown
+    }
+
+    func delay(beforeAttempt attempt: Int) -> Duration {
+        let base = initialDelay * (1 << min(attempt - 1, 10))
+        return base + base * Double.random(in: 0...0.5)
+    }
+}
+
+extension PostgresError {
+    /// True when the connection broke while COMMIT was in flight: the transaction may or may
+    /// not have committed, so it must not be blindly retried (use an idempotency key).
+    public var commitOutcomeUnknown: Bool { kind == .connectionLost && message.hasPrefix(Self.commitUnknownPrefix) }
+
+    static let commitUnknownPrefix = "COMMIT outcome unknown: "
+}
+
+extension PostgresConnection {
+    /// Runs `body` inside `BEGIN` ... `COMMIT`; a throw rolls everything back.
+    ///
+    /// With `retry`, a body that failed on a serialization failure or deadlock runs again from
+    /// the start in a new transaction, so it must not have side effects outside the database.
+    /// A COMMIT that the server turned into a rollback (an earlier statement failed and the
+    /// body swallowed the error) throws instead of returning as if it had committed.
+    public func transaction<T>(
+        isolation callerIsolation: isolated (any Actor)? = #isolation,
+        level: PostgresIsolationLevel = .readCommitted,
+        retry: TransactionRetryPolicy = .never,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await transactionOnce(level: level, body)
+            } catch  where retry.onConflicts && retry.shouldRetry(error, attempt: attempt) {
+                try await Task.sleep(for: retry.delay(beforeAttempt: attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    func transactionOnce<T>(
+        isolation callerIsolation: isolated (any Actor)? = #isolation,
+        level: PostgresIsolationLevel,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        switch level {
+        case .readCommitted: try await execute("begin")
+        case .repeatableRead: try await execute("begin isolation level repeatable read")
+        case .serializable: try await execute("begin isolation level serializable")
+        }
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            await rollbackQuietly()
+            throw error
+        }
+        try await commit()
+        return value
+    }
+
+    private func commit() throws(PostgresError) {
+        let rows: PostgresRows
+        do {
+            rows = try query("commit")
+        } catch  where error.isConnectionLoss {
+            var unknown = error
+            unknown.message = PostgresError.commitUnknownPrefix + error.message
+            throw unknown
+        }
+        if rows.commandTag == "ROLLBACK" {
+            throw PostgresError(
+                kind: .client,
+                message: "the transaction was rolled back at COMMIT because a statement in it had failed",
+                hint: "do not swallow errors inside a transaction; let them propagate")
+        }
+    }
+
+    private func rollbackQuietly() {
+        guard isInTransaction else { return }
+        _ = try? execute("rollback")
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import LibPQ
+import PodiumCore
+
+/// The `podium` command: argument parsing and output only; every decision lives in PodiumCore.
+struct Podium: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "podium",
+        abstract: "Runs executive social-media coaching programs as workflows on PostgreSQL.",
+        discussion: """
+            The database is DATABASE_URL, else libpq's PG* variables, else the project's local
+            cluster (scripts/local-postgres start).
+
+            Exit codes: 0 ok, 1 findings, 2 usage, 3 not found, 4 refused, 5 conflict,
+            6 database unavailable, 7 schema problem.
+            """,
+        subcommands: [Migrate.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try Podium.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as PodiumError {
+            Terminal.error(error.description)
+            exit(error.kind.exitCode)
+        } catch let error as PostgresError {
+            let wrapped = PodiumError(error, while: "finish")
+            Terminal.error(wrapped.description)
+            exit(wrapped.kind.exitCode)
+        } catch {
+            Podium.exit(withError: error)
+        }
+    }
+}
