@@ -63,6 +63,11 @@ let package = Package(
             dependencies: ["PodiumCore", "LibPQ", "PodiumTestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "PodiumCLITests",
+            dependencies: ["podium", "LibPQ", "PodiumTestSupport"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

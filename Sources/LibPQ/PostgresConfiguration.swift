@@ -93,6 +93,30 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// The full `key='value'` conninfo string, overrides applied, password included.
+    ///
+    /// For handing the configuration to a child process (`podium`, `psql`, `pgbench`) through
+    /// its environment (`DATABASE_URL`); never put it in arguments, logs or output.
+    public func conninfoIncludingPassword() -> String {
+        var pairs: [(String, String)] = []
+        if let options = PQconninfoParse(connectionString, nil) {
+            defer { PQconninfoFree(options) }
+            var cursor = options
+            while let keyword = cursor.pointee.keyword {
+                if let value = cursor.pointee.val { pairs.append((String(cString: keyword), String(cString: value))) }
+                cursor += 1
+            }
+        }
+        for (keyword, value) in overrides {
+            pairs.removeAll { $0.0 == keyword }
+            pairs.append((keyword, value))
+        }
+        return pairs.map { keyword, value in
+            let escaped = value.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'")
+            return "\(keyword)='\(escaped)'"
+        }.joined(separator: " ")
+    }
+
     /// The parameters with the password replaced by `***`.
     public var description: String {
         let extra = overrides.map { "\($0.keyword)=\($0.value)" }

@@ -19,6 +19,8 @@ public actor PostgresConnection {
     private var handle: OpaquePointer?
     /// The configuration this connection was opened with (its description hides the password).
     public nonisolated let configuration: PostgresConfiguration
+    /// Set by libpq's notice callback, which runs inside libpq calls on this connection's queue.
+    private let fatalNotice = FatalNoticeFlag()
     /// The server process serving this connection (`pg_backend_pid()`).
     public private(set) var backendPID: Int32 = 0
 
@@ -31,6 +33,9 @@ public actor PostgresConnection {
 
     /// The libpq handle, for the listener's socket reads on this connection's queue.
     var rawHandle: OpaquePointer? { handle }
+
+    /// True once the server sent a FATAL message outside any query: it is closing the connection.
+    var serverAnnouncedClose: Bool { fatalNotice.seen }
 
     private init(configuration: PostgresConfiguration) {
         self.configuration = configuration
@@ -81,9 +86,17 @@ public actor PostgresConnection {
         }
         handle = connection
         backendPID = PQbackendPID(connection)
-        // Server notices (e.g. "relation already exists, skipping") are not errors; libpq would
-        // print them on stderr, in the middle of a command's output.
-        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        // Server notices ("relation already exists, skipping") are not errors, and libpq would
+        // print them on stderr. One kind matters: a FATAL message on an idle connection means the
+        // server is closing it (pg_terminate_backend, shutdown), so remember it.
+        PQsetNoticeReceiver(
+            connection,
+            { context, result in
+                guard let context, let severity = PQresultErrorField(result, podium_diag_severity),
+                    String(cString: severity) == "FATAL" || String(cString: severity) == "PANIC"
+                else { return }
+                Unmanaged<FatalNoticeFlag>.fromOpaque(context).takeUnretainedValue().seen = true
+            }, Unmanaged.passUnretained(fatalNotice).toOpaque())
         try run(
             TrustedSQLScript(shippedSQL: "set time zone 'UTC'; set datestyle = 'ISO, YMD'", origin: "session setup"))
     }
@@ -133,7 +146,12 @@ public actor PostgresConnection {
     /// terminated (`pg_terminate_backend`, restart) is detected here, before anyone uses it.
     public func isReusable() -> Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else { return false }
+        // A terminated backend sends a FATAL message (a notice to libpq on an idle connection),
+        // then closes the socket; either one marks the connection as gone.
+        // PQconsumeInput only reads; PQisBusy parses what was read, which runs the notice receiver.
+        guard PQconsumeInput(handle) == 1, PQisBusy(handle) == 0, PQstatus(handle) == CONNECTION_OK,
+            !serverAnnouncedClose
+        else { return false }
         return PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
@@ -218,4 +236,10 @@ public actor PostgresConnection {
             table: field(podium_diag_table_name),
             column: field(podium_diag_column_name))
     }
+}
+
+/// Whether the server announced, outside any query, that it is closing the connection.
+/// Only touched on the owning connection's queue (libpq calls the notice receiver synchronously).
+private final class FatalNoticeFlag {
+    var seen = false
 }

@@ -118,6 +118,13 @@ extension PostgresConnection {
                     senderPID: notify.pointee.be_pid))
             PQfreemem(notify)
         }
+        // PQnotifies parsed what arrived; a FATAL notice among it means the server is closing
+        // this connection, and the end of the stream may already have been read with it.
+        guard !serverAnnouncedClose, PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(
+                kind: .connectionLost, message: "the server closed the listener's connection",
+                hint: "open a new PostgresListener and LISTEN again; poll for work you may have missed")
+        }
         return notifications
     }
 }

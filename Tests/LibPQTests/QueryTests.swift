@@ -145,3 +145,17 @@ struct ConfigurationTests {
         }
     }
 }
+
+@Suite("Configuration for child processes")
+struct ChildConfigurationTests {
+    @Test func conninfoCarriesOverridesAndQuotes() throws {
+        let configuration = try PostgresConfiguration("postgresql://bob:it's@db/podium?port=6000")
+            .withDatabase("other db")
+        let conninfo = configuration.conninfoIncludingPassword()
+        #expect(conninfo.contains("dbname='other db'"))
+        #expect(conninfo.contains("port='6000'"))
+        #expect(conninfo.contains(#"password='it\'s'"#))
+        let reparsed = try PostgresConfiguration(conninfo)
+        #expect(reparsed.description.contains("dbname=other db"))
+    }
+}

@@ -1,0 +1,19 @@
+# Builds the podium binary and ships it with the SQL migrations and the coaching workflows.
+#   docker build -t podium .
+FROM swift:6.1-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --product podium --static-swift-stdlib
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --home /var/lib/podium podium
+COPY --from=build /src/.build/release/podium /usr/local/bin/podium
+COPY SQL /usr/local/share/podium/SQL
+USER podium
+WORKDIR /var/lib/podium
+ENTRYPOINT ["podium"]
+CMD ["--help"]

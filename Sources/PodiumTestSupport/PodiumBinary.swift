@@ -1,0 +1,41 @@
+public import Foundation
+
+/// Runs the built `podium` executable, for tests of wiring, output and exit codes.
+public enum PodiumBinary {
+    /// What one run printed and how it ended.
+    public struct Result: Sendable {
+        public let exitCode: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// The `podium` built beside the test runner.
+    public static var url: URL {
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return runner.deletingLastPathComponent().appendingPathComponent("podium")
+    }
+
+    /// Runs `podium` with `arguments`, in `directory`, with `environment` replacing the process's own.
+    public static func run(
+        _ arguments: [String], environment: [String: String], directory: URL = TestDatabase.repositoryRoot
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            exitCode: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import LibPQ
+import PodiumTestSupport
+import Testing
+
+@Suite("LISTEN/NOTIFY")
+struct ListenerTests {
+    @Test func notificationArrivesWithin100Milliseconds() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let listener = try await PostgresListener.connect(configuration)
+            try await listener.listen("podium_tasks")
+            let sender = try await PostgresConnection.connect(configuration)
+            let clock = ContinuousClock()
+            var latencies: [Duration] = []
+            var iterator = listener.notifications.makeAsyncIterator()
+            for round in 0..<5 {
+                let sent = clock.now
+                try await sender.execute("select pg_notify(\("podium_tasks"), \("item \(round)"))")
+                let note = try await iterator.next()
+                latencies.append(clock.now - sent)
+                #expect(note?.channel == "podium_tasks")
+                #expect(note?.payload == "item \(round)")
+                #expect(note?.senderPID == (await sender.backendPID))
+            }
+            #expect(latencies.max()! < .milliseconds(100), "latencies: \(latencies)")
+            await listener.close()
+        }
+    }
+
+    @Test func channelsAreQuotedAndOnlyListenedChannelsArrive() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let listener = try await PostgresListener.connect(configuration)
+            try await listener.listen("Mixed Case; drop")
+            let sender = try await PostgresConnection.connect(configuration)
+            try await sender.execute("select pg_notify(\("other"), \("ignored"))")
+            try await sender.execute("select pg_notify(\("Mixed Case; drop"), \("seen"))")
+            var iterator = listener.notifications.makeAsyncIterator()
+            let note = try await iterator.next()
+            #expect(note?.payload == "seen")
+            await listener.close()
+        }
+    }
+
+    @Test func lostListenerConnectionEndsTheStreamWithAnError() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let listener = try await PostgresListener.connect(configuration)
+            try await listener.listen("podium_tasks")
+            let admin = try await PostgresConnection.connect(configuration)
+            try await admin.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'podium-listener' and datname = current_database()"
+            )
+            let error = await #expect(throws: PostgresError.self) {
+                for try await _ in listener.notifications {}
+            }
+            #expect(error?.isConnectionLoss == true)
+        }
+    }
+}
+
+@Suite("Connection pool")
+struct PoolTests {
+    @Test func fiftyConcurrentTasksShareABoundedPool() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 5))
+            try await pool.execute("create table hits (task int not null)")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<50 {
+                    group.addTask {
+                        try await pool.transaction { db in
+                            try await db.execute("insert into hits values (\(task))")
+                            _ = try await db.query("select pg_sleep(0.01)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let rows = try await pool.query("select count(distinct task) as n from hits")
+            #expect(try rows.single().decode(Int.self, "n") == 50)
+            #expect(await pool.openConnections <= 5)
+            let backends = try await pool.query(
+                "select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'podium'"
+            )
+            #expect(try backends.single().decode(Int.self, "n") <= 5)
+            await pool.shutdown()
+        }
+    }
+
+    @Test func terminatedConnectionIsReplacedTransparently() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 1))
+            let before = try await pool.query("select pg_backend_pid() as pid").single().decode(Int32.self, "pid")
+            let admin = try await PostgresConnection.connect(configuration)
+            try await admin.execute("select pg_terminate_backend(\(before))")
+            try await waitUntilGone(before, on: admin)
+            let after = try await pool.query("select pg_backend_pid() as pid").single().decode(Int32.self, "pid")
+            #expect(after != before)
+            await pool.shutdown()
+        }
+    }
+
+    @Test func transactionLostBeforeCommitIsRetriedOnANewConnection() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 2))
+            try await pool.execute("create table notes (body text)")
+            let admin = try await PostgresConnection.connect(configuration)
+            let attempts = Attempts()
+            try await pool.transaction(retry: .resilient) { db in
+                try await db.execute("insert into notes values (\("once"))")
+                if await attempts.next() == 1 {
+                    // Kill our own backend mid-transaction: nothing of this attempt survives.
+                    let pid = await db.backendPID
+                    try await admin.execute("select pg_terminate_backend(\(pid))")
+                    try await waitUntilGone(pid, on: admin)
+                    try await db.execute("insert into notes values (\("never"))")
+                }
+            }
+            #expect(await attempts.count == 2)
+            let rows = try await pool.query("select body from notes")
+            #expect(try rows.map { try $0.decode(String.self, "body") } == ["once"])
+            await pool.shutdown()
+        }
+    }
+
+    @Test func waitersTimeOutWithAClearError() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let pool = PostgresPool(
+                configuration: configuration, options: .init(maxConnections: 1, acquireTimeout: .milliseconds(200)))
+            try await pool.withConnection { _ in
+                let error = await #expect(throws: PostgresError.self) { try await pool.query("select 1") }
+                #expect(error?.kind == .pool)
+            }
+            #expect(try await pool.query("select 1 as one").single().decode(Int32.self, "one") == 1)
+            await pool.shutdown()
+        }
+    }
+
+    @Test func leftOpenTransactionIsRolledBackBeforeReuse() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 1))
+            try await pool.execute("create table notes (body text)")
+            try await pool.withConnection { db in
+                try await db.execute("begin")
+                try await db.execute("insert into notes values (\("abandoned"))")
+            }
+            let count = try await pool.query("select count(*) as n from notes").single().decode(Int.self, "n")
+            #expect(count == 0)
+            await pool.shutdown()
+        }
+    }
+
+    private func waitUntilGone(_ pid: Int32, on admin: PostgresConnection) async throws {
+        for _ in 0..<200 {
+            let rows = try await admin.query("select count(*) as n from pg_stat_activity where pid = \(pid)")
+            if try rows.single().decode(Int.self, "n") == 0 { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("backend \(pid) did not exit")
+    }
+}
+
+@Suite("Blocking libpq calls stay off the cooperative pool")
+struct BlockingTests {
+    @Test func sleepingQueriesDoNotDelayOtherTasks() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            var connections: [PostgresConnection] = []
+            for _ in 0..<4 { connections.append(try await PostgresConnection.connect(configuration)) }
+            let clock = ContinuousClock()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for connection in connections {
+                    group.addTask { _ = try await connection.query("select pg_sleep(1)") }
+                }
+                try await Task.sleep(for: .milliseconds(100))  // let every query block its thread
+                let start = clock.now
+                try await Task.sleep(for: .milliseconds(50))
+                let slept = clock.now - start
+                #expect(slept < .milliseconds(250), "a 50 ms sleep took \(slept) while 4 queries blocked")
+                try await group.waitForAll()
+            }
+        }
+    }
+}
+
+@Suite("Riding out a server restart")
+struct RestartTests {
+    @Test func poolReconnectsWithBackoffAfterARestart() async throws {
+        let server = try ThrowawayServer()
+        let pool = PostgresPool(
+            configuration: server.configuration,
+            options: .init(maxConnections: 2, reconnectFor: .seconds(20), initialBackoff: .milliseconds(20)))
+        let before = try await pool.query("select pg_backend_pid() as pid").single().decode(Int32.self, "pid")
+        try server.stop()
+        let clock = ContinuousClock()
+        let stoppedAt = clock.now
+        async let answer = pool.query("select 42 as answer")
+        try await Task.sleep(for: .milliseconds(700))
+        try server.start()
+        let value = try await answer.single().decode(Int32.self, "answer")
+        #expect(value == 42)
+        #expect(clock.now - stoppedAt >= .milliseconds(700), "the query waited for the server")
+        let after = try await pool.query("select pg_backend_pid() as pid").single().decode(Int32.self, "pid")
+        #expect(after != before)
+        await pool.shutdown()
+    }
+
+    @Test func finalFailuresAreNotRetried() async throws {
+        let server = try ThrowawayServer()
+        let wrongDatabase = server.configuration.withDatabase("no_such_database")
+        let pool = PostgresPool(configuration: wrongDatabase, options: .init(reconnectFor: .seconds(20)))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("select 1") }
+        #expect(error?.kind == .connectionFailed)
+        #expect(clock.now - start < .seconds(2), "a missing database is not worth waiting for")
+        await pool.shutdown()
+    }
+}
