@@ -13,12 +13,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LibPQ", targets: ["LibPQ"]),
+        .library(name: "WorkflowLanguage", targets: ["WorkflowLanguage"]),
         .library(name: "PodiumCore", targets: ["PodiumCore"]),
         .executable(name: "podium", targets: ["podium"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,9 +34,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WorkflowLanguage",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PodiumCore",
             dependencies: [
                 "LibPQ",
+                "WorkflowLanguage",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -44,6 +55,7 @@ let package = Package(
             dependencies: [
                 "PodiumCore",
                 "LibPQ",
+                "WorkflowLanguage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -59,8 +71,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "WorkflowLanguageTests",
+            dependencies: ["WorkflowLanguage"],
+            resources: [.copy("Malformed")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "PodiumCoreTests",
-            dependencies: ["PodiumCore", "LibPQ", "PodiumTestSupport"],
+            dependencies: ["PodiumCore", "LibPQ", "WorkflowLanguage", "PodiumTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -3,8 +3,8 @@ import Foundation
 /// Where output goes: results to stdout, everything else to stderr.
 enum Terminal {
     /// Prints a result line on stdout.
-    static func output(_ line: String) {
-        print(line)
+    static func output(_ line: String, terminator: String = "\n") {
+        print(line, terminator: terminator)
     }
 
     /// Prints a diagnostic on stderr, prefixed with `podium: `.

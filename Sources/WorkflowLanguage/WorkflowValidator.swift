@@ -1,0 +1,244 @@
+/// Semantic checks on a parsed definition: references, reachability, deadlines, races.
+struct WorkflowValidator {
+    let definition: WorkflowDefinition
+    let sourceMap: SourceMap
+    private var findings: [Diagnostic] = []
+
+    /// The actor that fires timers; not a role anyone may declare.
+    static let systemActor = "system"
+
+    init(definition: WorkflowDefinition, sourceMap: SourceMap) {
+        self.definition = definition
+        self.sourceMap = sourceMap
+    }
+
+    func validate() -> [Diagnostic] {
+        var copy = self
+        copy.checkNames()
+        copy.checkInitialStage()
+        copy.checkStages()
+        copy.checkTransitions()
+        copy.checkReachability()
+        return copy.findings
+    }
+
+    private var stageNames: [String] { definition.stages.map(\.name) }
+    private var roleNames: [String] { definition.roles.map(\.name) }
+
+    private mutating func checkNames() {
+        if !isKebabCase(definition.name) {
+            error("name \"\(definition.name)\" must be kebab-case, e.g. exec-post", at: "name")
+        }
+        for role in definition.roles {
+            checkIdentifier(role.name, what: "role", at: "role:\(role.name)")
+            if role.name == Self.systemActor {
+                error("\"system\" is the actor that fires timers and cannot be a role", at: "role:\(role.name)")
+            }
+        }
+        for stage in definition.stages { checkIdentifier(stage.name, what: "stage", at: "stage:\(stage.name)") }
+        for transition in definition.transitions {
+            checkIdentifier(transition.name, what: "transition", at: "transition:\(transition.name)")
+            for field in transition.requiredFields where !isIdentifier(field) {
+                error("required field \"\(field)\" must be a snake_case name", at: "transition:\(transition.name).requires")
+            }
+        }
+        if definition.roles.isEmpty {
+            error("the workflow declares no roles; name who takes part under roles:", at: "name")
+        }
+    }
+
+    private mutating func checkInitialStage() {
+        guard definition.stage(definition.initial) == nil else { return }
+        error(
+            "initial stage \"\(definition.initial)\" is not a stage\(Suggestion.hint(for: definition.initial, in: stageNames))",
+            at: "initial")
+    }
+
+    private mutating func checkStages() {
+        if !definition.stages.contains(where: \.terminal) {
+            error("no stage is terminal: items could never finish; mark the end with terminal: true", at: "stages")
+        }
+        for stage in definition.stages {
+            let at = "stage:\(stage.name)"
+            if let assignee = stage.assignee { checkRole(assignee, at: "\(at).assignee") }
+            if let escalation = stage.escalation { checkRole(escalation.to, at: "\(at).escalate") }
+            if stage.terminal {
+                if stage.due != nil || !stage.reminders.isEmpty || stage.escalation != nil {
+                    warning("terminal stage \"\(stage.name)\" has a deadline, reminders or escalation that can never apply", at: at)
+                }
+                continue
+            }
+            let hasTimer = definition.transitions(from: stage.name).contains { $0.timer != nil }
+            if stage.due == nil && !hasTimer && !stage.waitsForever {
+                error(
+                    "stage \"\(stage.name)\" can wait forever in silence: give it a due time, a timer transition, "
+                        + "or say wait: forever",
+                    at: at)
+            }
+            if stage.waitsForever && stage.due != nil {
+                warning("stage \"\(stage.name)\" says wait: forever but also has a due time", at: "\(at).wait")
+            }
+            if stage.due == nil {
+                if !stage.reminders.isEmpty {
+                    error("stage \"\(stage.name)\" has reminders but no due time to remind about", at: "\(at).reminders")
+                }
+                if stage.escalation != nil {
+                    error("stage \"\(stage.name)\" escalates overdue work but has no due time", at: "\(at).escalate")
+                }
+            }
+            if stage.assignee == nil && (!stage.reminders.isEmpty) {
+                error("stage \"\(stage.name)\" has reminders but no assignee to send them to", at: "\(at).reminders")
+            }
+            if case .after(let due) = stage.due {
+                for case .before(let lead) in stage.reminders where lead >= due {
+                    warning(
+                        "stage \"\(stage.name)\": a reminder \(lead) before a due time of \(due) fires as soon as the stage is entered",
+                        at: "\(at).reminders")
+                }
+            }
+            checkTimerRace(stage)
+            checkDateField(stage)
+        }
+    }
+
+    /// A due time that hangs on a date needs that date: every way in should require it.
+    private mutating func checkDateField(_ stage: StageDefinition) {
+        guard let field = stage.due?.field else { return }
+        if !isIdentifier(field) {
+            error("stage \"\(stage.name)\": due date field \"\(field)\" must be a snake_case name", at: "stage:\(stage.name).due")
+        }
+        for transition in definition.transitions where transition.to == stage.name {
+            guard !transition.requiredFields.contains(field) else { continue }
+            let earlier = transition.from.allSatisfy { from in
+                definition.transitions.contains { $0.to == from && $0.requiredFields.contains(field) }
+            }
+            if !earlier {
+                warning(
+                    "stage \"\(stage.name)\" is due relative to \(field), but \(transition.name) enters it without "
+                        + "requiring \(field); add it to requires",
+                    at: "transition:\(transition.name)")
+            }
+        }
+    }
+
+    /// A timer that fires before (or when) the escalation would makes the escalation dead code.
+    private mutating func checkTimerRace(_ stage: StageDefinition) {
+        guard let escalation = stage.escalation, case .after(let due) = stage.due else { return }
+        let escalatesAt = due + escalation.after
+        for transition in definition.transitions(from: stage.name) {
+            guard let timer = transition.timer, timer <= escalatesAt else { continue }
+            warning(
+                "stage \"\(stage.name)\": timer \"\(transition.name)\" (after \(timer)) fires before or with the escalation "
+                    + "(due \(due) + \(escalation.after)); the escalation may never happen",
+                at: "stage:\(stage.name).escalate")
+        }
+    }
+
+    private mutating func checkTransitions() {
+        for transition in definition.transitions {
+            let at = "transition:\(transition.name)"
+            for stage in transition.from where definition.stage(stage) == nil {
+                error("\(transition.name) leaves from unknown stage \"\(stage)\"\(Suggestion.hint(for: stage, in: stageNames))", at: "\(at).from")
+            }
+            for stage in transition.from where definition.stage(stage)?.terminal == true {
+                error("\(transition.name) leaves terminal stage \"\(stage)\"; terminal stages are final", at: "\(at).from")
+            }
+            if definition.stage(transition.to) == nil {
+                error(
+                    "\(transition.name) goes to unknown stage \"\(transition.to)\"\(Suggestion.hint(for: transition.to, in: stageNames))",
+                    at: "\(at).to")
+            }
+            for role in transition.roles {
+                if role == Self.systemActor {
+                    error("\(transition.name): leave \"system\" out of roles; an after: timer is fired by the system", at: "\(at).roles")
+                } else {
+                    checkRole(role, at: "\(at).roles")
+                }
+            }
+            if transition.roles.isEmpty && transition.timer == nil {
+                error("nobody may fire \(transition.name): give it roles, or an after: timer", at: at)
+            }
+            if transition.timer != nil {
+                if transition.requiresComment || !transition.requiredFields.isEmpty {
+                    error("timer \(transition.name) requires a comment or data that the system cannot supply", at: "\(at).requires")
+                }
+                if transition.approvals != nil {
+                    error("timer \(transition.name) cannot wait for approvals", at: "\(at).approvals")
+                }
+            }
+            checkApprovals(transition)
+        }
+        let timersByStage = Dictionary(grouping: definition.transitions.filter { $0.timer != nil }.flatMap { t in t.from.map { ($0, t) } }, by: \.0)
+        for (stage, timers) in timersByStage where timers.count > 1 {
+            let names = timers.map(\.1.name).sorted().joined(separator: ", ")
+            warning("stage \"\(stage)\" has several timers (\(names)); only the earliest ever fires", at: "stage:\(stage)")
+        }
+    }
+
+    private mutating func checkApprovals(_ transition: TransitionDefinition) {
+        guard case .count(let needed) = transition.approvals else { return }
+        let seats = transition.roles.map { definition.role($0)?.maxPerItem }
+        guard !seats.isEmpty, seats.allSatisfy({ $0 != nil }) else { return }
+        let supply = seats.compactMap { $0 }.reduce(0, +)
+        if needed > supply {
+            warning(
+                "\(transition.name) needs \(needed) approvals but its roles (\(transition.roles.joined(separator: ", "))) "
+                    + "hold at most \(supply) people on an item; it could never fire",
+                at: "transition:\(transition.name).approvals")
+        }
+    }
+
+    private mutating func checkReachability() {
+        guard definition.stage(definition.initial) != nil else { return }
+        var reached: Set<String> = []
+        var queue = [definition.initial]
+        while let next = queue.popLast() {
+            guard reached.insert(next).inserted else { continue }
+            queue += definition.transitions(from: next).map(\.to).filter { definition.stage($0) != nil }
+        }
+        for stage in definition.stages where !reached.contains(stage.name) {
+            error("stage \"\(stage.name)\" cannot be reached from the initial stage \"\(definition.initial)\"", at: "stage:\(stage.name)")
+        }
+        // Which stages can reach a terminal one: walk the transitions backwards from the terminals.
+        var finishing = Set(definition.stages.filter(\.terminal).map(\.name))
+        var changed = true
+        while changed {
+            changed = false
+            for transition in definition.transitions where finishing.contains(transition.to) {
+                for stage in transition.from where finishing.insert(stage).inserted { changed = true }
+            }
+        }
+        for stage in definition.stages where reached.contains(stage.name) && !finishing.contains(stage.name) {
+            error("no terminal stage can be reached from stage \"\(stage.name)\"; items there would be stuck", at: "stage:\(stage.name)")
+        }
+    }
+
+    private mutating func checkRole(_ role: String, at key: String) {
+        guard definition.role(role) == nil else { return }
+        error("unknown role \"\(role)\"\(Suggestion.hint(for: role, in: roleNames))", at: key)
+    }
+
+    private mutating func checkIdentifier(_ name: String, what: String, at key: String) {
+        if !isIdentifier(name) { error("\(what) name \"\(name)\" must be snake_case (a-z, 0-9, _)", at: key) }
+    }
+
+    private func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.first, first.isASCII, first.isLowercase, name.count <= 63 else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
+    }
+
+    private func isKebabCase(_ name: String) -> Bool {
+        guard let first = name.first, first.isASCII, first.isLowercase, name.count <= 63, !name.hasSuffix("-"),
+            !name.contains("--")
+        else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+    }
+
+    private mutating func error(_ message: String, at key: String) {
+        findings.append(Diagnostic(.error, message, at: sourceMap[key]))
+    }
+
+    private mutating func warning(_ message: String, at key: String) {
+        findings.append(Diagnostic(.warning, message, at: sourceMap[key]))
+    }
+}

@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import LibPQ
+import PodiumCore
+import WorkflowLanguage
+
+struct WorkflowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflow",
+        abstract: "Validate, load, inspect, draw and test workflow files.",
+        subcommands: [Validate.self, Load.self, List.self, Show.self, Graph.self]
+    )
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Checks workflow files; prints FILE:LINE:COL: error|warning: message.",
+            discussion: """
+                Exits 1 when any file has an error, 0 otherwise (warnings alone pass). Needs no database.
+
+                Example:
+                  podium workflow validate Workflows/*.yaml
+                """
+        )
+
+        @Argument(help: "Workflow files or folders.")
+        var paths: [String] = ["Workflows"]
+
+        func run() async throws {
+            var failed = false
+            for file in try WorkflowFiles.expand(paths) {
+                let check = WorkflowParser.check(try WorkflowFiles.read(file))
+                for diagnostic in check.diagnostics { Terminal.output(diagnostic.formatted(file: file)) }
+                if check.hasErrors {
+                    failed = true
+                } else if let definition = check.definition {
+                    Terminal.note("\(file): ok (\(definition.name), \(definition.stages.count) stages)")
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validates and stores workflow files as versions.",
+            discussion: """
+                A version is the content hash of the canonical form: an unchanged file does
+                nothing, a changed one becomes the next version number. A file with errors is
+                never loaded (exit 1). Items stay on the version they started on.
+
+                Example:
+                  podium workflow load                 # everything in Workflows/
+                  podium workflow load Workflows/exec-post.yaml
+                """
+        )
+
+        @Argument(help: "Workflow files or folders.")
+        var paths: [String] = ["Workflows"]
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            var checked: [(file: String, source: String, definition: WorkflowDefinition)] = []
+            var failed = false
+            for file in try WorkflowFiles.expand(paths) {
+                let source = try WorkflowFiles.read(file)
+                let check = WorkflowParser.check(source)
+                for diagnostic in check.diagnostics { Terminal.note(diagnostic.formatted(file: file)) }
+                guard let definition = check.validDefinition else {
+                    failed = true
+                    continue
+                }
+                checked.append((file, source, definition))
+            }
+            if failed {
+                Terminal.error("nothing loaded: fix the errors above first")
+                throw ExitCode(1)
+            }
+            let store = WorkflowStore(pool: try await Database.pool())
+            var outcomes: [LoadOutcome] = []
+            for item in checked {
+                outcomes.append(try await store.load(item.definition, source: item.source, path: item.file))
+            }
+            if output.json { return try JSONOutput.print(outcomes) }
+            for outcome in outcomes {
+                Terminal.output("\(outcome.name)@\(outcome.version) \(outcome.isNew ? "new" : "unchanged")")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists loaded workflows with their newest version.",
+            discussion: "Example:\n  podium workflow list --json"
+        )
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let summaries = try await WorkflowStore(pool: try await Database.pool()).list()
+            if output.json { return try JSONOutput.print(summaries) }
+            if summaries.isEmpty { return Terminal.note("no workflows loaded; run podium workflow load") }
+            Terminal.output(
+                Table.render(
+                    ["NAME", "VERSION", "VERSIONS", "TITLE"],
+                    summaries.map { [$0.name, "\($0.latestVersion)", "\($0.versions)", $0.title] }))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Shows a loaded workflow: stages, deadlines, transitions and who fires them.",
+            discussion: "Example:\n  podium workflow show exec-post@2"
+        )
+
+        @Argument(help: "NAME or NAME@VERSION.")
+        var workflow: WorkflowReference
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let stored = try await WorkflowStore(pool: try await Database.pool())
+                .fetch(workflow.name, version: workflow.version)
+            if output.json {
+                return try JSONOutput.print(
+                    ShownWorkflow(version: stored.version, checksum: stored.checksum, definition: stored.definition))
+            }
+            Terminal.output(WorkflowDescription.text(stored.definition, version: stored.version))
+        }
+    }
+
+    struct Graph: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draws a workflow as Mermaid or Graphviz DOT.",
+            discussion: """
+                Stages are nodes, transitions labelled edges, terminal stages marked, timers dashed.
+                Give a loaded NAME[@VERSION], or a file path to draw without a database.
+
+                Example:
+                  podium workflow graph exec-post --format mermaid
+                  podium workflow graph Workflows/exec-post.yaml --format dot | dot -Tsvg > exec-post.svg
+                """
+        )
+
+        @Argument(help: "NAME, NAME@VERSION, or a workflow file.")
+        var workflow: String
+
+        @Option(help: "mermaid or dot.")
+        var format: GraphFormat = .mermaid
+
+        func run() async throws {
+            let definition: WorkflowDefinition
+            if workflow.hasSuffix(".yaml") || workflow.hasSuffix(".yml") {
+                let check = WorkflowParser.check(try WorkflowFiles.read(workflow))
+                guard let valid = check.validDefinition else {
+                    for diagnostic in check.diagnostics { Terminal.note(diagnostic.formatted(file: workflow)) }
+                    throw ExitCode(1)
+                }
+                definition = valid
+            } else {
+                let reference = try WorkflowReference.parse(workflow)
+                definition = try await WorkflowStore(pool: try await Database.pool())
+                    .fetch(reference.name, version: reference.version).definition
+            }
+            Terminal.output(WorkflowGraph.render(definition, format: format.value), terminator: "")
+        }
+    }
+}
+
+/// `name` or `name@version` on the command line.
+struct WorkflowReference: ExpressibleByArgument {
+    let name: String
+    let version: Int?
+
+    init?(argument: String) {
+        guard let parsed = try? Self.parse(argument) else { return nil }
+        self = parsed
+    }
+
+    private init(name: String, version: Int?) {
+        self.name = name
+        self.version = version
+    }
+
+    static func parse(_ text: String) throws -> WorkflowReference {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let name = parts.first, !name.isEmpty else {
+            throw PodiumError(.usage, "\(text) is not NAME or NAME@VERSION")
+        }
+        guard parts.count == 2 else { return WorkflowReference(name: String(name), version: nil) }
+        guard let version = Int(parts[1]), version > 0 else {
+            throw PodiumError(.usage, "\(text): the version after @ must be a positive number")
+        }
+        return WorkflowReference(name: String(name), version: version)
+    }
+}
+
+enum GraphFormat: String, ExpressibleByArgument, CaseIterable {
+    case mermaid, dot
+    var value: WorkflowGraph.Format { self == .mermaid ? .mermaid : .dot }
+}
+
+struct ShownWorkflow: Encodable {
+    let version: Int
+    let checksum: String
+    let definition: WorkflowDefinition
+}
