@@ -13,6 +13,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certi
     && rm -rf /var/lib/apt/lists/* && useradd --system --home /var/lib/podium podium
 COPY --from=build /src/.build/release/podium /usr/local/bin/podium
 COPY SQL /usr/local/share/podium/SQL
+COPY Workflows /usr/local/share/podium/Workflows
 USER podium
 WORKDIR /var/lib/podium
 ENTRYPOINT ["podium"]

@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "LibPQ", targets: ["LibPQ"]),
         .library(name: "WorkflowLanguage", targets: ["WorkflowLanguage"]),
+        .library(name: "WorkflowEngine", targets: ["WorkflowEngine"]),
         .library(name: "PodiumCore", targets: ["PodiumCore"]),
         .executable(name: "podium", targets: ["podium"]),
     ],
@@ -42,10 +43,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WorkflowEngine",
+            dependencies: ["WorkflowLanguage", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PodiumCore",
             dependencies: [
                 "LibPQ",
                 "WorkflowLanguage",
+                "WorkflowEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -56,8 +63,14 @@ let package = Package(
                 "PodiumCore",
                 "LibPQ",
                 "WorkflowLanguage",
+                "WorkflowEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "podium-bench",
+            dependencies: ["WorkflowLanguage", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -74,6 +87,11 @@ let package = Package(
             name: "WorkflowLanguageTests",
             dependencies: ["WorkflowLanguage"],
             resources: [.copy("Malformed")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkflowEngineTests",
+            dependencies: ["WorkflowEngine", "WorkflowLanguage", "PodiumTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -67,7 +67,8 @@ public struct WorkflowStore: Sendable {
                   from workflow_versions where workflow = \(definition.name)
                 returning version
                 """)
-            return LoadOutcome(name: definition.name, version: try inserted.single().decode(Int.self, "version"), isNew: true)
+            return LoadOutcome(
+                name: definition.name, version: try inserted.single().decode(Int.self, "version"), isNew: true)
         }
     }
 
@@ -102,7 +103,8 @@ public struct WorkflowStore: Sendable {
             let known = try await pool.query("select distinct workflow from workflow_versions order by workflow")
             let names = try known.map { try $0.decode(String.self, "workflow") }
             if names.contains(name), let version {
-                throw PodiumError(.notFound, "\(name) has no version \(version)", hint: "podium workflow list shows the versions")
+                throw PodiumError(
+                    .notFound, "\(name) has no version \(version)", hint: "podium workflow list shows the versions")
             }
             throw PodiumError(
                 .notFound, "no workflow named \(name) is loaded",

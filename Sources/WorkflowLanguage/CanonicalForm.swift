@@ -1,5 +1,5 @@
-public import Foundation
 internal import Crypto
+public import Foundation
 
 extension WorkflowDefinition {
     /// The canonical form: sorted-key JSON of the definition, independent of comments, key

@@ -49,7 +49,7 @@ enum Suggestion {
     static func closest(to word: String, in candidates: [String]) -> String? {
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        return best.1 <= max(1, min(3, word.count / 3)) ? best.0 : nil
+        return best.1 <= min(3, max(2, word.count / 3)) && best.1 < word.count ? best.0 : nil
     }
 
     /// ` (did you mean "x"?)`, or nothing.

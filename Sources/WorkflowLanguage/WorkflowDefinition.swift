@@ -30,8 +30,8 @@ public struct WorkflowDefinition: Codable, Sendable, Equatable {
         transitions.filter { $0.from.contains(stage) }
     }
 
-    /// Stages in the order a reader meets them: breadth-first from the initial stage, then any
-    /// unreachable ones by name.
+    /// Stages in the order a reader meets them: breadth-first from the initial stage along the
+    /// working stages, then the terminal stages, then any unreachable ones by name.
     public var stagesInFlowOrder: [StageDefinition] {
         var order: [String] = []
         var queue = [initial]
@@ -41,8 +41,19 @@ public struct WorkflowDefinition: Codable, Sendable, Equatable {
             order.append(next)
             queue += transitions(from: next).map(\.to)
         }
+        let isTerminal = { (name: String) in self.stage(name)?.terminal ?? false }
         let rest = stages.map(\.name).filter { !order.contains($0) }
-        return (order + rest).compactMap(stage)
+        return (order.filter { !isTerminal($0) } + order.filter(isTerminal) + rest).compactMap(stage)
+    }
+
+    /// Transitions in the flow order of the first stage they leave, then by name.
+    public var transitionsInFlowOrder: [TransitionDefinition] {
+        let order = Dictionary(uniqueKeysWithValues: stagesInFlowOrder.enumerated().map { ($1.name, $0) })
+        return transitions.sorted {
+            let left = $0.from.compactMap { order[$0] }.min() ?? .max
+            let right = $1.from.compactMap { order[$0] }.min() ?? .max
+            return (left, $0.name) < (right, $1.name)
+        }
     }
 }
 

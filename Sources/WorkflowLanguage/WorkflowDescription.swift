@@ -19,8 +19,10 @@ public enum WorkflowDescription {
         }
         lines.append("")
         lines.append("Transitions")
-        for transition in definition.transitions {
-            lines.append("  \(transition.name): \(transition.from.joined(separator: ", ")) -> \(transition.to); \(firing(transition))")
+        for transition in definition.transitionsInFlowOrder {
+            lines.append(
+                "  \(transition.name): \(transition.from.joined(separator: ", ")) -> \(transition.to); \(firing(transition))"
+            )
         }
         return lines.joined(separator: "\n")
     }
@@ -44,7 +46,9 @@ public enum WorkflowDescription {
             }
         }
         if !reminders.isEmpty { parts.append("reminders \(reminders.joined(separator: ", "))") }
-        if let escalation = stage.escalation { parts.append("escalates to \(escalation.to) \(escalation.after) overdue") }
+        if let escalation = stage.escalation {
+            parts.append("escalates to \(escalation.to) \(escalation.after) overdue")
+        }
         return parts.joined(separator: "; ")
     }
 

@@ -23,7 +23,9 @@ public struct WorkflowDuration: Hashable, Sendable, Comparable, CustomStringConv
     /// - Throws: ``DurationError`` explaining what is wrong and what would work.
     public init(parsing text: String) throws(DurationError) {
         let trimmed = text.trimmingWhitespace()
-        guard !trimmed.isEmpty else { throw DurationError("an empty duration; write e.g. 30s, 15m, 4h, 2d, 1w or 1d12h") }
+        guard !trimmed.isEmpty else {
+            throw DurationError("an empty duration; write e.g. 30s, 15m, 4h, 2d, 1w or 1d12h")
+        }
         var total: Int64 = 0
         var digits = ""
         var lastUnitIndex = -1

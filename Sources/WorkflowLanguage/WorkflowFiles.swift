@@ -28,9 +28,12 @@ public enum WorkflowFiles {
             let size = attributes[.size] as? Int
         else { throw WorkflowFileError("\(path): cannot read it") }
         guard size <= WorkflowParser.maximumBytes else {
-            throw WorkflowFileError("\(path): \(size) bytes is more than the \(WorkflowParser.maximumBytes) a workflow file may have")
+            throw WorkflowFileError(
+                "\(path): \(size) bytes is more than the \(WorkflowParser.maximumBytes) a workflow file may have")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw WorkflowFileError("\(path): cannot read it") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WorkflowFileError("\(path): cannot read it")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

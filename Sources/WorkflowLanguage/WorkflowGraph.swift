@@ -37,7 +37,7 @@ public enum WorkflowGraph {
             let body = label(stage, notes: notes).map(text).joined(separator: "<br/>")
             lines.append(stage.terminal ? "    \(stage.name)([\"\(body)\"])" : "    \(stage.name)[\"\(body)\"]")
         }
-        for transition in orderedTransitions(definition) {
+        for transition in definition.transitionsInFlowOrder {
             let arrow = transition.timer == nil ? "-->" : "-.->"
             for from in transition.from {
                 lines.append("    \(from) \(arrow)|\"\(text(edgeLabel(transition)))\"| \(transition.to)")
@@ -53,7 +53,9 @@ public enum WorkflowGraph {
 
     private static func dot(_ definition: WorkflowDefinition, notes: [String: String]) -> String {
         func quoted(_ value: String) -> String {
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                of: "\"", with: "\\\"")
+            return "\"" + escaped.replacingOccurrences(of: "\n", with: "\\n") + "\""
         }
         var lines = [
             "digraph \(quoted(definition.name)) {", "    rankdir=LR;", "    node [shape=box, style=rounded];",
@@ -64,22 +66,13 @@ public enum WorkflowGraph {
             let shape = stage.terminal ? ", shape=doubleoctagon" : ""
             lines.append("    \(quoted(stage.name)) [label=\(quoted(body))\(shape)];")
         }
-        for transition in orderedTransitions(definition) {
+        for transition in definition.transitionsInFlowOrder {
             let style = transition.timer == nil ? "" : ", style=dashed"
             for from in transition.from {
-                lines.append("    \(quoted(from)) -> \(quoted(transition.to)) [label=\(quoted(edgeLabel(transition)))\(style)];")
+                lines.append(
+                    "    \(quoted(from)) -> \(quoted(transition.to)) [label=\(quoted(edgeLabel(transition)))\(style)];")
             }
         }
         return (lines + ["}"]).joined(separator: "\n") + "\n"
-    }
-
-    /// Transitions in flow order of their first source stage, then by name.
-    private static func orderedTransitions(_ definition: WorkflowDefinition) -> [TransitionDefinition] {
-        let order = Dictionary(uniqueKeysWithValues: definition.stagesInFlowOrder.enumerated().map { ($1.name, $0) })
-        return definition.transitions.sorted {
-            let left = $0.from.compactMap { order[$0] }.min() ?? .max
-            let right = $1.from.compactMap { order[$0] }.min() ?? .max
-            return (left, $0.name) < (right, $1.name)
-        }
     }
 }

@@ -55,7 +55,11 @@ public enum WorkflowParser {
         guard let root else {
             return WorkflowCheck(
                 definition: nil,
-                diagnostics: [Diagnostic(.error, "the file is empty; a workflow needs name, title, initial, stages and transitions", at: .start)],
+                diagnostics: [
+                    Diagnostic(
+                        .error, "the file is empty; a workflow needs name, title, initial, stages and transitions",
+                        at: .start)
+                ],
                 source: text)
         }
         let definition = reader.readWorkflow(root)
@@ -70,7 +74,13 @@ public enum WorkflowParser {
     static func precheck(_ text: String) -> Diagnostic? {
         if text.utf8.count > maximumBytes {
             return Diagnostic(
-                .error, "the file is \(text.utf8.count) bytes; workflow files may be at most \(maximumBytes)", at: .start)
+                .error, "the file is \(text.utf8.count) bytes; workflow files may be at most \(maximumBytes)",
+                at: .start)
+        }
+        if let anchor = firstAnchorOrAlias(in: text) {
+            return Diagnostic(
+                .error, "anchors and aliases (&name, *name) are not allowed in workflow files; write the value out",
+                at: anchor)
         }
         var line = 1
         var column = 0
@@ -79,9 +89,11 @@ public enum WorkflowParser {
             column += 1
             switch scalar {
             case "\0":
-                return Diagnostic(.error, "the file holds a NUL byte; is it binary?", at: SourceLocation(line: line, column: column))
+                return Diagnostic(
+                    .error, "the file holds a NUL byte; is it binary?", at: SourceLocation(line: line, column: column))
             case "\u{FFFD}":
-                return Diagnostic(.error, "the file is not valid UTF-8 text", at: SourceLocation(line: line, column: column))
+                return Diagnostic(
+                    .error, "the file is not valid UTF-8 text", at: SourceLocation(line: line, column: column))
             case "\n":
                 line += 1
                 column = 0
@@ -100,12 +112,69 @@ public enum WorkflowParser {
         return nil
     }
 
+    /// Finds `&name` or `*name` where a YAML value starts (after `:`, `-`, `[`, `{`, `,` or `?`),
+    /// outside quotes and comments. Anchors and aliases let a few lines expand into gigabytes
+    /// ("billion laughs"), and the YAML library resolves them before Podium could count them.
+    static func firstAnchorOrAlias(in text: String) -> SourceLocation? {
+        // Byte-wise: every character that matters here is ASCII, and grapheme iteration would
+        // cost more than the YAML parse on large files.
+        let bytes = Array(text.utf8)
+        let space: UInt8 = 0x20, tab: UInt8 = 0x09, newline: UInt8 = 0x0A
+        let valueStarts: Set<UInt8> = Set(":-[{,?".utf8), openers: Set<UInt8> = Set("[{,".utf8)
+        var line = 1
+        var lineStart = 0
+        var quote: UInt8?
+        var previous = newline
+        var lastSignificant = newline
+        var inComment = false
+        for (index, byte) in bytes.enumerated() {
+            defer {
+                previous = byte
+                if byte != space && byte != tab { lastSignificant = byte }
+            }
+            if byte == newline {
+                line += 1
+                lineStart = index + 1
+                quote = nil
+                inComment = false
+                continue
+            }
+            if inComment { continue }
+            if let open = quote {
+                if byte == open { quote = nil }
+                continue
+            }
+            let afterSpace = previous == space || previous == tab || previous == newline
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                if afterSpace || openers.contains(previous) || previous == UInt8(ascii: ":") { quote = byte }
+            case UInt8(ascii: "#") where afterSpace:
+                inComment = true
+            case UInt8(ascii: "&"), UInt8(ascii: "*"):
+                guard afterSpace || openers.contains(previous), valueStarts.contains(lastSignificant),
+                    index + 1 < bytes.count
+                else { continue }
+                let next = bytes[index + 1]
+                let isNameStart =
+                    (next >= 0x30 && next <= 0x39) || (next >= 0x41 && next <= 0x5A) || (next >= 0x61 && next <= 0x7A)
+                    || next == UInt8(ascii: "_")
+                if isNameStart {
+                    let column = String(decoding: bytes[lineStart..<index], as: UTF8.self).unicodeScalars.count + 1
+                    return SourceLocation(line: line, column: column)
+                }
+            default: break
+            }
+        }
+        return nil
+    }
+
     private static func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text): " } ?? ""
-            return Diagnostic(.error, "YAML syntax: \(prefix)\(problem)", at: SourceLocation(line: mark.line, column: mark.column))
+            return Diagnostic(
+                .error, "YAML syntax: \(prefix)\(problem)", at: SourceLocation(line: mark.line, column: mark.column))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = Array(Set(duplicates)).sorted().map { "\"\($0)\"" }.joined(separator: ", ")
             return Diagnostic(
@@ -135,7 +204,8 @@ struct NodeReader {
     mutating func readWorkflow(_ root: Node) -> WorkflowDefinition? {
         guard let top = entries(root, in: "the workflow") else { return nil }
         checkKeys(top, allowed: Self.topKeys, in: "the workflow")
-        for required in ["name", "title", "initial", "stages", "transitions"] where !top.contains(where: { $0.key == required }) {
+        for required in ["name", "title", "initial", "stages", "transitions"]
+        where !top.contains(where: { $0.key == required }) {
             error("the workflow has no \"\(required)\"", at: location(root))
         }
         let name = value(top, "name").flatMap { string($0, "name") }
@@ -226,7 +296,9 @@ struct NodeReader {
 
     private mutating func readReminders(_ node: Node, context: String) -> [ReminderRule] {
         guard case .sequence(let sequence) = node else {
-            error("\(context): reminders is a list, e.g. [{before: 1d}, {at: due}, {every: 1d, limit: 3}]", at: location(node))
+            error(
+                "\(context): reminders is a list, e.g. [{before: 1d}, {at: due}, {every: 1d, limit: 3}]",
+                at: location(node))
             return []
         }
         return sequence.compactMap { item in
@@ -283,7 +355,8 @@ struct NodeReader {
             checkKeys(fields, allowed: Self.transitionKeys, in: context)
             for field in fields { sourceMap.locations["transition:\(entry.key).\(field.key)"] = location(field.value) }
             guard let fromNode = value(fields, "from"), let toNode = value(fields, "to") else {
-                error("\(context) needs from (a stage or a list of stages) and to (a stage)", at: location(entry.keyNode))
+                error(
+                    "\(context) needs from (a stage or a list of stages) and to (a stage)", at: location(entry.keyNode))
                 return nil
             }
             guard let from = stringList(fromNode, "from"), let to = string(toNode, "to") else { return nil }
@@ -315,7 +388,6 @@ struct NodeReader {
     }
 
     private mutating func entries(_ node: Node, in context: String) -> [Entry]? {
-        guard refuseAnchors(node) else { return nil }
         guard case .mapping(let mapping) = node else {
             error("\(context) must be a mapping of names to values, not \(kind(of: node))", at: location(node))
             return nil
@@ -342,7 +414,6 @@ struct NodeReader {
     }
 
     private mutating func string(_ node: Node, _ what: String) -> String? {
-        guard refuseAnchors(node) else { return nil }
         guard case .scalar(let scalar) = node,
             !(scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string))
         else {
@@ -354,7 +425,7 @@ struct NodeReader {
 
     private mutating func stringList(_ node: Node, _ what: String) -> [String]? {
         if case .scalar = node { return string(node, what).map { [$0] } }
-        guard refuseAnchors(node), case .sequence(let sequence) = node else {
+        guard case .sequence(let sequence) = node else {
             error("\(what) must be a name or a list of names", at: location(node))
             return nil
         }
@@ -394,16 +465,6 @@ struct NodeReader {
             self.error("\(what): \(error.message)", at: location(node))
             return nil
         }
-    }
-
-    /// Anchors and aliases let a small file expand enormously ("billion laughs"); workflow files
-    /// have no need for them.
-    private mutating func refuseAnchors(_ node: Node) -> Bool {
-        guard node.anchor == nil else {
-            error("anchors and aliases (&name, *name) are not allowed in workflow files; write the value out", at: location(node))
-            return false
-        }
-        return true
     }
 
     private func kind(of node: Node) -> String {

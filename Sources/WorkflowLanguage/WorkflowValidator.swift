@@ -3,6 +3,10 @@ struct WorkflowValidator {
     let definition: WorkflowDefinition
     let sourceMap: SourceMap
     private var findings: [Diagnostic] = []
+    /// Lookups built once, so checks stay linear in the size of the workflow.
+    private let stagesByName: [String: StageDefinition]
+    private let roleNames: Set<String>
+    private let outgoing: [String: [TransitionDefinition]]
 
     /// The actor that fires timers; not a role anyone may declare.
     static let systemActor = "system"
@@ -10,6 +14,13 @@ struct WorkflowValidator {
     init(definition: WorkflowDefinition, sourceMap: SourceMap) {
         self.definition = definition
         self.sourceMap = sourceMap
+        stagesByName = Dictionary(definition.stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        roleNames = Set(definition.roles.map(\.name))
+        var outgoing: [String: [TransitionDefinition]] = [:]
+        for transition in definition.transitions {
+            for stage in Set(transition.from) { outgoing[stage, default: []].append(transition) }
+        }
+        self.outgoing = outgoing
     }
 
     func validate() -> [Diagnostic] {
@@ -23,7 +34,9 @@ struct WorkflowValidator {
     }
 
     private var stageNames: [String] { definition.stages.map(\.name) }
-    private var roleNames: [String] { definition.roles.map(\.name) }
+
+    private func stageNamed(_ name: String) -> StageDefinition? { stagesByName[name] }
+    private func transitions(from stage: String) -> [TransitionDefinition] { outgoing[stage] ?? [] }
 
     private mutating func checkNames() {
         if !isKebabCase(definition.name) {
@@ -39,7 +52,9 @@ struct WorkflowValidator {
         for transition in definition.transitions {
             checkIdentifier(transition.name, what: "transition", at: "transition:\(transition.name)")
             for field in transition.requiredFields where !isIdentifier(field) {
-                error("required field \"\(field)\" must be a snake_case name", at: "transition:\(transition.name).requires")
+                error(
+                    "required field \"\(field)\" must be a snake_case name",
+                    at: "transition:\(transition.name).requires")
             }
         }
         if definition.roles.isEmpty {
@@ -48,7 +63,7 @@ struct WorkflowValidator {
     }
 
     private mutating func checkInitialStage() {
-        guard definition.stage(definition.initial) == nil else { return }
+        guard stageNamed(definition.initial) == nil else { return }
         error(
             "initial stage \"\(definition.initial)\" is not a stage\(Suggestion.hint(for: definition.initial, in: stageNames))",
             at: "initial")
@@ -64,11 +79,13 @@ struct WorkflowValidator {
             if let escalation = stage.escalation { checkRole(escalation.to, at: "\(at).escalate") }
             if stage.terminal {
                 if stage.due != nil || !stage.reminders.isEmpty || stage.escalation != nil {
-                    warning("terminal stage \"\(stage.name)\" has a deadline, reminders or escalation that can never apply", at: at)
+                    warning(
+                        "terminal stage \"\(stage.name)\" has a deadline, reminders or escalation that can never apply",
+                        at: at)
                 }
                 continue
             }
-            let hasTimer = definition.transitions(from: stage.name).contains { $0.timer != nil }
+            let hasTimer = transitions(from: stage.name).contains { $0.timer != nil }
             if stage.due == nil && !hasTimer && !stage.waitsForever {
                 error(
                     "stage \"\(stage.name)\" can wait forever in silence: give it a due time, a timer transition, "
@@ -80,7 +97,8 @@ struct WorkflowValidator {
             }
             if stage.due == nil {
                 if !stage.reminders.isEmpty {
-                    error("stage \"\(stage.name)\" has reminders but no due time to remind about", at: "\(at).reminders")
+                    error(
+                        "stage \"\(stage.name)\" has reminders but no due time to remind about", at: "\(at).reminders")
                 }
                 if stage.escalation != nil {
                     error("stage \"\(stage.name)\" escalates overdue work but has no due time", at: "\(at).escalate")
@@ -105,7 +123,9 @@ struct WorkflowValidator {
     private mutating func checkDateField(_ stage: StageDefinition) {
         guard let field = stage.due?.field else { return }
         if !isIdentifier(field) {
-            error("stage \"\(stage.name)\": due date field \"\(field)\" must be a snake_case name", at: "stage:\(stage.name).due")
+            error(
+                "stage \"\(stage.name)\": due date field \"\(field)\" must be a snake_case name",
+                at: "stage:\(stage.name).due")
         }
         for transition in definition.transitions where transition.to == stage.name {
             guard !transition.requiredFields.contains(field) else { continue }
@@ -125,7 +145,7 @@ struct WorkflowValidator {
     private mutating func checkTimerRace(_ stage: StageDefinition) {
         guard let escalation = stage.escalation, case .after(let due) = stage.due else { return }
         let escalatesAt = due + escalation.after
-        for transition in definition.transitions(from: stage.name) {
+        for transition in transitions(from: stage.name) {
             guard let timer = transition.timer, timer <= escalatesAt else { continue }
             warning(
                 "stage \"\(stage.name)\": timer \"\(transition.name)\" (after \(timer)) fires before or with the escalation "
@@ -137,20 +157,26 @@ struct WorkflowValidator {
     private mutating func checkTransitions() {
         for transition in definition.transitions {
             let at = "transition:\(transition.name)"
-            for stage in transition.from where definition.stage(stage) == nil {
-                error("\(transition.name) leaves from unknown stage \"\(stage)\"\(Suggestion.hint(for: stage, in: stageNames))", at: "\(at).from")
+            for stage in transition.from where stageNamed(stage) == nil {
+                error(
+                    "\(transition.name) leaves from unknown stage \"\(stage)\"\(Suggestion.hint(for: stage, in: stageNames))",
+                    at: "\(at).from")
             }
-            for stage in transition.from where definition.stage(stage)?.terminal == true {
-                error("\(transition.name) leaves terminal stage \"\(stage)\"; terminal stages are final", at: "\(at).from")
+            for stage in transition.from where stageNamed(stage)?.terminal == true {
+                error(
+                    "\(transition.name) leaves terminal stage \"\(stage)\"; terminal stages are final", at: "\(at).from"
+                )
             }
-            if definition.stage(transition.to) == nil {
+            if stageNamed(transition.to) == nil {
                 error(
                     "\(transition.name) goes to unknown stage \"\(transition.to)\"\(Suggestion.hint(for: transition.to, in: stageNames))",
                     at: "\(at).to")
             }
             for role in transition.roles {
                 if role == Self.systemActor {
-                    error("\(transition.name): leave \"system\" out of roles; an after: timer is fired by the system", at: "\(at).roles")
+                    error(
+                        "\(transition.name): leave \"system\" out of roles; an after: timer is fired by the system",
+                        at: "\(at).roles")
                 } else {
                     checkRole(role, at: "\(at).roles")
                 }
@@ -160,7 +186,9 @@ struct WorkflowValidator {
             }
             if transition.timer != nil {
                 if transition.requiresComment || !transition.requiredFields.isEmpty {
-                    error("timer \(transition.name) requires a comment or data that the system cannot supply", at: "\(at).requires")
+                    error(
+                        "timer \(transition.name) requires a comment or data that the system cannot supply",
+                        at: "\(at).requires")
                 }
                 if transition.approvals != nil {
                     error("timer \(transition.name) cannot wait for approvals", at: "\(at).approvals")
@@ -168,10 +196,13 @@ struct WorkflowValidator {
             }
             checkApprovals(transition)
         }
-        let timersByStage = Dictionary(grouping: definition.transitions.filter { $0.timer != nil }.flatMap { t in t.from.map { ($0, t) } }, by: \.0)
+        let timersByStage = Dictionary(
+            grouping: definition.transitions.filter { $0.timer != nil }.flatMap { t in t.from.map { ($0, t) } }, by: \.0
+        )
         for (stage, timers) in timersByStage where timers.count > 1 {
             let names = timers.map(\.1.name).sorted().joined(separator: ", ")
-            warning("stage \"\(stage)\" has several timers (\(names)); only the earliest ever fires", at: "stage:\(stage)")
+            warning(
+                "stage \"\(stage)\" has several timers (\(names)); only the earliest ever fires", at: "stage:\(stage)")
         }
     }
 
@@ -189,15 +220,17 @@ struct WorkflowValidator {
     }
 
     private mutating func checkReachability() {
-        guard definition.stage(definition.initial) != nil else { return }
+        guard stageNamed(definition.initial) != nil else { return }
         var reached: Set<String> = []
         var queue = [definition.initial]
         while let next = queue.popLast() {
             guard reached.insert(next).inserted else { continue }
-            queue += definition.transitions(from: next).map(\.to).filter { definition.stage($0) != nil }
+            queue += transitions(from: next).map(\.to).filter { stageNamed($0) != nil }
         }
         for stage in definition.stages where !reached.contains(stage.name) {
-            error("stage \"\(stage.name)\" cannot be reached from the initial stage \"\(definition.initial)\"", at: "stage:\(stage.name)")
+            error(
+                "stage \"\(stage.name)\" cannot be reached from the initial stage \"\(definition.initial)\"",
+                at: "stage:\(stage.name)")
         }
         // Which stages can reach a terminal one: walk the transitions backwards from the terminals.
         var finishing = Set(definition.stages.filter(\.terminal).map(\.name))
@@ -209,13 +242,15 @@ struct WorkflowValidator {
             }
         }
         for stage in definition.stages where reached.contains(stage.name) && !finishing.contains(stage.name) {
-            error("no terminal stage can be reached from stage \"\(stage.name)\"; items there would be stuck", at: "stage:\(stage.name)")
+            error(
+                "no terminal stage can be reached from stage \"\(stage.name)\"; items there would be stuck",
+                at: "stage:\(stage.name)")
         }
     }
 
     private mutating func checkRole(_ role: String, at key: String) {
-        guard definition.role(role) == nil else { return }
-        error("unknown role \"\(role)\"\(Suggestion.hint(for: role, in: roleNames))", at: key)
+        guard !roleNames.contains(role) else { return }
+        error("unknown role \"\(role)\"\(Suggestion.hint(for: role, in: roleNames.sorted()))", at: key)
     }
 
     private mutating func checkIdentifier(_ name: String, what: String, at key: String) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LibPQ
 import PodiumCore
+import WorkflowLanguage
 
 /// The `podium` command: argument parsing and output only; every decision lives in PodiumCore.
 struct Podium: AsyncParsableCommand {
@@ -32,6 +33,9 @@ enum Main {
         } catch let error as PodiumError {
             Terminal.error(error.description)
             exit(error.kind.exitCode)
+        } catch let error as WorkflowFileError {
+            Terminal.error(error.description)
+            exit(PodiumError.Kind.notFound.exitCode)
         } catch let error as PostgresError {
             let wrapped = PodiumError(error, while: "finish")
             Terminal.error(wrapped.description)

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import LibPQ
 import PodiumCore
+import WorkflowEngine
 import WorkflowLanguage
 
 struct WorkflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflow",
         abstract: "Validate, load, inspect, draw and test workflow files.",
-        subcommands: [Validate.self, Load.self, List.self, Show.self, Graph.self]
+        subcommands: [Validate.self, Load.self, List.self, Show.self, Graph.self, TestScenarios.self]
     )
 
     struct Validate: AsyncParsableCommand {
@@ -204,4 +205,64 @@ struct ShownWorkflow: Encodable {
     let version: Int
     let checksum: String
     let definition: WorkflowDefinition
+}
+
+extension WorkflowCommand {
+    struct TestScenarios: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "test",
+            abstract: "Runs scenario files against workflows on a virtual clock, with no database.",
+            discussion: """
+                Each scenario names its workflow file, the participants, and steps: fire a
+                transition as someone, wait a while (reminders, escalations and timers happen on
+                the way), expect a state, or expect a refusal. Failing steps are reported with
+                their line; the exit code is 1 when any scenario fails.
+
+                Example:
+                  podium workflow test Workflows/tests
+                  podium workflow test Workflows/tests/exec-post-changes.yaml
+                """
+        )
+
+        @Argument(help: "Scenario files or folders.")
+        var paths: [String] = ["Workflows/tests"]
+
+        func run() async throws {
+            var failed = 0
+            var passed = 0
+            for file in try WorkflowFiles.expand(paths) {
+                let scenario: Scenario
+                do {
+                    scenario = try Scenario.parse(try WorkflowFiles.read(file))
+                } catch let error as ScenarioError {
+                    Terminal.output("FAIL \(file):\(error.line): \(error.message)")
+                    failed += 1
+                    continue
+                }
+                let workflowFile =
+                    scenario.workflowPath.hasPrefix("/")
+                    ? scenario.workflowPath
+                    : URL(fileURLWithPath: file).deletingLastPathComponent()
+                        .appendingPathComponent(scenario.workflowPath).standardizedFileURL.path
+                let check = WorkflowParser.check(try WorkflowFiles.read(workflowFile))
+                guard let definition = check.validDefinition else {
+                    Terminal.output(
+                        "FAIL \(file): the workflow \(workflowFile) has errors; run podium workflow validate")
+                    failed += 1
+                    continue
+                }
+                let result = scenario.run(against: definition)
+                if result.passed {
+                    passed += 1
+                    Terminal.output("PASS \(file): \(result.title) (\(result.steps) steps)")
+                } else {
+                    failed += 1
+                    Terminal.output("FAIL \(file): \(result.title)")
+                    for failure in result.failures { Terminal.output("  \(file):\(failure.line): \(failure.message)") }
+                }
+            }
+            Terminal.output("\(passed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
 }

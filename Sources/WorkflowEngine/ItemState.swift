@@ -1,0 +1,89 @@
+public import Foundation
+
+/// Someone who acts: a person, or `system` for timers.
+public struct ActorIdentity: Sendable, Hashable {
+    /// The actor's handle, e.g. `alice`.
+    public let handle: String
+    /// Roles the actor holds on every item (`podium actor add --role`).
+    public let globalRoles: Set<String>
+
+    public init(handle: String, globalRoles: Set<String> = []) {
+        self.handle = handle
+        self.globalRoles = globalRoles
+    }
+
+    /// The actor that fires timer transitions.
+    public static let system = ActorIdentity(handle: "system")
+}
+
+/// A person holding a role on one item.
+public struct Participant: Sendable, Hashable, Codable {
+    public let role: String
+    public let actor: String
+
+    public init(role: String, actor: String) {
+        self.role = role
+        self.actor = actor
+    }
+}
+
+/// An approval recorded during the current visit of a stage.
+public struct Approval: Sendable, Hashable, Codable {
+    public let transition: String
+    public let actor: String
+
+    public init(transition: String, actor: String) {
+        self.transition = transition
+        self.actor = actor
+    }
+}
+
+/// What the decision core needs to know about an item: a snapshot, not a database row.
+public struct ItemState: Sendable {
+    public var id: Int
+    public var stage: String
+    public var data: [String: String]
+    public var participants: [Participant]
+    /// Who moved the item into its current stage (its creator for the initial stage): the
+    /// person whose work is under review, who therefore never approves it.
+    public var stageAuthor: String
+    public var stageEnteredAt: Date
+    /// Approvals given during the current visit of the stage.
+    public var approvals: [Approval]
+    public var isClosed: Bool
+
+    public init(
+        id: Int, stage: String, data: [String: String], participants: [Participant], stageAuthor: String,
+        stageEnteredAt: Date, approvals: [Approval] = [], isClosed: Bool = false
+    ) {
+        self.id = id
+        self.stage = stage
+        self.data = data
+        self.participants = participants
+        self.stageAuthor = stageAuthor
+        self.stageEnteredAt = stageEnteredAt
+        self.approvals = approvals
+        self.isClosed = isClosed
+    }
+
+    /// The handles holding `role` on this item.
+    public func holders(of role: String) -> [String] {
+        participants.filter { $0.role == role }.map(\.actor)
+    }
+}
+
+/// A request to fire a transition.
+public struct FireRequest: Sendable {
+    public let transition: String
+    public let actor: ActorIdentity
+    public let comment: String?
+    /// Data fields to set as part of the transition (`--set key=value`).
+    public let dataChanges: [String: String]
+
+    public init(transition: String, actor: ActorIdentity, comment: String? = nil, dataChanges: [String: String] = [:]) {
+        self.transition = transition
+        self.actor = actor
+        self.comment = comment
+        self.dataChanges = dataChanges
+    }
+}

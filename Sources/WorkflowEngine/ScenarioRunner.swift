@@ -1,0 +1,208 @@
+import Foundation
+public import WorkflowLanguage
+
+/// What a scenario run found.
+public struct ScenarioResult: Sendable {
+    /// A step whose expectation did not hold.
+    public struct Failure: Sendable, CustomStringConvertible {
+        public let line: Int
+        public let message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public let title: String
+    public let steps: Int
+    public let failures: [Failure]
+    public var passed: Bool { failures.isEmpty }
+}
+
+extension Scenario {
+    /// The expectations a step may check.
+    typealias Runner = ScenarioRunner
+
+    /// Runs the scenario against `definition` on a virtual clock: no database, no waiting.
+    public func run(against definition: WorkflowDefinition) -> ScenarioResult {
+        var runner = ScenarioRunner(scenario: self, definition: definition)
+        return runner.run()
+    }
+}
+
+/// Plays a scenario through the same decision and scheduling code the engine uses.
+struct ScenarioRunner {
+    static let expectationKeys: Set<String> = [
+        "stage", "closed", "reminders_sent", "escalated_to", "approvals", "data", "due", "history", "timers_fired",
+    ]
+
+    /// A notification the virtual worker sent.
+    struct Sent {
+        let kind: PlannedTask.Kind
+        let label: String
+        let role: String?
+        let visit: Int
+    }
+
+    let scenario: Scenario
+    let decider: TransitionDecider
+    var now: Date
+    var item: ItemState
+    var visit = 1
+    var pending: [PlannedTask]
+    var sent: [Sent] = []
+    var history: [String] = []
+    var timersFired: [String] = []
+    var failures: [ScenarioResult.Failure] = []
+
+    init(scenario: Scenario, definition: WorkflowDefinition) {
+        self.scenario = scenario
+        decider = TransitionDecider(definition: definition)
+        now = scenario.start
+        item = ItemState(
+            id: 1, stage: definition.initial, data: scenario.data, participants: scenario.participants,
+            stageAuthor: scenario.createdBy, stageEnteredAt: scenario.start)
+        pending =
+            definition.stage(definition.initial).map {
+                StageSchedule.tasks(for: $0, in: definition, enteredAt: scenario.start, data: scenario.data)
+            } ?? []
+    }
+
+    mutating func run() -> ScenarioResult {
+        for step in scenario.steps {
+            switch step.action {
+            case .fire(let spec):
+                if case .refused(let refusal) = fire(spec) {
+                    fail(step.line, "fire \(spec.transition) as \(spec.actor) was refused: \(refusal.message)")
+                }
+            case .wait(let duration):
+                advance(to: now.addingTimeInterval(TimeInterval(duration.seconds)), line: step.line)
+            case .expect(let expectations):
+                for (key, value) in expectations.sorted(by: { $0.key < $1.key }) {
+                    if let problem = check(key, value) { fail(step.line, problem) }
+                }
+            case .expectRefusal(let spec, let message):
+                switch fire(spec) {
+                case .refused(let refusal):
+                    if let message, !refusal.message.contains(message) {
+                        fail(step.line, "refused as expected, but with \"\(refusal.message)\", not \"\(message)\"")
+                    }
+                case .approvalRecorded:
+                    fail(
+                        step.line, "expected \(spec.transition) as \(spec.actor) to be refused; it recorded an approval"
+                    )
+                case .move(let move):
+                    fail(
+                        step.line, "expected \(spec.transition) as \(spec.actor) to be refused; it moved to \(move.to)")
+                }
+            }
+        }
+        return ScenarioResult(title: scenario.title, steps: scenario.steps.count, failures: failures)
+    }
+
+    private mutating func fire(_ spec: Scenario.FireSpec) -> FireDecision {
+        let actor = ActorIdentity(handle: spec.actor, globalRoles: scenario.globalRoles[spec.actor] ?? [])
+        let decision = decider.decide(
+            FireRequest(transition: spec.transition, actor: actor, comment: spec.comment, dataChanges: spec.data),
+            for: item)
+        apply(decision)
+        return decision
+    }
+
+    private mutating func apply(_ decision: FireDecision) {
+        switch decision {
+        case .refused: break
+        case .approvalRecorded(let progress):
+            if !progress.wasAlreadyCounted, let actor = progress.approvers.last {
+                item.approvals.append(Approval(transition: progress.transition, actor: actor))
+            }
+        case .move(let move):
+            history.append(move.transition)
+            item.stage = move.to
+            item.data = move.data
+            item.stageAuthor = move.actor
+            item.stageEnteredAt = now
+            item.approvals = []
+            item.isClosed = move.closesItem
+            visit += 1
+            pending =
+                decider.definition.stage(move.to).map {
+                    StageSchedule.tasks(for: $0, in: decider.definition, enteredAt: now, data: move.data)
+                } ?? []
+        }
+    }
+
+    /// Runs every task due up to `target`, in time order, as a worker would.
+    private mutating func advance(to target: Date, line: Int) {
+        while let next = pending.first, next.runAt <= target {
+            pending.removeFirst()
+            now = max(now, next.runAt)
+            switch next.kind {
+            case .reminder, .escalation:
+                sent.append(Sent(kind: next.kind, label: next.label, role: next.recipientRole, visit: visit))
+            case .timer:
+                let decision = decider.decide(
+                    FireRequest(transition: next.transition ?? "", actor: .system), for: item)
+                if case .refused(let refusal) = decision {
+                    fail(line, "timer \(next.transition ?? "?") could not fire: \(refusal.message)")
+                } else {
+                    timersFired.append(next.transition ?? "")
+                }
+                apply(decision)
+            }
+        }
+        now = target
+    }
+
+    private func check(_ key: String, _ value: Scenario.ExpectedValue) -> String? {
+        let current = sent.filter { $0.visit == visit }
+        switch (key, value) {
+        case ("stage", .text(let stage)):
+            return item.stage == stage ? nil : "expected stage \(stage), the item is in \(item.stage)"
+        case ("closed", .text(let flag)):
+            return String(item.isClosed) == flag ? nil : "expected closed: \(flag), it is \(item.isClosed)"
+        case ("reminders_sent", .text(let count)):
+            let reminders = current.filter { $0.kind == .reminder }
+            return String(reminders.count) == count
+                ? nil
+                : "expected \(count) reminders in \(item.stage), \(reminders.count) were sent (\(reminders.map(\.label)))"
+        case ("reminders_sent", .list(let labels)):
+            let reminders = current.filter { $0.kind == .reminder }.map(\.label)
+            return reminders == labels ? nil : "expected reminders \(labels) in \(item.stage), sent \(reminders)"
+        case ("escalated_to", .text(let role)):
+            let escalations = current.filter { $0.kind == .escalation }.compactMap(\.role)
+            if role == "none" {
+                return escalations.isEmpty ? nil : "expected no escalation, escalated to \(escalations)"
+            }
+            return escalations.contains(role)
+                ? nil : "expected an escalation to \(role) in \(item.stage), got \(escalations)"
+        case ("approvals", .mapping(let counts)):
+            for (transition, count) in counts {
+                let actual = item.approvals.filter { $0.transition == transition }.count
+                if String(actual) != count { return "expected \(count) approvals for \(transition), have \(actual)" }
+            }
+            return nil
+        case ("data", .mapping(let fields)):
+            for (field, expected) in fields where item.data[field] != expected {
+                return "expected data \(field) = \(expected), it is \(item.data[field] ?? "unset")"
+            }
+            return nil
+        case ("due", .text(let expected)):
+            let due = decider.definition.stage(item.stage).flatMap {
+                StageSchedule.dueTime(of: $0, enteredAt: item.stageEnteredAt, data: item.data)
+            }
+            if expected == "none" { return due == nil ? nil : "expected no due time, it is \(due!)" }
+            guard let wanted = StageSchedule.parseDate(expected) else {
+                return "due: \(expected) is not an ISO 8601 time"
+            }
+            return due == wanted ? nil : "expected due \(expected), it is \(due.map { "\($0)" } ?? "none")"
+        case ("history", .list(let transitions)):
+            return history == transitions ? nil : "expected history \(transitions), it is \(history)"
+        case ("timers_fired", .list(let timers)):
+            return timersFired == timers ? nil : "expected timers \(timers) to have fired, fired \(timersFired)"
+        default:
+            return "expectation \(key) does not take that kind of value"
+        }
+    }
+
+    private mutating func fail(_ line: Int, _ message: String) {
+        failures.append(ScenarioResult.Failure(line: line, message: message))
+    }
+}

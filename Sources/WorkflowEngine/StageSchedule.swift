@@ -1,0 +1,93 @@
+public import Foundation
+public import WorkflowLanguage
+
+/// Work the engine schedules when an item enters a stage.
+public struct PlannedTask: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case reminder, escalation, timer
+    }
+
+    public let kind: Kind
+    public let runAt: Date
+    /// Reminders of one visit are numbered from 1, in time order.
+    public let sequence: Int
+    /// Who hears about it (reminders: the assignee; escalations: the escalation role).
+    public let recipientRole: String?
+    /// Timers: the transition to fire.
+    public let transition: String?
+    /// `before due`, `at due`, `overdue 2 of 3`, `escalation`, `timer close_dialogue`.
+    public let label: String
+}
+
+/// Pure scheduling arithmetic: the due time and the tasks of one stage visit.
+public enum StageSchedule {
+    /// When the stage's work is due, or nil (no `due`, or a date field that is missing or invalid).
+    public static func dueTime(of stage: StageDefinition, enteredAt: Date, data: [String: String]) -> Date? {
+        switch stage.due {
+        case .after(let duration): return enteredAt.addingTimeInterval(TimeInterval(duration.seconds))
+        case .before(let field, let offset):
+            return data[field].flatMap(parseDate)?.addingTimeInterval(-TimeInterval(offset.seconds))
+        case .at(let field): return data[field].flatMap(parseDate)
+        case nil: return nil
+        }
+    }
+
+    /// The tasks to create on entering `stage`, sorted by time.
+    public static func tasks(
+        for stage: StageDefinition, in definition: WorkflowDefinition, enteredAt: Date, data: [String: String]
+    ) -> [PlannedTask] {
+        guard !stage.terminal else { return [] }
+        var tasks: [PlannedTask] = []
+        if let due = dueTime(of: stage, enteredAt: enteredAt, data: data) {
+            var reminders: [(Date, String)] = []
+            for rule in stage.reminders {
+                switch rule {
+                case .before(let lead):
+                    reminders.append(
+                        (max(enteredAt, due.addingTimeInterval(-TimeInterval(lead.seconds))), "\(lead) before due"))
+                case .atDue:
+                    reminders.append((max(enteredAt, due), "at due"))
+                case .every(let interval, let limit):
+                    for round in 1...limit {
+                        let at = due.addingTimeInterval(TimeInterval(interval.seconds * Int64(round)))
+                        reminders.append((max(enteredAt, at), "overdue \(round) of \(limit)"))
+                    }
+                }
+            }
+            for (index, reminder) in reminders.sorted(by: { $0.0 < $1.0 }).enumerated() {
+                tasks.append(
+                    PlannedTask(
+                        kind: .reminder, runAt: reminder.0, sequence: index + 1, recipientRole: stage.assignee,
+                        transition: nil, label: reminder.1))
+            }
+            if let escalation = stage.escalation {
+                tasks.append(
+                    PlannedTask(
+                        kind: .escalation,
+                        runAt: max(enteredAt, due.addingTimeInterval(TimeInterval(escalation.after.seconds))),
+                        sequence: 0, recipientRole: escalation.to, transition: nil, label: "escalation"))
+            }
+        }
+        for transition in definition.transitions(from: stage.name) {
+            guard let timer = transition.timer else { continue }
+            tasks.append(
+                PlannedTask(
+                    kind: .timer, runAt: enteredAt.addingTimeInterval(TimeInterval(timer.seconds)), sequence: 0,
+                    recipientRole: nil, transition: transition.name, label: "timer \(transition.name)"))
+        }
+        return tasks.sorted { ($0.runAt, $0.kind.rawValue, $0.sequence) < ($1.runAt, $1.kind.rawValue, $1.sequence) }
+    }
+
+    /// Reads a date from item data: ISO 8601 with a time zone (`2026-03-10T09:00:00Z`) or a
+    /// plain day (`2026-03-10`, taken as midnight UTC).
+    public static func parseDate(_ text: String) -> Date? {
+        let full = ISO8601DateFormatter()
+        full.formatOptions = [.withInternetDateTime]
+        if let date = full.date(from: text) { return date }
+        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = full.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        return day.date(from: text)
+    }
+}
