@@ -26,18 +26,42 @@ struct WorkflowCommand: AsyncParsableCommand {
         @Argument(help: "Workflow files or folders.")
         var paths: [String] = ["Workflows"]
 
+        @OptionGroup var output: OutputOptions
+
         func run() async throws {
             var failed = false
+            var findings: [Finding] = []
             for file in try WorkflowFiles.expand(paths) {
                 let check = WorkflowParser.check(try WorkflowFiles.read(file))
-                for diagnostic in check.diagnostics { Terminal.output(diagnostic.formatted(file: file)) }
+                findings += check.diagnostics.map { Finding(file: file, diagnostic: $0) }
+                if !output.json {
+                    for diagnostic in check.diagnostics { Terminal.output(diagnostic.formatted(file: file)) }
+                }
                 if check.hasErrors {
                     failed = true
                 } else if let definition = check.definition {
                     Terminal.note("\(file): ok (\(definition.name), \(definition.stages.count) stages)")
                 }
             }
+            if output.json { try JSONOutput.print(findings) }
             if failed { throw ExitCode(1) }
+        }
+
+        /// One finding in `--json` output.
+        struct Finding: Encodable {
+            let file: String
+            let line: Int
+            let column: Int
+            let severity: String
+            let message: String
+
+            init(file: String, diagnostic: Diagnostic) {
+                self.file = file
+                line = diagnostic.location.line
+                column = diagnostic.location.column
+                severity = diagnostic.severity.rawValue
+                message = diagnostic.message
+            }
         }
     }
 

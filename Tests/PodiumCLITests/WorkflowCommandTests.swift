@@ -21,6 +21,9 @@ struct WorkflowCommandTests {
         #expect(
             result.stdout.contains(
                 "\(file.path):6:7: error: unknown key \"terminl\" in stage \"s\"; did you mean \"terminal\"?"))
+        let json = try PodiumBinary.run(["workflow", "validate", "--json", file.path], environment: [:])
+        #expect(json.exitCode == 1)
+        #expect(json.stdout.contains("\"line\" : 6") && json.stdout.contains("\"severity\" : \"error\""))
     }
 
     @Test func scenarioTestsPassAndFailuresExitOne() throws {
