@@ -65,7 +65,8 @@ public enum StageSchedule {
                     PlannedTask(
                         kind: .escalation,
                         runAt: max(enteredAt, due.addingTimeInterval(TimeInterval(escalation.after.seconds))),
-                        sequence: 0, recipientRole: escalation.to, transition: nil, label: "escalation"))
+                        sequence: 0, recipientRole: escalation.to, transition: nil,
+                        label: "escalation to \(escalation.to)"))
             }
         }
         for transition in definition.transitions(from: stage.name) {

@@ -160,7 +160,10 @@ struct ScheduleTests {
         let listen = try #require(definition.stage("listen"))
         let tasks = StageSchedule.tasks(for: listen, in: definition, enteredAt: monday, data: [:])
         let day: TimeInterval = 86_400
-        #expect(tasks.map(\.label) == ["1d before due", "at due", "overdue 1 of 2", "escalation", "overdue 2 of 2"])
+        #expect(
+            tasks.map(\.label) == [
+                "1d before due", "at due", "overdue 1 of 2", "escalation to community_manager", "overdue 2 of 2",
+            ])
         #expect(tasks.map(\.runAt) == [2, 3, 4, 5, 5].map { monday.addingTimeInterval($0 * day) })
         #expect(tasks.filter { $0.kind == .reminder }.map(\.sequence) == [1, 2, 3, 4])
         #expect(tasks.first { $0.kind == .escalation }?.recipientRole == "community_manager")

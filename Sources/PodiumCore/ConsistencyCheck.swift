@@ -1,0 +1,60 @@
+public import LibPQ
+
+/// Invariants that must hold whatever happened: crashes, killed connections, retries.
+/// `podium check` runs them; tests run them after trying to break things.
+public struct ConsistencyCheck: Sendable {
+    /// One broken invariant, with the rows that break it.
+    public struct Violation: Sendable, Codable, CustomStringConvertible {
+        public let invariant: String
+        public let itemIDs: [Int]
+        public var description: String {
+            "\(invariant): items \(itemIDs.prefix(20).map(String.init).joined(separator: ", "))"
+        }
+    }
+
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func run() async throws -> [Violation] {
+        let checks: [(String, PostgresQuery)] = [
+            (
+                "an item's stage differs from the stage its history ends in",
+                """
+                select i.id from items i
+                  join lateral (select to_stage from history h where h.item_id = i.id and h.kind <> 'assign'
+                                 order by h.id desc limit 1) last on true
+                 where last.to_stage <> i.stage
+                """
+            ),
+            (
+                "an item's visit is not its latest stage-changing history row",
+                """
+                select i.id from items i
+                 where i.visit_id is distinct from (select max(h.id) from history h
+                                                     where h.item_id = i.id and h.kind <> 'assign')
+                """
+            ),
+            (
+                "a closed item has open tasks",
+                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where i.closed_at is not null and t.status in ('pending', 'running')"
+            ),
+            (
+                "an open task belongs to an earlier visit of its item's stage",
+                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where t.status = 'pending' and t.visit_id <> i.visit_id"
+            ),
+            (
+                "an item has no history",
+                "select i.id from items i where not exists (select 1 from history h where h.item_id = i.id)"
+            ),
+        ]
+        var violations: [Violation] = []
+        for (invariant, query) in checks {
+            let ids = try await pool.query(query + " limit 1000").map { try $0.decode(Int.self, at: 0) }
+            if !ids.isEmpty { violations.append(Violation(invariant: invariant, itemIDs: ids.sorted())) }
+        }
+        return violations
+    }
+}

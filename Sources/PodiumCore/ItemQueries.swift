@@ -1,0 +1,157 @@
+import Foundation
+internal import LibPQ
+import WorkflowEngine
+internal import WorkflowLanguage
+
+extension ItemEngine {
+    /// Everything about an item: stage, assignee, due time, open tasks, participants, data,
+    /// approvals so far, the transitions possible now and who may fire them.
+    public func show(_ id: Int) async throws -> ItemView {
+        try await pool.withConnection { db in
+            let rows = try await db.query(
+                """
+                select id, workflow, version, title, stage, revision, data::text as data, due_at, stage_entered_at,
+                       created_at, created_by, closed_at, visit_id
+                  from items where id = \(id)
+                """)
+            guard let row = rows.first else {
+                throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
+            }
+            let workflow = try row.decode(String.self, "workflow")
+            let version = try row.decode(Int.self, "version")
+            let stageName = try row.decode(String.self, "stage")
+            let visit = try row.decode(Int.self, "visit_id")
+            let definition = try await definitions.definition(workflow, version: version, on: db)
+            let stage = definition.stage(stageName)
+            let participants = try await db.query(
+                "select role, actor from participants where item_id = \(id) order by role, actor"
+            ).map { Participant(role: try $0.decode(String.self, "role"), actor: try $0.decode(String.self, "actor")) }
+            let approvals = try await db.query(
+                "select transition, actor from approvals where item_id = \(id) and visit_id = \(visit) order by at"
+            )
+            .map { (try $0.decode(String.self, "transition"), try $0.decode(String.self, "actor")) }
+            let tasks = try await db.query(
+                """
+                select id, kind, label, run_at, status, recipient_role, transition from tasks
+                 where item_id = \(id) and status in ('pending', 'running') order by run_at, id
+                """
+            ).map { task in
+                TaskView(
+                    id: try task.decode(Int.self, "id"), kind: try task.decode(String.self, "kind"),
+                    label: try task.decode(String.self, "label"), runAt: try task.decode(Date.self, "run_at"),
+                    status: try task.decode(String.self, "status"),
+                    recipientRole: try task.decode(String?.self, "recipient_role"),
+                    transition: try task.decode(String?.self, "transition"))
+            }
+            let comments = try await db.query(
+                "select actor, body, at from comments where item_id = \(id) order by id desc limit 20"
+            ).map {
+                CommentView(
+                    actor: try $0.decode(String.self, "actor"), body: try $0.decode(String.self, "body"),
+                    at: try $0.decode(Date.self, "at"))
+            }
+            let isClosed = try row.decode(Date?.self, "closed_at") != nil
+            let possible =
+                isClosed
+                ? []
+                : definition.transitions(from: stageName).map { transition in
+                    PossibleTransition(
+                        name: transition.name, to: transition.to, roles: transition.roles,
+                        participants: participants.filter { transition.roles.contains($0.role) }.map(\.actor),
+                        requires: transition.requiredFields + (transition.requiresComment ? ["comment"] : []),
+                        timer: transition.timer?.description)
+                }
+            let approvalViews = definition.transitions(from: stageName).compactMap { transition -> ApprovalView? in
+                guard let rule = transition.approvals else { return nil }
+                let approvers = approvals.filter { $0.0 == transition.name }.map(\.1)
+                let needed: Int
+                switch rule {
+                case .count(let count): needed = count
+                case .allParticipants:
+                    needed = max(1, Set(participants.filter { transition.roles.contains($0.role) }.map(\.actor)).count)
+                }
+                return ApprovalView(transition: transition.name, approvers: approvers, needed: needed)
+            }
+            return ItemView(
+                id: id, workflow: workflow, version: version, title: try row.decode(String.self, "title"),
+                stage: stageName, stageTitle: stage?.title ?? stageName, revision: try row.decode(Int.self, "revision"),
+                data: try Self.decodeData(try row.decode(String.self, "data")), participants: participants,
+                assignee: stage?.assignee, dueAt: try row.decode(Date?.self, "due_at"),
+                stageEnteredAt: try row.decode(Date.self, "stage_entered_at"),
+                createdAt: try row.decode(Date.self, "created_at"),
+                createdBy: try row.decode(String.self, "created_by"),
+                closedAt: try row.decode(Date?.self, "closed_at"), guidance: stage?.description ?? "",
+                approvals: approvalViews, openTasks: tasks, possibleTransitions: possible, comments: comments)
+        }
+    }
+
+    /// The item's timeline, oldest first, with the time spent in each stage.
+    public func history(_ id: Int) async throws -> [HistoryEntry] {
+        let rows = try await pool.query(
+            """
+            select h.id, h.kind, h.transition, h.from_stage, h.to_stage, h.actor, h.role, h.comment,
+                   h.data_change::text as data_change, h.at, i.closed_at
+              from items i join history h on h.item_id = i.id
+             where i.id = \(id) order by h.id
+            """)
+        guard !rows.rows.isEmpty else {
+            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
+        }
+        let now = time.now()
+        let closedAt = try rows.rows[0].decode(Date?.self, "closed_at")
+        let entries = try rows.map { row in
+            (
+                id: try row.decode(Int.self, "id"), kind: try row.decode(String.self, "kind"),
+                transition: try row.decode(String?.self, "transition"),
+                from: try row.decode(String?.self, "from_stage"),
+                to: try row.decode(String.self, "to_stage"), actor: try row.decode(String.self, "actor"),
+                role: try row.decode(String.self, "role"), comment: try row.decode(String?.self, "comment"),
+                change: try row.decode(String?.self, "data_change").map(Self.decodeData),
+                at: try row.decode(Date.self, "at")
+            )
+        }
+        return entries.enumerated().map { index, entry in
+            // Time in stage: until the next entry that changed the stage, or until now/closing.
+            let next = entries[(index + 1)...].first { $0.kind != "assign" }?.at ?? closedAt ?? now
+            return HistoryEntry(
+                id: entry.id, kind: entry.kind, transition: entry.transition, fromStage: entry.from, toStage: entry.to,
+                actor: entry.actor, role: entry.role, comment: entry.comment, dataChange: entry.change, at: entry.at,
+                secondsInStage: max(0, Int(next.timeIntervalSince(entry.at))))
+        }
+    }
+
+    /// Items, newest first, optionally filtered by workflow, stage, or the handle that must act next.
+    public func list(
+        workflow: String? = nil, stage: String? = nil, assignee: String? = nil, includeClosed: Bool = false
+    )
+        async throws -> [ItemSummary]
+    {
+        let rows = try await pool.query(
+            """
+            select * from (
+                select i.id, i.workflow, i.version, i.title, i.stage, i.revision, i.due_at, i.closed_at,
+                       coalesce(array(select p.actor from participants p
+                                       where p.item_id = i.id
+                                         and p.role = (jsonb_path_query_first(v.definition,
+                                                         '$.stages[*] ? (@.name == $s).assignee',
+                                                         jsonb_build_object('s', i.stage)) #>> '{}')
+                                       order by p.actor), '{}') as assignees
+                  from items i join workflow_versions v on v.workflow = i.workflow and v.version = i.version
+                 where (\(workflow)::text is null or i.workflow = \(workflow))
+                   and (\(stage)::text is null or i.stage = \(stage))
+                   and (\(includeClosed) or i.closed_at is null)
+            ) listed
+             where \(assignee)::text is null or \(assignee) = any(assignees)
+             order by id desc
+             limit 1000
+            """)
+        return try rows.map { row in
+            ItemSummary(
+                id: try row.decode(Int.self, "id"), workflow: try row.decode(String.self, "workflow"),
+                version: try row.decode(Int.self, "version"), title: try row.decode(String.self, "title"),
+                stage: try row.decode(String.self, "stage"), revision: try row.decode(Int.self, "revision"),
+                dueAt: try row.decode(Date?.self, "due_at"), closedAt: try row.decode(Date?.self, "closed_at"),
+                assignees: try row.decode([String].self, "assignees"))
+        }
+    }
+}

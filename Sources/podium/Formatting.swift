@@ -1,0 +1,30 @@
+import Foundation
+
+/// How times and durations read on a terminal.
+enum Formatting {
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return formatter.string(from: date)
+    }
+
+    /// `2d 3h`, `45m`, `12s`: the two largest units.
+    static func duration(seconds: Int) -> String {
+        let units = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
+        var rest = abs(seconds)
+        var parts: [String] = []
+        for (symbol, size) in units where rest >= size && parts.count < 2 {
+            parts.append("\(rest / size)\(symbol)")
+            rest %= size
+        }
+        return parts.isEmpty ? "0s" : parts.joined(separator: " ")
+    }
+
+    /// `in 2d 3h` or `3h overdue`.
+    static func relative(_ date: Date, now: Date) -> String {
+        let seconds = Int(date.timeIntervalSince(now))
+        return seconds >= 0 ? "in \(duration(seconds: seconds))" : "\(duration(seconds: -seconds)) overdue"
+    }
+}

@@ -1,0 +1,307 @@
+import ArgumentParser
+import Foundation
+import LibPQ
+import PodiumCore
+import WorkflowEngine
+
+struct ItemCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "item",
+        abstract: "Creates items, fires transitions, and shows where items stand.",
+        subcommands: [Create.self, Fire.self, Show.self, History.self, List.self, Comment.self, Assign.self]
+    )
+
+    /// The engine for one command, on the real clock unless `PODIUM_NOW` fixes "now".
+    static func engine() async throws -> ItemEngine {
+        ItemEngine(pool: try await Database.pool(), time: try clock())
+    }
+
+    static func clock() throws -> any TimeSource {
+        guard let fixed = ProcessInfo.processInfo.environment["PODIUM_NOW"], !fixed.isEmpty else { return SystemTime() }
+        guard let instant = StageSchedule.parseDate(fixed) else {
+            throw PodiumError(.usage, "PODIUM_NOW=\(fixed) is not an ISO 8601 time such as 2026-03-02T09:00:00Z")
+        }
+        return FixedTime(instant)
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Starts an item on the newest version of a workflow, in its initial stage.",
+            discussion: """
+                Prints the new id (with --json, the whole item). The person given with --as is its
+                creator, recorded in history.
+
+                Example:
+                  podium item create exec-post --title "What support taught me" --as carol \\
+                    --participant executive=alice --participant coach=bob
+                """
+        )
+
+        @Argument(help: "The workflow name.")
+        var workflow: String
+
+        @Option(help: "The item's title.")
+        var title: String
+
+        @Option(name: .customLong("as"), help: "Who creates it.")
+        var actor: String
+
+        @Option(help: "ROLE=HANDLE (repeatable).")
+        var participant: [String] = []
+
+        @Option(name: .customLong("set"), help: "KEY=VALUE item data (repeatable).")
+        var fields: [String] = []
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let participants = try participant.map { text in
+                let (role, handle) = try InputLimits.pair(text, what: "--participant")
+                return Participant(role: role, actor: handle)
+            }
+            let data = try InputLimits.fields(fields, what: "--set")
+            let item = try await ItemCommand.engine().create(
+                workflow: workflow, title: title, author: actor, participants: participants, data: data)
+            if output.json { return try JSONOutput.print(item) }
+            Terminal.output("\(item.id)")
+        }
+    }
+
+    struct Fire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fires a transition on an item, in one transaction.",
+            discussion: """
+                Refusals exit 4 and say what would work; a stale --expect-revision exits 5. An
+                --idempotency-key already used on this item replays the first result.
+
+                Example:
+                  podium item fire 42 submit --as alice --set body="Three things support taught me" \\
+                    --set publish_at=2026-03-10T09:00:00Z --expect-revision 2 --idempotency-key submit-42-a
+                """
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @Argument(help: "The transition.")
+        var transition: String
+
+        @Option(name: .customLong("as"), help: "Who fires it.")
+        var actor: String
+
+        @Option(help: "A comment, recorded in history.")
+        var comment: String?
+
+        @Option(name: .customLong("set"), help: "KEY=VALUE item data (repeatable).")
+        var fields: [String] = []
+
+        @Option(help: "Refuse (exit 5) unless the item is at this revision.")
+        var expectRevision: Int?
+
+        @Option(help: "Fire at most once per key on this item; a repeat replays the first result.")
+        var idempotencyKey: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let result = try await ItemCommand.engine().fire(
+                item: id, transition: transition, actor: actor, comment: comment,
+                data: try InputLimits.fields(fields, what: "--set"), expectRevision: expectRevision,
+                idempotencyKey: idempotencyKey)
+            if output.json { return try JSONOutput.print(result) }
+            switch result.outcome {
+            case .moved:
+                let entry = result.entry
+                let replay = result.replayed ? " (replayed: this key was used before)" : ""
+                Terminal.output(
+                    "item \(id): \(entry?.fromStage ?? "?") -> \(entry?.toStage ?? result.item.stage) by \(entry?.actor ?? actor)\(replay)"
+                )
+            case .approvalRecorded:
+                let approval = result.approval
+                Terminal.output(
+                    "item \(id): \(actor) approved \(transition) (\(approval?.approvers.count ?? 0) of \(approval?.needed ?? 0)); "
+                        + "it fires when enough people approve")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Shows an item: stage, who acts next, due time, tasks, approvals, and the way on.",
+            discussion: "Example:\n  podium item show 42 --json"
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let engine = try await ItemCommand.engine()
+            let item = try await engine.show(id)
+            if output.json { return try JSONOutput.print(item) }
+            Terminal.output(ItemText.render(item, now: try ItemCommand.clock().now()))
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Shows an item's timeline, with the time spent in each stage.",
+            discussion: "Example:\n  podium item history 42"
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let entries = try await ItemCommand.engine().history(id)
+            if output.json { return try JSONOutput.print(entries) }
+            Terminal.output(
+                Table.render(
+                    ["WHEN", "WHAT", "STAGE", "BY", "STAYED", "COMMENT"],
+                    entries.map { entry in
+                        [
+                            Formatting.time(entry.at), entry.transition ?? entry.kind,
+                            entry.fromStage.map { "\($0) -> \(entry.toStage)" } ?? entry.toStage,
+                            "\(entry.actor) (\(entry.role))", Formatting.duration(seconds: entry.secondsInStage),
+                            entry.comment ?? "",
+                        ]
+                    }))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists open items, newest first.",
+            discussion: "Example:\n  podium item list --workflow exec-post --assignee alice"
+        )
+
+        @Option(help: "Only this workflow.")
+        var workflow: String?
+
+        @Option(help: "Only items in this stage.")
+        var stage: String?
+
+        @Option(help: "Only items this person must act on next.")
+        var assignee: String?
+
+        @Flag(help: "Include closed items.")
+        var all = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let items = try await ItemCommand.engine().list(
+                workflow: workflow, stage: stage, assignee: assignee, includeClosed: all)
+            if output.json { return try JSONOutput.print(items) }
+            let now = try ItemCommand.clock().now()
+            Terminal.output(
+                Table.render(
+                    ["ID", "WORKFLOW", "STAGE", "NEXT", "DUE", "TITLE"],
+                    items.map { item in
+                        [
+                            "\(item.id)", "\(item.workflow)@\(item.version)", item.stage,
+                            item.assignees.joined(separator: ","),
+                            item.closedAt != nil
+                                ? "closed" : item.dueAt.map { Formatting.relative($0, now: now) } ?? "-",
+                            item.title,
+                        ]
+                    }))
+        }
+    }
+
+    struct Comment: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Comments on an item.",
+            discussion: "Example:\n  podium item comment 42 --as bob \"Lead with the customer's words.\""
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @Option(name: .customLong("as"), help: "Who comments.")
+        var actor: String
+
+        @Argument(help: "The comment.")
+        var text: String
+
+        func run() async throws {
+            try await ItemCommand.engine().comment(item: id, actor: actor, text: text)
+            Terminal.output("item \(id): comment added")
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Gives someone a role on an item; recorded in history.",
+            discussion: "Example:\n  podium item assign 42 coach=dana --as carol"
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @Argument(help: "ROLE=HANDLE.")
+        var assignment: String
+
+        @Option(name: .customLong("as"), help: "Who assigns.")
+        var actor: String
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (role, handle) = try InputLimits.pair(assignment, what: "assignment")
+            let entry = try await ItemCommand.engine().assign(item: id, role: role, to: handle, actor: actor)
+            if output.json { return try JSONOutput.print(entry) }
+            Terminal.output("item \(id): \(handle) is now a \(role)")
+        }
+    }
+}
+
+/// The text form of `podium item show`.
+enum ItemText {
+    static func render(_ item: ItemView, now: Date) -> String {
+        var lines = ["item \(item.id): \(item.title)  (\(item.workflow)@\(item.version), revision \(item.revision))"]
+        let stayed = Formatting.duration(seconds: Int(now.timeIntervalSince(item.stageEnteredAt)))
+        lines.append(
+            "  stage      \(item.stage): \(item.stageTitle) (for \(stayed))\(item.closedAt != nil ? ", closed" : "")")
+        if let role = item.assignee, item.closedAt == nil {
+            let people = item.participants.filter { $0.role == role }.map(\.actor)
+            lines.append("  next       \(role): \(people.isEmpty ? "nobody yet" : people.joined(separator: ", "))")
+        }
+        if let due = item.dueAt, item.closedAt == nil {
+            lines.append("  due        \(Formatting.time(due)) (\(Formatting.relative(due, now: now)))")
+        }
+        lines.append(
+            "  people     " + item.participants.map { "\($0.role): \($0.actor)" }.joined(separator: "; "))
+        if !item.data.isEmpty {
+            lines.append(
+                "  data       "
+                    + item.data.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.prefix(60))" }.joined(
+                        separator: "; "))
+        }
+        for approval in item.approvals {
+            lines.append(
+                "  approvals  \(approval.transition): \(approval.approvers.count) of \(approval.needed)"
+                    + (approval.approvers.isEmpty ? "" : " (\(approval.approvers.joined(separator: ", ")))"))
+        }
+        for task in item.openTasks {
+            lines.append("  scheduled  \(Formatting.time(task.runAt))  \(task.kind): \(task.label)")
+        }
+        for transition in item.possibleTransitions {
+            let who =
+                transition.timer.map { "timer after \($0)" }
+                ?? "\(transition.roles.joined(separator: "/"))\(transition.participants.isEmpty ? "" : ": \(transition.participants.joined(separator: ", "))")"
+            let needs = transition.requires.isEmpty ? "" : "; needs \(transition.requires.joined(separator: ", "))"
+            lines.append("  can fire   \(transition.name) -> \(transition.to) (\(who)\(needs))")
+        }
+        if !item.guidance.isEmpty {
+            lines.append("  guidance   \(item.guidance.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        for comment in item.comments.reversed() {
+            lines.append("  comment    \(Formatting.time(comment.at)) \(comment.actor): \(comment.body)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
