@@ -15,7 +15,7 @@ public struct PlannedTask: Sendable, Equatable {
     public let recipientRole: String?
     /// Timers: the transition to fire.
     public let transition: String?
-    /// `before due`, `at due`, `overdue 2 of 3`, `escalation`, `timer close_dialogue`.
+    /// `1d before due`, `at due`, `overdue 2 of 3`, `escalation to ROLE`, or the timer's transition.
     public let label: String
 }
 
@@ -74,7 +74,7 @@ public enum StageSchedule {
             tasks.append(
                 PlannedTask(
                     kind: .timer, runAt: enteredAt.addingTimeInterval(TimeInterval(timer.seconds)), sequence: 0,
-                    recipientRole: nil, transition: transition.name, label: "timer \(transition.name)"))
+                    recipientRole: nil, transition: transition.name, label: transition.name))
         }
         return tasks.sorted { ($0.runAt, $0.kind.rawValue, $0.sequence) < ($1.runAt, $1.kind.rawValue, $1.sequence) }
     }
