@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WorkflowLanguage", targets: ["WorkflowLanguage"]),
         .library(name: "WorkflowEngine", targets: ["WorkflowEngine"]),
         .library(name: "PodiumCore", targets: ["PodiumCore"]),
+        .library(name: "PodiumWorker", targets: ["PodiumWorker"]),
         .executable(name: "podium", targets: ["podium"]),
     ],
     dependencies: [
@@ -57,9 +58,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "PodiumWorker",
+            dependencies: [
+                "LibPQ", "PodiumCore", "WorkflowEngine", "WorkflowLanguage",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "podium",
             dependencies: [
+                "PodiumWorker",
                 "PodiumCore",
                 "LibPQ",
                 "WorkflowLanguage",
@@ -75,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "PodiumTestSupport",
-            dependencies: ["LibPQ", "PodiumCore"],
+            dependencies: ["LibPQ", "PodiumCore", "WorkflowLanguage"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -97,6 +107,11 @@ let package = Package(
         .testTarget(
             name: "PodiumCoreTests",
             dependencies: ["PodiumCore", "LibPQ", "WorkflowLanguage", "PodiumTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PodiumWorkerTests",
+            dependencies: ["PodiumWorker", "PodiumCore", "LibPQ", "WorkflowEngine", "PodiumTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

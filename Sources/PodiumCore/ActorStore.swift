@@ -47,6 +47,13 @@ public struct ActorStore: Sendable {
             throw PodiumError(
                 .usage, "unknown time zone \"\(timezone)\"", hint: "use an Area/City name such as Europe/Paris")
         }
+        if let workingHours {
+            do {
+                _ = try WorkingHours(parsing: workingHours)
+            } catch {
+                throw PodiumError(.usage, error.description)
+            }
+        }
         let displayName = try InputLimits.text(name, what: "name", limit: 200)
         let rows = try await pool.query(
             """

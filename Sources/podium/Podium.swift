@@ -16,7 +16,9 @@ struct Podium: AsyncParsableCommand {
             Exit codes: 0 ok, 1 findings, 2 usage, 3 not found, 4 refused, 5 conflict,
             6 database unavailable, 7 schema problem.
             """,
-        subcommands: [Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, Check.self]
+        subcommands: [
+            Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, WorkerCommand.self, Check.self,
+        ]
     )
 }
 

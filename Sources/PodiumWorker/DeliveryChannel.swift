@@ -1,0 +1,146 @@
+internal import Crypto
+public import Foundation
+
+#if canImport(FoundationNetworking)
+    internal import FoundationNetworking
+#endif
+
+/// Where a message goes: `log`, `file:PATH`, `command:PROGRAM` or `webhook:URL`.
+public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
+    /// One JSON line on standard output.
+    case log
+    /// One JSON line appended to a file.
+    case file(String)
+    /// A program that reads the JSON on standard input; a non-zero exit is a failure.
+    case command(String)
+    /// An HTTP POST of the JSON, signed with HMAC-SHA256 (header `X-Podium-Signature: sha256=HEX`).
+    case webhook(URL)
+
+    /// Parses a channel spec.
+    public init(spec: String) throws(DeliveryError) {
+        if spec == "log" {
+            self = .log
+        } else if spec.hasPrefix("file:"), spec.count > 5 {
+            self = .file(String(spec.dropFirst(5)))
+        } else if spec.hasPrefix("command:"), spec.count > 8 {
+            self = .command(String(spec.dropFirst(8)))
+        } else if spec.hasPrefix("webhook:"), let url = URL(string: String(spec.dropFirst(8))),
+            url.scheme == "http" || url.scheme == "https"
+        {
+            self = .webhook(url)
+        } else {
+            throw DeliveryError("unknown channel \"\(spec)\": use log, file:PATH, command:PROGRAM or webhook:URL")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .log: "log"
+        case .file(let path): "file:\(path)"
+        case .command(let program): "command:\(program)"
+        case .webhook(let url): "webhook:\(url.absoluteString)"
+        }
+    }
+}
+
+/// A delivery that failed; the message is recorded on the attempt.
+public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Sends messages. One per worker process; safe to use from many tasks.
+public actor Deliverer {
+    /// The environment variable holding the webhook signing secret (never a flag).
+    public static let secretVariable = "PODIUM_WEBHOOK_SECRET"
+
+    private let webhookSecret: String?
+    private let timeout: Duration
+
+    public init(environment: [String: String], timeout: Duration = .seconds(10)) {
+        webhookSecret = environment[Self.secretVariable]
+        self.timeout = timeout
+        // A command that exits without reading its input must fail the delivery, not kill the
+        // process with SIGPIPE: writes to a closed pipe then return EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Delivers `body` (one JSON document) on `channel`.
+    public func deliver(_ body: Data, on channel: DeliveryChannel) async throws(DeliveryError) {
+        switch channel {
+        case .log:
+            FileHandle.standardOutput.write(body + Data("\n".utf8))
+        case .file(let path):
+            try append(body + Data("\n".utf8), to: path)
+        case .command(let program):
+            try await run(program, input: body)
+        case .webhook(let url):
+            try await post(body, to: url)
+        }
+    }
+
+    /// Appends with O_APPEND, so lines from many workers and processes never overwrite each other.
+    private func append(_ line: Data, to path: String) throws(DeliveryError) {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw DeliveryError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let written = line.withUnsafeBytes { buffer in write(descriptor, buffer.baseAddress, buffer.count) }
+        guard written == line.count else {
+            throw DeliveryError("cannot append to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func run(_ program: String, input: Data) async throws(DeliveryError) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", program]
+        let stdin = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        do {
+            try process.run()
+        } catch {
+            throw DeliveryError("cannot start \(program): \(error.localizedDescription)")
+        }
+        try? stdin.fileHandleForWriting.write(contentsOf: input)
+        try? stdin.fileHandleForWriting.close()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                throw DeliveryError("\(program) took longer than \(timeout)")
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        guard process.terminationStatus == 0 else {
+            let text = String(decoding: stderr.fileHandleForReading.availableData.prefix(500), as: UTF8.self)
+            throw DeliveryError("\(program) exited with \(process.terminationStatus)\(text.isEmpty ? "" : ": \(text)")")
+        }
+    }
+
+    private func post(_ body: Data, to url: URL) async throws(DeliveryError) {
+        var request = URLRequest(url: url, timeoutInterval: Double(timeout.components.seconds))
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let webhookSecret {
+            let signature = HMAC<SHA256>.authenticationCode(
+                for: body, using: SymmetricKey(data: Data(webhookSecret.utf8)))
+            request.setValue(
+                "sha256=" + signature.map { String(format: "%02x", $0) }.joined(),
+                forHTTPHeaderField: "X-Podium-Signature")
+        }
+        let response: URLResponse
+        do {
+            (_, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw DeliveryError("POST \(url.host ?? "webhook") failed: \(error.localizedDescription)")
+        }
+        guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
+            throw DeliveryError(
+                "POST \(url.host ?? "webhook") answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import LibPQ
+import PodiumCore
+import PodiumTestSupport
+import PodiumWorker
+import Testing
+import WorkflowEngine
+
+private let tuesday10 = Date(timeIntervalSince1970: 1_772_532_000)  // 2026-03-03 10:00 UTC (11:00 in Paris)
+
+private func temporaryFile(_ name: String) -> String {
+    NSTemporaryDirectory() + "podium-\(name)-\(UUID().uuidString.prefix(8)).jsonl"
+}
+
+private func lines(_ path: String) -> [String] {
+    ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+}
+
+/// A post for Alice (executive) with Bob coaching; Alice's messages go to `channel`.
+private func setUp(_ fixture: EngineFixture, channel: String, hours: String = "always", at now: Date = tuesday10)
+    async throws -> ItemView
+{
+    _ = try await ActorStore(pool: fixture.pool).add(
+        handle: "alice", name: "Alice Chen", roles: [], timezone: "Europe/Paris", channel: channel, workingHours: hours)
+    return try await fixture.engine(at: now).create(
+        workflow: "exec-post", title: "A post", author: "carol",
+        participants: [Participant(role: "executive", actor: "alice"), Participant(role: "coach", actor: "bob")],
+        data: [:])
+}
+
+/// Adds `count` reminders for the item's current visit, due at `due`.
+private func addReminders(_ count: Int, item: Int, due: Date, maxAttempts: Int = 5, pool: PostgresPool) async throws {
+    try await pool.execute(
+        """
+        insert into tasks (item_id, visit_id, kind, stage, recipient_role, sequence, run_at, idempotency_key, label,
+                           max_attempts, created_at)
+        select i.id, i.visit_id, 'reminder', i.stage, 'executive', n, \(due), 'bulk-' || i.id || '-' || n, 'bulk ' || n,
+               \(maxAttempts), \(due)
+          from items i, generate_series(1, \(count)) n where i.id = \(item)
+        """)
+}
+
+private func worker(_ pool: PostgresPool, at now: Date, concurrency: Int = 8, retry: Duration = .seconds(30)) -> Worker
+{
+    Worker(
+        pool: pool, options: WorkerOptions(concurrency: concurrency, lease: .seconds(30), retryDelay: retry),
+        time: FixedTime(now), environment: [:], owner: "test-\(UUID().uuidString.prefix(6))")
+}
+
+@Suite("The worker pool")
+struct WorkerTests {
+    @Test func fourWorkersDeliverTwoThousandTasksExactlyOnce() async throws {
+        try await EngineFixture.run { fixture in
+            let file = temporaryFile("exactly-once")
+            let item = try await setUp(fixture, channel: "file:\(file)")
+            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
+            try await addReminders(2000, item: item.id, due: tuesday10.addingTimeInterval(-60), pool: fixture.pool)
+            let summaries = try await withThrowingTaskGroup(of: WorkerSummary.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        let pool = PostgresPool(configuration: fixture.configuration, options: .init(maxConnections: 3))
+                        let summary = try await worker(pool, at: tuesday10, concurrency: 16).runOnce()
+                        await pool.shutdown()
+                        return summary
+                    }
+                }
+                return try await group.reduce(into: [WorkerSummary]()) { $0.append($1) }
+            }
+            #expect(summaries.map(\.delivered).reduce(0, +) == 2000)
+            #expect(
+                summaries.filter { $0.delivered > 0 }.count >= 2, "the work was shared: \(summaries.map(\.delivered))")
+            let written = lines(file)
+            let keys = written.compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["idempotency_key"]
+                    as? String
+            }
+            #expect(written.count == 2000 && Set(keys).count == 2000)
+            let rows = try await fixture.pool.query(
+                "select count(*) filter (where status = 'done') as done, count(*) as total from tasks where item_id = \(item.id) and idempotency_key like 'bulk-%'"
+            ).single()
+            #expect(try rows.decode(Int.self, "done") == 2000)
+            let deliveries = try await fixture.pool.query(
+                "select count(*) as n, count(distinct idempotency_key) as keys from deliveries where status = 'delivered'"
+            ).single()
+            #expect(try deliveries.decode(Int.self, "n") == 2000 && deliveries.decode(Int.self, "keys") == 2000)
+        }
+    }
+
+    @Test func messagesCarryWhatARecipientNeeds() async throws {
+        try await EngineFixture.run { fixture in
+            let file = temporaryFile("message")
+            let item = try await setUp(fixture, channel: "file:\(file)")
+            // The first reminder of the listen stage is due a day before the 3-day deadline.
+            let summary = try await worker(fixture.pool, at: tuesday10.addingTimeInterval(2 * 86_400)).runOnce()
+            #expect(summary.delivered == 1)
+            let line = try #require(lines(file).first)
+            let message = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(message["kind"] as? String == "reminder")
+            #expect(message["label"] as? String == "1d before due")
+            #expect(message["item_id"] as? Int == item.id)
+            #expect(message["workflow"] as? String == "exec-post" && message["stage"] as? String == "listen")
+            #expect(message["recipient"] as? String == "alice")
+            #expect(message["due_at"] as? String == "2026-03-06T10:00:00Z")
+            #expect((message["guidance"] as? String)?.contains("Read what customers") == true)
+            #expect(message["command"] as? String == "podium item fire \(item.id) start_draft --as alice")
+            #expect((message["idempotency_key"] as? String)?.hasSuffix(":alice") == true)
+        }
+    }
+
+    @Test func aFailingCommandChannelEndsInADeadTaskWithItsErrors() async throws {
+        try await EngineFixture.run { fixture in
+            let item = try await setUp(fixture, channel: "command:echo refused >&2; exit 3")
+            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
+            try await addReminders(1, item: item.id, due: tuesday10, maxAttempts: 3, pool: fixture.pool)
+            var now = tuesday10
+            var outcomes: [WorkerSummary] = []
+            for _ in 0..<3 {
+                outcomes.append(try await worker(fixture.pool, at: now, retry: .seconds(1)).runOnce())
+                now = now.addingTimeInterval(3600)
+            }
+            #expect(outcomes.map(\.retried) == [1, 1, 0])
+            #expect(outcomes.map(\.dead) == [0, 0, 1])
+            let task = try await fixture.pool.query(
+                "select status, attempts, last_error from tasks where idempotency_key like 'bulk-%'"
+            ).single()
+            #expect(try task.decode(String.self, "status") == "dead" && task.decode(Int.self, "attempts") == 3)
+            #expect(try task.decode(String.self, "last_error").contains("exited with 3: refused"))
+            let failures = try await fixture.pool.query(
+                "select count(*) as n from deliveries where status = 'failed' and error like '%exited with 3%'")
+            #expect(try failures.single().decode(Int.self, "n") == 3)
+        }
+    }
+
+    @Test func aTimerFiresItsTransitionExactlyOnceWithTwoWorkers() async throws {
+        try await EngineFixture.run { fixture in
+            let item = try await setUp(fixture, channel: "file:\(temporaryFile("timer"))")
+            let engine = fixture.engine(at: tuesday10)
+            _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
+            _ = try await engine.fire(
+                item: item.id, transition: "submit", actor: "alice",
+                data: ["body": "b", "publish_at": "2026-03-10T09:00:00Z"])
+            _ = try await engine.fire(item: item.id, transition: "approve", actor: "bob")
+            _ = try await engine.fire(item: item.id, transition: "published", actor: "alice", data: ["url": "u"])
+            try await fixture.pool.execute(
+                "update tasks set status = 'cancelled' where item_id = \(item.id) and kind <> 'timer' and status = 'pending'"
+            )
+            let weekLater = tuesday10.addingTimeInterval(7 * 86_400 + 60)
+            let summaries = try await withThrowingTaskGroup(of: WorkerSummary.self) { group in
+                for _ in 0..<2 { group.addTask { try await worker(fixture.pool, at: weekLater).runOnce() } }
+                return try await group.reduce(into: [WorkerSummary]()) { $0.append($1) }
+            }
+            #expect(summaries.map(\.timersFired).reduce(0, +) == 1)
+            let history = try await engine.history(item.id)
+            #expect(history.filter { $0.transition == "close_dialogue" }.count == 1)
+            #expect(history.last?.actor == "system" && history.last?.role == "system")
+            #expect(try await engine.show(item.id).closedAt != nil)
+        }
+    }
+
+    @Test func aThreeInTheMorningReminderWaitsForNineOClock() async throws {
+        try await EngineFixture.run { fixture in
+            let file = temporaryFile("hours")
+            let item = try await setUp(fixture, channel: "file:\(file)", hours: "Mon-Fri 09:00-18:00")
+            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
+            let threeInParis = Date(timeIntervalSince1970: 1_772_589_600)  // Wed 2026-03-04 02:00 UTC = 03:00 CET
+            try await addReminders(1, item: item.id, due: threeInParis, pool: fixture.pool)
+            let night = try await worker(fixture.pool, at: threeInParis).runOnce()
+            #expect(night.held == 1 && night.delivered == 0 && lines(file).isEmpty)
+            let held = try await fixture.pool.query(
+                "select run_at, status from tasks where idempotency_key like 'bulk-%'"
+            ).single()
+            let nineInParis = Date(timeIntervalSince1970: 1_772_611_200)  // 08:00 UTC = 09:00 CET
+            #expect(try held.decode(Date.self, "run_at") == nineInParis)
+            #expect(try held.decode(String.self, "status") == "pending")
+            let early = try await worker(fixture.pool, at: nineInParis.addingTimeInterval(-60)).runOnce()
+            #expect(early.delivered == 0 && early.held == 0)
+            let morning = try await worker(fixture.pool, at: nineInParis).runOnce()
+            #expect(morning.delivered == 1 && lines(file).count == 1)
+        }
+    }
+
+    @Test func escalationsReachTheGlobalRoleWhenNoParticipantHoldsIt() async throws {
+        try await EngineFixture.run { fixture in
+            let file = temporaryFile("escalation")
+            let item = try await setUp(fixture, channel: "file:\(file)")
+            _ = try await ActorStore(pool: fixture.pool).add(
+                handle: "carol", name: "Carol Diaz", roles: ["community_manager"], timezone: "UTC",
+                channel: "file:\(file)", workingHours: "always")
+            // Listening is due after 3 days and escalates 2 days later.
+            let summary = try await worker(fixture.pool, at: tuesday10.addingTimeInterval(5 * 86_400 + 60)).runOnce()
+            #expect(summary.delivered == 5)  // four reminders to Alice, one escalation to Carol
+            let recipients = lines(file).compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]).flatMap { message in
+                    (message["kind"] as? String).map { "\($0):\(message["recipient"] as? String ?? "")" }
+                }
+            }
+            #expect(recipients.contains("escalation:carol"))
+            #expect(recipients.filter { $0 == "reminder:alice" }.count == 4)
+            _ = item
+        }
+    }
+}
