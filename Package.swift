@@ -111,7 +111,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PodiumWorkerTests",
-            dependencies: ["PodiumWorker", "PodiumCore", "LibPQ", "WorkflowEngine", "PodiumTestSupport"],
+            dependencies: [
+                "PodiumWorker", "PodiumCore", "LibPQ", "WorkflowEngine", "WorkflowLanguage", "PodiumTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -54,7 +54,7 @@ extension ItemEngine {
             let possible =
                 isClosed
                 ? []
-                : definition.transitions(from: stageName).map { transition in
+                : Self.nextSteps(from: stageName, in: definition).map { transition in
                     PossibleTransition(
                         name: transition.name, to: transition.to, roles: transition.roles,
                         participants: participants.filter { transition.roles.contains($0.role) }.map(\.actor),
@@ -83,6 +83,12 @@ extension ItemEngine {
                 closedAt: try row.decode(Date?.self, "closed_at"), guidance: stage?.description ?? "",
                 approvals: approvalViews, openTasks: tasks, possibleTransitions: possible, comments: comments)
         }
+    }
+
+    /// The transitions out of `stage`, the way forward first: transitions that leave only this
+    /// stage come before generic exits such as withdraw or pause that leave many.
+    static func nextSteps(from stage: String, in definition: WorkflowDefinition) -> [TransitionDefinition] {
+        definition.transitions(from: stage).sorted { ($0.from.count, $0.name) < ($1.from.count, $1.name) }
     }
 
     /// The item's timeline, oldest first, with the time spent in each stage.

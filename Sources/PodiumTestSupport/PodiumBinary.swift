@@ -39,3 +39,31 @@ public enum PodiumBinary {
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+extension PodiumBinary {
+    /// Starts `podium` in the background; its output goes to files under the temporary folder.
+    public static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = TestDatabase.repositoryRoot
+        let log = NSTemporaryDirectory() + "podium-process-\(UUID().uuidString.prefix(8)).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits up to `timeout` for `process` to exit; true when it did.
+    public static func waitForExit(_ process: Process, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return !process.isRunning
+    }
+}

@@ -5,6 +5,7 @@ import PodiumTestSupport
 import PodiumWorker
 import Testing
 import WorkflowEngine
+import WorkflowLanguage
 
 private let tuesday10 = Date(timeIntervalSince1970: 1_772_532_000)  // 2026-03-03 10:00 UTC (11:00 in Paris)
 
@@ -198,5 +199,71 @@ struct WorkerTests {
             #expect(recipients.filter { $0 == "reminder:alice" }.count == 4)
             _ = item
         }
+    }
+}
+
+@Suite("The worker rides out a PostgreSQL restart")
+struct WorkerRestartTests {
+    @Test func aRunningWorkerReconnectsAndCarriesOn() async throws {
+        let server = try ThrowawayServer()
+        let admin = try await PostgresConnection.connect(server.configuration)
+        try await admin.execute("create database podium")
+        let configuration = server.configuration.withDatabase("podium")
+        let setup = try await PostgresConnection.connect(configuration)
+        _ = try await Migrator(migrations: try TestDatabase.shippedMigrations()).migrate(on: setup)
+        await setup.close()
+        let pool = PostgresPool(
+            configuration: configuration, options: .init(maxConnections: 4, reconnectFor: .seconds(30)))
+        let source = try String(
+            contentsOf: TestDatabase.repositoryRoot.appendingPathComponent("Workflows/exec-post.yaml"), encoding: .utf8)
+        _ = try await WorkflowStore(pool: pool).load(
+            try #require(WorkflowParser.check(source).validDefinition), source: source, path: nil)
+        let file = NSTemporaryDirectory() + "podium-restart-\(UUID().uuidString.prefix(8)).jsonl"
+        _ = try await ActorStore(pool: pool).add(
+            handle: "alice", name: "Alice", roles: [], timezone: "UTC", channel: "file:\(file)", workingHours: "always")
+        _ = try await ActorStore(pool: pool).add(
+            handle: "carol", name: "Carol", roles: ["community_manager"], timezone: "UTC", channel: nil,
+            workingHours: nil)
+        let engine = ItemEngine(pool: pool)
+        let item = try await engine.create(
+            workflow: "exec-post", title: "A post", author: "carol",
+            participants: [Participant(role: "executive", actor: "alice")], data: [:])
+        func addDueReminders(_ range: ClosedRange<Int>) async throws {
+            try await pool.execute(
+                """
+                insert into tasks (item_id, visit_id, kind, stage, recipient_role, sequence, run_at, idempotency_key,
+                                   label, created_at)
+                select i.id, i.visit_id, 'reminder', i.stage, 'executive', n, now(), 'restart-' || n, 'r', now()
+                  from items i, generate_series(\(range.lowerBound), \(range.upperBound)) n where i.id = \(item.id)
+                """)
+            try await pool.execute("select pg_notify('podium_tasks', 'new')")
+        }
+        let worker = Worker(
+            pool: pool, options: WorkerOptions(concurrency: 4, pollInterval: .milliseconds(500)), time: SystemTime(),
+            environment: [:], owner: "restart-test")
+        let running = Task { try await worker.run(configuration: configuration) }
+        try await addDueReminders(1...20)
+        try await waitUntil { Set(keysWritten(file)).count == 20 }
+        try server.stop()
+        try await Task.sleep(for: .milliseconds(500))
+        try server.start()
+        try await addDueReminders(21...40)
+        try await waitUntil { Set(keysWritten(file)).count == 40 }
+        await worker.stop()
+        _ = try await running.value
+        await pool.shutdown()
+        #expect(Set(keysWritten(file)).count == 40)
+    }
+
+    private func keysWritten(_ file: String) -> [String] {
+        ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<300 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting")
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import LibPQ
+import PodiumCore
+import PodiumTestSupport
+import PodiumWorker
+import Testing
+import WorkflowEngine
+
+/// An item whose reminders go to `file`, plus `count` reminders due a minute ago (real time).
+private func prepare(_ fixture: EngineFixture, file: String, count: Int) async throws {
+    _ = try await ActorStore(pool: fixture.pool).add(
+        handle: "alice", name: "Alice Chen", roles: [], timezone: "UTC", channel: "file:\(file)", workingHours: "always"
+    )
+    let item = try await ItemEngine(pool: fixture.pool).create(
+        workflow: "exec-post", title: "A post", author: "carol",
+        participants: [Participant(role: "executive", actor: "alice")], data: [:])
+    try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
+    try await fixture.pool.execute(
+        """
+        insert into tasks (item_id, visit_id, kind, stage, recipient_role, sequence, run_at, idempotency_key, label, created_at)
+        select i.id, i.visit_id, 'reminder', i.stage, 'executive', n, now() - interval '1 minute',
+               'bulk-' || n, 'bulk ' || n, now()
+          from items i, generate_series(1, \(count)) n where i.id = \(item.id)
+        """)
+}
+
+private func keys(in file: String) -> [String] {
+    ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["idempotency_key"] as? String
+    }
+}
+
+@Suite("podium worker as a process")
+struct WorkerProcessTests {
+    @Test func sigtermDrainsAndExitsZero() async throws {
+        try await EngineFixture.run { fixture in
+            let file = NSTemporaryDirectory() + "podium-sigterm-\(UUID().uuidString.prefix(8)).jsonl"
+            try await prepare(fixture, file: file, count: 300)
+            let worker = try PodiumBinary.start(
+                ["worker", "--concurrency", "4"],
+                environment: ["DATABASE_URL": fixture.configuration.conninfoIncludingPassword()])
+            try await Task.sleep(for: .milliseconds(400))
+            worker.terminate()  // SIGTERM
+            #expect(await PodiumBinary.waitForExit(worker, timeout: .seconds(5)))
+            #expect(worker.terminationStatus == 0)
+            let running = try await fixture.pool.query("select count(*) as n from tasks where status = 'running'")
+            #expect(try running.single().decode(Int.self, "n") == 0, "a drained worker holds no task")
+        }
+    }
+
+    @Test func killingWorkersRepeatedlyLosesNothing() async throws {
+        try await EngineFixture.run { fixture in
+            let file = NSTemporaryDirectory() + "podium-kill-\(UUID().uuidString.prefix(8)).jsonl"
+            let total = 1500
+            try await prepare(fixture, file: file, count: total)
+            let environment = ["DATABASE_URL": fixture.configuration.conninfoIncludingPassword()]
+            var kills = 0
+            for round in 0..<6 {
+                let worker = try PodiumBinary.start(
+                    ["worker", "--concurrency", "8", "--lease-seconds", "1"], environment: environment)
+                try await Task.sleep(for: .milliseconds(150 + 60 * round))
+                kill(worker.processIdentifier, SIGKILL)
+                _ = await PodiumBinary.waitForExit(worker, timeout: .seconds(5))
+                kills += 1
+            }
+            try await Task.sleep(for: .milliseconds(1100))  // let the dead workers' leases expire
+            let last = try PodiumBinary.run(["worker", "--once"], environment: environment)
+            #expect(last.exitCode == 0, "\(last.stderr)")
+            let delivered = keys(in: file)
+            let unique = Set(delivered)
+            #expect(kills == 6)
+            #expect(unique.count == total, "every task delivered at least once")
+            #expect(unique.allSatisfy { $0.hasPrefix("bulk-") && $0.hasSuffix(":alice") })
+            let open = try await fixture.pool.query(
+                "select count(*) as n from tasks where status <> 'done' and idempotency_key like 'bulk-%'")
+            #expect(try open.single().decode(Int.self, "n") == 0)
+            let orphans = try await fixture.pool.query(
+                "select count(*) as n from deliveries d where not exists (select 1 from tasks t where t.id = d.task_id)"
+            )
+            #expect(try orphans.single().decode(Int.self, "n") == 0)
+            print(
+                "kill -9 test: \(kills) kills, \(delivered.count) deliveries for \(total) tasks, \(delivered.count - unique.count) duplicates"
+            )
+        }
+    }
+}
