@@ -267,3 +267,89 @@ struct WorkerRestartTests {
         Issue.record("timed out waiting")
     }
 }
+
+@Suite("Webhook delivery")
+struct WebhookTests {
+    /// A one-request-at-a-time HTTP receiver on 127.0.0.1 that records each POST (headers and
+    /// body) and answers with the status given on its command line.
+    private static let receiver = """
+        import http.server, json, os, sys, threading
+        status, out = int(sys.argv[1]), sys.argv[2]
+        threading.Timer(30, os._exit, [0]).start()  # never outlive the test
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers['Content-Length']))
+                with open(out, 'a') as f:
+                    f.write(json.dumps({'signature': self.headers.get('X-Podium-Signature'), 'body': body.decode()}) + '\\n')
+                self.send_response(status); self.end_headers()
+            def log_message(self, *args): pass
+        server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """
+
+    private func startReceiver(status: Int, output: String) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.receiver, String(status), output]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        return (process, Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+    }
+
+    @Test func postsSignedJSONAndTreatsErrorsAsFailures() async throws {
+        let output = NSTemporaryDirectory() + "podium-webhook-\(UUID().uuidString.prefix(8)).jsonl"
+        let (accepting, port) = try startReceiver(status: 204, output: output)
+        defer { kill(accepting.processIdentifier, SIGKILL) }
+        let deliverer = Deliverer(environment: [Deliverer.secretVariable: "s3cret"])
+        let body = Data(#"{"idempotency_key":"k-1","kind":"reminder"}"#.utf8)
+        try await deliverer.deliver(body, on: try DeliveryChannel(spec: "webhook:http://127.0.0.1:\(port)/hook"))
+        let line = try #require(
+            try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").first)
+        let received = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(received["body"] == String(decoding: body, as: UTF8.self))
+        // HMAC-SHA256 of the body with key "s3cret", computed independently with openssl.
+        #expect(received["signature"] == "sha256=" + (try hmac(body, key: "s3cret")))
+
+        let (refusing, refusingPort) = try startReceiver(status: 500, output: output)
+        defer { kill(refusing.processIdentifier, SIGKILL) }
+        await #expect(throws: DeliveryError.self) {
+            try await deliverer.deliver(
+                body, on: try DeliveryChannel(spec: "webhook:http://127.0.0.1:\(refusingPort)/"))
+        }
+        await #expect(throws: DeliveryError.self) {
+            try await deliverer.deliver(body, on: try DeliveryChannel(spec: "webhook:http://127.0.0.1:1/"))
+        }
+    }
+
+    @Test func channelSpecsAreChecked() {
+        #expect(throws: DeliveryError.self) { try DeliveryChannel(spec: "email:alice@example.com") }
+        #expect(throws: DeliveryError.self) { try DeliveryChannel(spec: "webhook:ftp://x") }
+        #expect((try? DeliveryChannel(spec: "file:/tmp/x")) == .file("/tmp/x"))
+    }
+
+    private func hmac(_ body: Data, key: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "dgst", "-sha256", "-hmac", key, "-r"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(body)
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return String(text.prefix { $0 != " " })
+    }
+}
