@@ -87,16 +87,8 @@ public actor PostgresPool {
         retry: TransactionRetryPolicy = .never,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try await withConnection { connection in
-                    try await connection.transactionOnce(level: level, body)
-                }
-            } catch  where retry.shouldRetry(error, attempt: attempt) {
-                try await Task.sleep(for: retry.delay(beforeAttempt: attempt))
-                attempt += 1
-            }
+        try await retry.run {
+            try await withConnection { connection in try await connection.transactionOnce(level: level, body) }
         }
     }
 

@@ -42,6 +42,21 @@ public struct TransactionRetryPolicy: Sendable {
         let base = initialDelay * (1 << min(attempt - 1, 10))
         return base + base * Double.random(in: 0...0.5)
     }
+
+    /// Runs `body`, again after each failure this policy retries, pausing with backoff.
+    func run<T>(
+        isolation callerIsolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch  where shouldRetry(error, attempt: attempt) {
+                try await Task.sleep(for: delay(beforeAttempt: attempt))
+                attempt += 1
+            }
+        }
+    }
 }
 
 extension PostgresError {
@@ -65,15 +80,10 @@ extension PostgresConnection {
         retry: TransactionRetryPolicy = .never,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try await transactionOnce(level: level, body)
-            } catch  where retry.onConflicts && retry.shouldRetry(error, attempt: attempt) {
-                try await Task.sleep(for: retry.delay(beforeAttempt: attempt))
-                attempt += 1
-            }
-        }
+        // On one connection only conflicts can be retried: a lost connection stays lost.
+        var policy = retry
+        policy.onConnectionLoss = false
+        return try await policy.run { try await transactionOnce(level: level, body) }
     }
 
     func transactionOnce<T>(

@@ -43,7 +43,10 @@ enum Main {
             Terminal.error(wrapped.description)
             exit(wrapped.kind.exitCode)
         } catch {
-            Podium.exit(withError: error)
+            // Argument errors are usage errors: exit 2 as documented, not ArgumentParser's 64.
+            guard Podium.exitCode(for: error) == .validationFailure else { Podium.exit(withError: error) }
+            Terminal.note(Podium.fullMessage(for: error))
+            exit(PodiumError.Kind.usage.exitCode)
         }
     }
 }

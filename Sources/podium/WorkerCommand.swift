@@ -44,7 +44,11 @@ struct WorkerCommand: AsyncParsableCommand {
     func validate() throws {
         guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be 1 to 256") }
         guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
-        _ = try DeliveryChannel(spec: notifier)
+        do {
+            _ = try DeliveryChannel(spec: notifier)
+        } catch {
+            throw ValidationError("--notifier: \(error)")
+        }
     }
 
     func run() async throws {

@@ -103,6 +103,10 @@ struct ItemCommandTests {
             #expect(badSet.exitCode == 2)
             let unknownWorkflow = try cli.run(["item", "create", "exec-pots", "--title", "t", "--as", "system"])
             #expect(unknownWorkflow.exitCode == 3 && unknownWorkflow.stderr.contains("loaded: ambassador"))
+            let missingArgument = try cli.run(["item", "fire"])
+            #expect(missingArgument.exitCode == 2 && missingArgument.stderr.contains("Missing expected argument"))
+            let badNotifier = try cli.run(["worker", "--once", "--notifier", "email:x"])
+            #expect(badNotifier.exitCode == 2 && badNotifier.stderr.contains("unknown channel"))
             let badClock = try PodiumBinary.run(
                 ["item", "list"], environment: ["DATABASE_URL": cli.url, "PODIUM_NOW": "tomorrow"])
             #expect(badClock.exitCode == 2)
