@@ -17,7 +17,8 @@ struct Podium: AsyncParsableCommand {
             6 database unavailable, 7 schema problem.
             """,
         subcommands: [
-            Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, WorkerCommand.self, Check.self,
+            Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, WorkerCommand.self, Stuck.self,
+            Check.self,
         ]
     )
 }

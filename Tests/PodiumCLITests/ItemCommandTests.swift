@@ -103,6 +103,14 @@ struct ItemCommandTests {
             #expect(badSet.exitCode == 2)
             let unknownWorkflow = try cli.run(["item", "create", "exec-pots", "--title", "t", "--as", "system"])
             #expect(unknownWorkflow.exitCode == 3 && unknownWorkflow.stderr.contains("loaded: ambassador"))
+            try cli.ok(["actor", "add", "alice", "--name", "Alice"])
+            try cli.ok([
+                "item", "create", "exec-post", "--title", "t", "--as", "alice", "--participant", "executive=alice",
+            ])
+            #expect(try cli.ok(["stuck", "--fail-if-any"], at: "2026-03-03T09:00:00Z").contains("nothing is stuck"))
+            let stuck = try cli.run(["stuck", "--json", "--fail-if-any"], at: "2026-03-09T09:00:00Z")
+            #expect(stuck.exitCode == 1)
+            #expect(stuck.stdout.contains("\"kind\" : \"overdue\"") && stuck.stdout.contains("\"item_id\" : 1"))
             let missingArgument = try cli.run(["item", "fire"])
             #expect(missingArgument.exitCode == 2 && missingArgument.stderr.contains("Missing expected argument"))
             let badNotifier = try cli.run(["worker", "--once", "--notifier", "email:x"])

@@ -1,0 +1,219 @@
+import Foundation
+public import LibPQ
+internal import WorkflowLanguage
+
+/// Why an open item needs a person's attention.
+public struct StuckReason: Sendable, Codable, Equatable {
+    /// `overdue`, `idle`, `dead_task`, `no_actor`, `awaiting_approvals` or `orphaned_stage`.
+    public let kind: String
+    /// One line for people.
+    public let message: String
+    /// The details, for machines (seconds, task ids, errors, approvers).
+    public let details: [String: String]
+}
+
+/// An open item and its reasons, most urgent first in a listing.
+public struct StuckItem: Sendable, Codable {
+    public let itemID: Int
+    public let workflow: String
+    public let version: Int
+    public let stage: String
+    public let title: String
+    public let reasons: [StuckReason]
+    /// Seconds overdue (0 when not overdue); the first sort key.
+    public let overdueSeconds: Int
+
+    enum CodingKeys: String, CodingKey {
+        case workflow, version, stage, title, reasons
+        case itemID = "item_id"
+        case overdueSeconds = "overdue_seconds"
+    }
+}
+
+/// Finds items that need attention: overdue, idle, dead tasks, nobody able to act, waiting for
+/// approvals, or on a stage the newest version of their workflow no longer has.
+public struct StuckFinder: Sendable {
+    let pool: PostgresPool
+    let time: any TimeSource
+    let definitions = DefinitionCache()
+
+    public init(pool: PostgresPool, time: any TimeSource = SystemTime()) {
+        self.pool = pool
+        self.time = time
+    }
+
+    /// Open items with at least one reason, most urgent first.
+    ///
+    /// - Parameters:
+    ///   - olderThan: only items that entered their stage longer ago than this.
+    ///   - idleAfter: call an item idle after this long without activity; by default, twice its
+    ///     stage's due time.
+    public func find(
+        workflow: String? = nil, stage: String? = nil, olderThan: Duration? = nil, idleAfter: Duration? = nil
+    )
+        async throws -> [StuckItem]
+    {
+        let now = time.now()
+        let enteredBefore = olderThan.map { now.addingTimeInterval(-Double($0.components.seconds)) }
+        return try await pool.withConnection { db in
+            let rows = try await db.query(
+                """
+                select i.id, i.workflow, i.version, i.stage, i.title, i.due_at, i.stage_entered_at, i.last_activity_at,
+                       (select max(version) from workflow_versions v where v.workflow = i.workflow) as newest,
+                       coalesce(array(select distinct role from participants p where p.item_id = i.id), '{}') as roles,
+                       coalesce(array(select a.transition || '=' || a.actor from approvals a
+                                       where a.item_id = i.id and a.visit_id = i.visit_id order by 1), '{}') as approvals,
+                       coalesce(array(select t.id || '|' || t.kind || '|' || t.label || '|' || coalesce(t.last_error, '')
+                                        from tasks t where t.item_id = i.id and t.status = 'dead'
+                                        order by t.id), '{}') as dead,
+                       exists (select 1 from tasks t where t.item_id = i.id and t.visit_id = i.visit_id
+                                 and t.kind = 'escalation' and t.status = 'done') as escalated
+                  from items i
+                 where i.closed_at is null
+                   and (\(workflow)::text is null or i.workflow = \(workflow))
+                   and (\(stage)::text is null or i.stage = \(stage))
+                   and (\(enteredBefore)::timestamptz is null or i.stage_entered_at < \(enteredBefore))
+                 order by i.id
+                """)
+            let globalRoles = Set(
+                try await db.query("select distinct unnest(roles) as role from actors").map {
+                    try $0.decode(String.self, "role")
+                })
+            var found: [StuckItem] = []
+            for row in rows {
+                let workflowName = try row.decode(String.self, "workflow")
+                let version = try row.decode(Int.self, "version")
+                let stageName = try row.decode(String.self, "stage")
+                let definition = try await definitions.definition(workflowName, version: version, on: db)
+                let newestVersion = try row.decode(Int.self, "newest")
+                let newest =
+                    newestVersion == version
+                    ? definition : try await definitions.definition(workflowName, version: newestVersion, on: db)
+                let snapshot = Snapshot(
+                    id: try row.decode(Int.self, "id"), stage: stageName, dueAt: try row.decode(Date?.self, "due_at"),
+                    enteredAt: try row.decode(Date.self, "stage_entered_at"),
+                    lastActivity: try row.decode(Date.self, "last_activity_at"),
+                    roles: Set(try row.decode([String].self, "roles")),
+                    approvals: try row.decode([String].self, "approvals"), dead: try row.decode([String].self, "dead"),
+                    escalated: try row.decode(Bool.self, "escalated"))
+                let reasons = Self.reasons(
+                    snapshot, definition: definition, newest: newest, newestVersion: newestVersion,
+                    globalRoles: globalRoles, now: now, idleAfter: idleAfter)
+                guard !reasons.isEmpty else { continue }
+                found.append(
+                    StuckItem(
+                        itemID: snapshot.id, workflow: workflowName, version: version, stage: stageName,
+                        title: try row.decode(String.self, "title"), reasons: reasons,
+                        overdueSeconds: snapshot.dueAt.map { max(0, Int(now.timeIntervalSince($0))) } ?? 0))
+            }
+            return found.sorted {
+                ($0.overdueSeconds, $0.reasons.count, -$0.itemID) > ($1.overdueSeconds, $1.reasons.count, -$1.itemID)
+            }
+        }
+    }
+
+    struct Snapshot {
+        let id: Int
+        let stage: String
+        let dueAt: Date?
+        let enteredAt: Date
+        let lastActivity: Date
+        let roles: Set<String>
+        let approvals: [String]
+        let dead: [String]
+        let escalated: Bool
+    }
+
+    /// The reasons for one item: pure, so each can be tested on its own.
+    static func reasons(
+        _ item: Snapshot, definition: WorkflowDefinition, newest: WorkflowDefinition, newestVersion: Int,
+        globalRoles: Set<String>, now: Date, idleAfter: Duration?
+    ) -> [StuckReason] {
+        var reasons: [StuckReason] = []
+        if let due = item.dueAt, due < now {
+            let seconds = Int(now.timeIntervalSince(due))
+            reasons.append(
+                StuckReason(
+                    kind: "overdue",
+                    message:
+                        "overdue by \(Self.words(seconds))\(item.escalated ? ", escalated" : ", not escalated yet")",
+                    details: [
+                        "overdue_seconds": String(seconds), "due_at": Self.iso(due),
+                        "escalated": String(item.escalated),
+                    ]))
+        }
+        let idleLimit: Double? =
+            idleAfter.map { Double($0.components.seconds) }
+            ?? item.dueAt.map { 2 * $0.timeIntervalSince(item.enteredAt) }
+        if let idleLimit, idleLimit > 0, now.timeIntervalSince(item.lastActivity) > idleLimit {
+            let seconds = Int(now.timeIntervalSince(item.lastActivity))
+            reasons.append(
+                StuckReason(
+                    kind: "idle", message: "no transition, comment or approval for \(Self.words(seconds))",
+                    details: ["idle_seconds": String(seconds), "last_activity_at": Self.iso(item.lastActivity)]))
+        }
+        for task in item.dead {
+            let parts = task.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 4 else { continue }
+            reasons.append(
+                StuckReason(
+                    kind: "dead_task", message: "\(parts[1]) \"\(parts[2])\" is dead: \(parts[3])",
+                    details: ["task_id": parts[0], "task_kind": parts[1], "label": parts[2], "last_error": parts[3]]))
+        }
+        let manual = definition.transitions(from: item.stage).filter { !$0.roles.isEmpty }
+        let hasTimer = definition.transitions(from: item.stage).contains { $0.timer != nil }
+        let someoneCanAct = manual.contains { transition in
+            transition.roles.contains { item.roles.contains($0) || globalRoles.contains($0) }
+        }
+        if !manual.isEmpty, !hasTimer, !someoneCanAct {
+            let roles = Set(manual.flatMap(\.roles)).sorted()
+            reasons.append(
+                StuckReason(
+                    kind: "no_actor",
+                    message: "nobody holds a role that may act here (\(roles.joined(separator: ", ")))",
+                    details: ["roles": roles.joined(separator: ",")]))
+        }
+        for transition in definition.transitions(from: item.stage) where transition.approvals != nil {
+            let approvers = item.approvals.filter { $0.hasPrefix(transition.name + "=") }.map {
+                String($0.dropFirst(transition.name.count + 1))
+            }
+            guard !approvers.isEmpty else { continue }
+            let needed: String
+            switch transition.approvals {
+            case .count(let count): needed = String(count)
+            default: needed = "all"
+            }
+            reasons.append(
+                StuckReason(
+                    kind: "awaiting_approvals",
+                    message:
+                        "\(transition.name) has \(approvers.count) of \(needed) approvals (\(approvers.joined(separator: ", ")))",
+                    details: [
+                        "transition": transition.name, "approvers": approvers.joined(separator: ","), "needed": needed,
+                    ]))
+        }
+        if newest.stage(item.stage) == nil {
+            reasons.append(
+                StuckReason(
+                    kind: "orphaned_stage",
+                    message: "stage \(item.stage) is gone from \(definition.name)@\(newestVersion); migrate the item",
+                    details: ["newest_version": String(newestVersion)]))
+        }
+        return reasons
+    }
+
+    static func words(_ seconds: Int) -> String {
+        let units = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
+        var rest = seconds
+        var parts: [String] = []
+        for (symbol, size) in units where rest >= size && parts.count < 2 {
+            parts.append("\(rest / size)\(symbol)")
+            rest %= size
+        }
+        return parts.isEmpty ? "0s" : parts.joined(separator: " ")
+    }
+
+    static func iso(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}
