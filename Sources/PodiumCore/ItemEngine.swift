@@ -152,11 +152,12 @@ public struct ItemEngine: Sendable {
         on db: PostgresConnection
     ) async throws -> Int {
         let change = move.dataChanges.isEmpty ? nil : PostgresJSON(move.dataChanges)
+        let transition = kind == "transition" ? move.transition : nil
         let entry = try await db.query(
             """
             insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment, data_change,
                                  idempotency_key, at)
-            values (\(locked.id), \(kind), \(move.transition), \(move.from), \(move.to), \(move.actor), \(move.role),
+            values (\(locked.id), \(kind), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
                     \(move.comment), \(change), \(key), \(now))
             returning id
             """)

@@ -116,4 +116,21 @@ public struct WorkflowStore: Sendable {
             checksum: try row.decode(String.self, "checksum"), loadedAt: try row.decode(Date.self, "loaded_at"),
             sourcePath: try row.decode(String?.self, "source_path"))
     }
+
+    /// Open and overdue items per stage, across every version of `workflow`, for live graphs.
+    public func liveCounts(_ workflow: String, now: Date) async throws -> [String: (open: Int, overdue: Int)] {
+        let rows = try await pool.query(
+            """
+            select stage, count(*) as open, count(*) filter (where due_at < \(now)) as overdue
+              from items where workflow = \(workflow) and closed_at is null
+             group by stage
+            """)
+        var counts: [String: (open: Int, overdue: Int)] = [:]
+        for row in rows {
+            counts[try row.decode(String.self, "stage")] = (
+                try row.decode(Int.self, "open"), try row.decode(Int.self, "overdue")
+            )
+        }
+        return counts
+    }
 }

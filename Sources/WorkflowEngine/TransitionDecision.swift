@@ -52,6 +52,21 @@ public struct Move: Sendable, Equatable {
     public let data: [String: String]
     /// True when `to` is terminal: the item closes.
     public let closesItem: Bool
+
+    public init(
+        transition: String, from: String, to: String, role: String, actor: String, comment: String?,
+        dataChanges: [String: String], data: [String: String], closesItem: Bool
+    ) {
+        self.transition = transition
+        self.from = from
+        self.to = to
+        self.role = role
+        self.actor = actor
+        self.comment = comment
+        self.dataChanges = dataChanges
+        self.data = data
+        self.closesItem = closesItem
+    }
 }
 
 /// The functional core of the engine: given the definition, the item as it is and a request,

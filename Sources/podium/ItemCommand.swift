@@ -8,7 +8,10 @@ struct ItemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "item",
         abstract: "Creates items, fires transitions, and shows where items stand.",
-        subcommands: [Create.self, Fire.self, Show.self, History.self, List.self, Comment.self, Assign.self]
+        subcommands: [
+            Create.self, Fire.self, Show.self, History.self, List.self, Comment.self, Assign.self, Move.self,
+            Cancel.self,
+        ]
     )
 
     /// The engine for one command, on the real clock unless `PODIUM_NOW` fixes "now".

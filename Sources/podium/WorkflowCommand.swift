@@ -159,11 +159,14 @@ struct WorkflowCommand: AsyncParsableCommand {
             abstract: "Draws a workflow as Mermaid or Graphviz DOT.",
             discussion: """
                 Stages are nodes, transitions labelled edges, terminal stages marked, timers dashed.
-                Give a loaded NAME[@VERSION], or a file path to draw without a database.
+                Give a loaded NAME[@VERSION], or a file path to draw without a database. With
+                --live, each stage shows how many open items sit there and how many are overdue,
+                straight from the database: where the work piles up.
 
                 Example:
                   podium workflow graph exec-post --format mermaid
                   podium workflow graph Workflows/exec-post.yaml --format dot | dot -Tsvg > exec-post.svg
+                  podium workflow graph exec-post --live
                 """
         )
 
@@ -172,6 +175,9 @@ struct WorkflowCommand: AsyncParsableCommand {
 
         @Option(help: "mermaid or dot.")
         var format: GraphFormat = .mermaid
+
+        @Flag(help: "Show on each stage how many open items sit there and how many are overdue.")
+        var live = false
 
         func run() async throws {
             let definition: WorkflowDefinition
@@ -187,7 +193,16 @@ struct WorkflowCommand: AsyncParsableCommand {
                 definition = try await WorkflowStore(pool: try await Database.pool())
                     .fetch(reference.name, version: reference.version).definition
             }
-            Terminal.output(WorkflowGraph.render(definition, format: format.value), terminator: "")
+            var notes: [String: String] = [:]
+            if live {
+                let counts = try await WorkflowStore(pool: try await Database.pool())
+                    .liveCounts(definition.name, now: try ItemCommand.clock().now())
+                for stage in definition.stages where !stage.terminal {
+                    let count = counts[stage.name] ?? (0, 0)
+                    notes[stage.name] = "\(count.open) open, \(count.overdue) overdue"
+                }
+            }
+            Terminal.output(WorkflowGraph.render(definition, format: format.value, notes: notes), terminator: "")
         }
     }
 }

@@ -111,6 +111,8 @@ struct ItemCommandTests {
             let stuck = try cli.run(["stuck", "--json", "--fail-if-any"], at: "2026-03-09T09:00:00Z")
             #expect(stuck.exitCode == 1)
             #expect(stuck.stdout.contains("\"kind\" : \"overdue\"") && stuck.stdout.contains("\"item_id\" : 1"))
+            let live = try cli.ok(["workflow", "graph", "exec-post", "--live"], at: "2026-03-09T09:00:00Z")
+            #expect(live.contains("listen[\"Listen first<br/>1 open, 1 overdue\"]"))
             let missingArgument = try cli.run(["item", "fire"])
             #expect(missingArgument.exitCode == 2 && missingArgument.stderr.contains("Missing expected argument"))
             let badNotifier = try cli.run(["worker", "--once", "--notifier", "email:x"])

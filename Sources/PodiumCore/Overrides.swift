@@ -1,0 +1,82 @@
+import Foundation
+import LibPQ
+import WorkflowEngine
+import WorkflowLanguage
+
+/// Operators' fixes. Each bypasses the workflow's rules on purpose, is allowed only to actors
+/// holding the global `admin` role, and is recorded in history with the operator and a reason.
+extension ItemEngine {
+    /// The global role that may override the workflow.
+    public static let adminRole = "admin"
+
+    /// Moves an item to any stage of its workflow version, bypassing roles, requirements and
+    /// approvals. Moving a closed item to a working stage reopens it.
+    public func move(item id: Int, to stage: String, actor: String, reason: String) async throws -> HistoryEntry {
+        let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
+        let now = time.now()
+        let entryID = try await pool.transaction(retry: .resilient) { db in
+            let locked = try await lockItem(id, on: db)
+            try await requireAdmin(actor, on: db)
+            let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
+            guard let target = definition.stage(stage) else {
+                throw PodiumError(
+                    .refused, "\(locked.workflow)@\(locked.version) has no stage \(stage)",
+                    hint: "its stages: \(definition.stagesInFlowOrder.map(\.name).joined(separator: ", "))")
+            }
+            let move = Move(
+                transition: "", from: locked.stage, to: target.name, role: Self.adminRole, actor: actor,
+                comment: reason,
+                dataChanges: [:], data: locked.data, closesItem: target.terminal)
+            return try await apply(
+                move, kind: "override", to: locked, definition: definition, key: nil, at: now, on: db)
+        }
+        return try await entry(entryID, of: id)
+    }
+
+    /// Closes an item where it stands; its open tasks are cancelled. A move reopens it.
+    public func cancel(item id: Int, actor: String, reason: String) async throws -> HistoryEntry {
+        let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
+        let now = time.now()
+        let entryID = try await pool.transaction(retry: .resilient) { db in
+            let locked = try await lockItem(id, on: db)
+            try await requireAdmin(actor, on: db)
+            guard !locked.isClosed else { throw PodiumError(.refused, "item \(id) is already closed") }
+            let entry = try await db.query(
+                """
+                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
+                values (\(id), 'cancel', \(locked.stage), \(locked.stage), \(actor), \(Self.adminRole), \(reason), \(now))
+                returning id
+                """)
+            let entryID = try entry.single().decode(Int.self, "id")
+            try await db.execute(
+                """
+                update items set closed_at = \(now), revision = revision + 1, visit_id = \(entryID), due_at = null,
+                                 last_activity_at = \(now), updated_at = \(now)
+                 where id = \(id)
+                """)
+            try await db.execute(
+                """
+                update tasks set status = 'cancelled', finished_at = \(now)
+                 where item_id = \(id) and status in ('pending', 'running')
+                """)
+            return entryID
+        }
+        return try await entry(entryID, of: id)
+    }
+
+    private func requireAdmin(_ handle: String, on db: PostgresConnection) async throws {
+        let actor = try await ActorStore.find(handle, on: db)
+        guard actor.roles.contains(Self.adminRole) else {
+            throw PodiumError(
+                .refused, "\(handle) is not an admin; only admins may override a workflow",
+                hint: "podium actor add \(handle) --name NAME --role admin gives the global admin role")
+        }
+    }
+
+    private func entry(_ entryID: Int, of item: Int) async throws -> HistoryEntry {
+        guard let entry = try await history(item).first(where: { $0.id == entryID }) else {
+            throw PodiumError(.notFound, "history entry \(entryID) of item \(item) is missing")
+        }
+        return entry
+    }
+}

@@ -1,0 +1,105 @@
+public import Foundation
+public import LibPQ
+
+/// A task as operators see it.
+public struct TaskRecord: Sendable, Codable {
+    public let id: Int
+    public let itemID: Int
+    public let kind: String
+    public let label: String
+    public let stage: String
+    public let status: String
+    public let runAt: Date
+    public let attempts: Int
+    public let maxAttempts: Int
+    public let lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, label, stage, status, attempts
+        case itemID = "item_id"
+        case runAt = "run_at"
+        case maxAttempts = "max_attempts"
+        case lastError = "last_error"
+    }
+}
+
+/// Lists, retries and cancels tasks. Bulk actions take a dry run that changes nothing.
+public struct TaskAdmin: Sendable {
+    /// The statuses a task can have.
+    public static let statuses = ["pending", "running", "done", "dead", "cancelled"]
+
+    let pool: PostgresPool
+    let time: any TimeSource
+
+    public init(pool: PostgresPool, time: any TimeSource = SystemTime()) {
+        self.pool = pool
+        self.time = time
+    }
+
+    /// Tasks, most recent first; all of them or those with one status.
+    public func list(status: String? = nil, limit: Int = 500) async throws -> [TaskRecord] {
+        if let status, !Self.statuses.contains(status) {
+            throw PodiumError(.usage, "no task status \(status)", hint: "use \(Self.statuses.joined(separator: ", "))")
+        }
+        return try await pool.query(
+            """
+            select id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error from tasks
+             where \(status)::text is null or status = \(status)
+             order by id desc limit \(limit)
+            """
+        ).map(Self.record)
+    }
+
+    /// Puts dead tasks back in the queue with fresh attempts, due now. With `dryRun`, only says which.
+    public func retry(ids: [Int]?, dryRun: Bool) async throws -> [TaskRecord] {
+        try await change(
+            ids: ids, from: ["dead"], dryRun: dryRun,
+            update: "status = 'pending', attempts = 0, run_at = \(time.now()), finished_at = null")
+    }
+
+    /// Cancels pending or dead tasks. With `dryRun`, only says which.
+    public func cancel(ids: [Int], dryRun: Bool) async throws -> [TaskRecord] {
+        try await change(
+            ids: ids, from: ["pending", "dead"], dryRun: dryRun,
+            update: "status = 'cancelled', finished_at = \(time.now())")
+    }
+
+    private func change(ids: [Int]?, from statuses: [String], dryRun: Bool, update: PostgresQuery) async throws
+        -> [TaskRecord]
+    {
+        try await pool.transaction { db in
+            let selected = try await db.query(
+                """
+                select id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error from tasks
+                 where status = any(\(statuses)::text[])
+                   and (\(ids == nil) or id = any(\((ids ?? []).map(String.init))::bigint[]))
+                 order by id for update
+                """
+            ).map(Self.record)
+            if let ids {
+                let found = Set(selected.map(\.id))
+                for id in ids where !found.contains(id) {
+                    throw PodiumError(
+                        .refused, "task \(id) does not exist or is not \(statuses.joined(separator: " or "))",
+                        hint: "podium tasks list shows the tasks")
+                }
+            }
+            if !dryRun && !selected.isEmpty {
+                try await db.execute(
+                    "update tasks set \(update) where id = any(\(selected.map { String($0.id) })::bigint[])")
+                try await db.execute("select pg_notify('podium_tasks', 'retry')")
+            }
+            return selected
+        }
+    }
+
+    static func record(_ row: PostgresRow) throws -> TaskRecord {
+        TaskRecord(
+            id: try row.decode(Int.self, "id"), itemID: try row.decode(Int.self, "item_id"),
+            kind: try row.decode(String.self, "kind"), label: try row.decode(String.self, "label"),
+            stage: try row.decode(String.self, "stage"), status: try row.decode(String.self, "status"),
+            runAt: try row.decode(Date.self, "run_at"), attempts: try row.decode(Int.self, "attempts"),
+            maxAttempts: try row.decode(Int.self, "max_attempts"), lastError: try row.decode(String?.self, "last_error")
+        )
+    }
+}

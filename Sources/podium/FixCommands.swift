@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import PodiumCore
+
+extension ItemCommand {
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Moves an item to any stage, bypassing roles and requirements (admins only).",
+            discussion: """
+                An override, never silent: recorded in history with the operator and the reason.
+                Moving a closed item to a working stage reopens it.
+
+                Example:
+                  podium item move 42 --to draft --as root --reason "coach left; restart the draft"
+                """
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @Option(help: "The stage to move to.")
+        var to: String
+
+        @Option(name: .customLong("as"), help: "The operator (global role admin).")
+        var actor: String
+
+        @Option(help: "Why; recorded in history.")
+        var reason: String
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let entry = try await ItemCommand.engine().move(item: id, to: to, actor: actor, reason: reason)
+            if output.json { return try JSONOutput.print(entry) }
+            Terminal.output("item \(id): \(entry.fromStage ?? "?") -> \(entry.toStage) by \(actor) (override)")
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Closes an item where it stands and cancels its tasks (admins only).",
+            discussion: "Example:\n  podium item cancel 42 --as root --reason \"duplicate of 41\""
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @Option(name: .customLong("as"), help: "The operator (global role admin).")
+        var actor: String
+
+        @Option(help: "Why; recorded in history.")
+        var reason: String
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let entry = try await ItemCommand.engine().cancel(item: id, actor: actor, reason: reason)
+            if output.json { return try JSONOutput.print(entry) }
+            Terminal.output("item \(id): cancelled in \(entry.toStage) by \(actor)")
+        }
+    }
+}
+
+struct TasksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tasks",
+        abstract: "Lists, retries and cancels reminders, escalations and timers.",
+        subcommands: [List.self, Retry.self, Cancel.self]
+    )
+
+    static func admin() async throws -> TaskAdmin {
+        TaskAdmin(pool: try await Database.pool(), time: try ItemCommand.clock())
+    }
+
+    static func print(_ tasks: [TaskRecord], json: Bool) throws {
+        if json { return try JSONOutput.print(tasks) }
+        Terminal.output(
+            Table.render(
+                ["ID", "ITEM", "KIND", "LABEL", "STATUS", "RUN AT", "TRIES", "LAST ERROR"],
+                tasks.map {
+                    [
+                        "\($0.id)", "\($0.itemID)", $0.kind, $0.label, $0.status, Formatting.time($0.runAt),
+                        "\($0.attempts)/\($0.maxAttempts)", String(($0.lastError ?? "").prefix(60)),
+                    ]
+                }))
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists tasks, newest first.", discussion: "Example:\n  podium tasks list --status dead")
+
+        @Option(help: "pending, running, done, dead or cancelled.")
+        var status: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try TasksCommand.print(try await TasksCommand.admin().list(status: status), json: output.json)
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Puts dead tasks back in the queue, due now, with fresh attempts.",
+            discussion: "Example:\n  podium tasks retry --all-dead --dry-run\n  podium tasks retry 17"
+        )
+
+        @Argument(help: "Task ids.")
+        var ids: [Int] = []
+
+        @Flag(help: "Every dead task.")
+        var allDead = false
+
+        @Flag(help: "Print what would change; change nothing.")
+        var dryRun = false
+
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard allDead != !ids.isEmpty else { throw ValidationError("give task ids or --all-dead, not both") }
+        }
+
+        func run() async throws {
+            let tasks = try await TasksCommand.admin().retry(ids: allDead ? nil : ids, dryRun: dryRun)
+            try TasksCommand.print(tasks, json: output.json)
+            if !output.json {
+                Terminal.note("\(dryRun ? "would retry" : "retried") \(tasks.count) task\(tasks.count == 1 ? "" : "s")")
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancels pending or dead tasks.", discussion: "Example:\n  podium tasks cancel 17 18 --dry-run")
+
+        @Argument(help: "Task ids.")
+        var ids: [Int]
+
+        @Flag(help: "Print what would change; change nothing.")
+        var dryRun = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let tasks = try await TasksCommand.admin().cancel(ids: ids, dryRun: dryRun)
+            try TasksCommand.print(tasks, json: output.json)
+            if !output.json {
+                Terminal.note(
+                    "\(dryRun ? "would cancel" : "cancelled") \(tasks.count) task\(tasks.count == 1 ? "" : "s")")
+            }
+        }
+    }
+}
