@@ -9,7 +9,7 @@ struct WorkflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflow",
         abstract: "Validate, load, inspect, draw and test workflow files.",
-        subcommands: [Validate.self, Load.self, List.self, Show.self, Graph.self, TestScenarios.self]
+        subcommands: [Validate.self, Load.self, List.self, Show.self, Graph.self, TestScenarios.self, Migrate.self]
     )
 
     struct Validate: AsyncParsableCommand {
@@ -302,6 +302,54 @@ extension WorkflowCommand {
             }
             Terminal.output("\(passed) passed, \(failed) failed")
             if failed > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+extension WorkflowCommand {
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Moves the open items of a workflow to another version (admins only).",
+            discussion: """
+                Each item keeps its stage by name, or takes the one given with --map OLD=NEW. When
+                a stage would be lost without a mapping, nothing moves and the stages are listed.
+                Moved items enter their stage afresh (deadlines restart) and get a history row.
+
+                Example:
+                  podium workflow migrate start-small --to 2 --map private_space=private_group --dry-run --as root
+                """
+        )
+
+        @Argument(help: "The workflow.")
+        var workflow: String
+
+        @Option(help: "The version to move to.")
+        var to: Int
+
+        @Option(help: "OLD=NEW stage mapping (repeatable).")
+        var map: [String] = []
+
+        @Option(name: .customLong("as"), help: "The operator (global role admin).")
+        var actor: String
+
+        @Option(help: "Why; recorded in each item's history.")
+        var reason = "workflow migrated"
+
+        @Flag(help: "Print what would change; change nothing.")
+        var dryRun = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let mappings = try InputLimits.fields(map, what: "--map")
+            let steps = try await ItemCommand.engine().migrate(
+                workflow: workflow, to: to, mappings: mappings, actor: actor, reason: reason, dryRun: dryRun)
+            if output.json { return try JSONOutput.print(steps) }
+            for step in steps {
+                Terminal.output(
+                    "item \(step.itemID): \(step.fromStage)@\(step.fromVersion) -> \(step.toStage)@\(step.toVersion)")
+            }
+            Terminal.note("\(dryRun ? "would migrate" : "migrated") \(steps.count) item\(steps.count == 1 ? "" : "s")")
         }
     }
 }

@@ -4,6 +4,7 @@ import PodiumCore
 import PodiumTestSupport
 import Testing
 import WorkflowEngine
+import WorkflowLanguage
 
 private let monday = Date(timeIntervalSince1970: 1_772_442_000)
 
@@ -95,6 +96,59 @@ struct FixTests {
             _ = try await admin.cancel(ids: [task.id], dryRun: false)
             #expect(try await admin.list(status: "cancelled").contains { $0.id == task.id })
             await #expect(throws: PodiumError.self) { _ = try await admin.list(status: "lost") }
+        }
+    }
+}
+
+@Suite("Migrating items to a new workflow version")
+struct VersionMigrationTests {
+    @Test func refusedWithoutAMappingThenMigratedWithOne() async throws {
+        try await EngineFixture.run { fixture in
+            try await addAdmin(fixture)
+            let engine = fixture.engine(at: monday)
+            var ids: [Int] = []
+            for title in ["One", "Two"] {
+                ids.append(
+                    try await engine.create(
+                        workflow: "start-small", title: title, author: "carol",
+                        participants: [Participant(role: "executive", actor: "alice")], data: [:]
+                    ).id)
+            }
+            _ = try await engine.fire(
+                item: ids[1], transition: "ready_for_public", actor: "alice", data: ["practice_posts": "2"])
+            let source = try String(
+                contentsOf: TestDatabase.repositoryRoot.appendingPathComponent("Workflows/start-small.yaml"),
+                encoding: .utf8
+            ).replacingOccurrences(of: "private_space", with: "private_group")
+            let loaded = try await WorkflowStore(pool: fixture.pool).load(
+                try #require(WorkflowParser.check(source).validDefinition), source: source, path: nil)
+            #expect(loaded.version == 2)
+
+            let refused = await #expect(throws: PodiumError.self) {
+                _ = try await engine.migrate(
+                    workflow: "start-small", to: 2, mappings: [:], actor: "root", reason: "rename", dryRun: false)
+            }
+            #expect(refused?.message == "start-small@2 has no stage private_space (1 item); nothing was migrated")
+            #expect(try await engine.show(ids[0]).version == 1)
+
+            let preview = try await engine.migrate(
+                workflow: "start-small", to: 2, mappings: ["private_space": "private_group"], actor: "root",
+                reason: "rename", dryRun: true)
+            #expect(preview.map(\.toStage) == ["private_group", "feedback"])
+            #expect(try await engine.show(ids[0]).version == 1, "a dry run changes nothing")
+
+            let steps = try await engine.migrate(
+                workflow: "start-small", to: 2, mappings: ["private_space": "private_group"], actor: "root",
+                reason: "rename", dryRun: false)
+            #expect(steps.count == 2)
+            let first = try await engine.show(ids[0])
+            #expect(first.version == 2 && first.stage == "private_group" && !first.openTasks.isEmpty)
+            let history = try await engine.history(ids[0])
+            #expect(history.last?.kind == "migrate" && history.last?.comment == "rename (version 1 -> 2)")
+            #expect(try await engine.show(ids[1]).stage == "feedback")
+            #expect(try await ConsistencyCheck(pool: fixture.pool).run().isEmpty)
+            let stuck = try await StuckFinder(pool: fixture.pool, time: FixedTime(monday)).find(workflow: "start-small")
+            #expect(!stuck.contains { $0.reasons.contains { $0.kind == "orphaned_stage" } })
         }
     }
 }
