@@ -10,7 +10,7 @@ struct ItemCommand: AsyncParsableCommand {
         abstract: "Creates items, fires transitions, and shows where items stand.",
         subcommands: [
             Create.self, Fire.self, Show.self, History.self, List.self, Comment.self, Assign.self, Move.self,
-            Cancel.self,
+            Cancel.self, Metrics.self,
         ]
     )
 

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import PodiumCore
+import WorkflowEngine
+
+extension ItemCommand {
+    struct Metrics: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Records engagement measured on an item: messages, replies, likes.",
+            discussion: "Example:\n  podium item metrics 42 --messages 1279 --replies 283 --likes 1496 --at 2026-04-01"
+        )
+
+        @Argument(help: "The item id.")
+        var id: Int
+
+        @Option(help: "Messages counted.")
+        var messages: Int
+
+        @Option(help: "Replies counted.")
+        var replies: Int
+
+        @Option(help: "Likes counted.")
+        var likes: Int
+
+        @Option(help: "When it was measured (ISO 8601; default now).")
+        var at: String?
+
+        func run() async throws {
+            let when = try at.map { text in
+                guard let date = StageSchedule.parseDate(text) else {
+                    throw PodiumError(.usage, "--at \(text) is not an ISO 8601 date")
+                }
+                return date
+            }
+            try await Reports(pool: try await Database.pool(), time: try ItemCommand.clock()).recordMetrics(
+                item: id, messages: messages, replies: replies, likes: likes, at: when)
+            Terminal.output("item \(id): engagement recorded")
+        }
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Reports on how work flows and on the impact of executives' engagement.",
+        subcommands: [Flow.self, Impact.self]
+    )
+
+    static func since(_ text: String?) throws -> Date? {
+        try text.map { text in
+            guard let date = StageSchedule.parseDate(text) else {
+                throw PodiumError(.usage, "--since \(text) is not an ISO 8601 date such as 2026-03-01")
+            }
+            return date
+        }
+    }
+
+    static func percent(_ value: Double?) -> String {
+        value.map { String(format: "%+.2f%%", $0) } ?? "-"
+    }
+
+    struct Flow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per stage: items passed, median and p90 time in stage, share on time, rework.",
+            discussion: "Example:\n  podium report flow --workflow exec-post --since 2026-03-01"
+        )
+
+        @Option(help: "Only this workflow.")
+        var workflow: String?
+
+        @Option(help: "Only stage visits that began on or after this date.")
+        var since: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let rows = try await Reports(pool: try await Database.pool(), time: try ItemCommand.clock())
+                .flow(workflow: workflow, since: try ReportCommand.since(since))
+            if output.json { return try JSONOutput.print(rows) }
+            Terminal.output(
+                Table.render(
+                    ["WORKFLOW", "STAGE", "PASSED", "MEDIAN", "P90", "ON TIME", "REWORK"],
+                    rows.map { row in
+                        [
+                            row.workflow, row.stage, "\(row.passed)",
+                            row.medianSeconds.map { Formatting.duration(seconds: $0) } ?? "-",
+                            row.p90Seconds.map { Formatting.duration(seconds: $0) } ?? "-",
+                            row.onTimeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "-", "\(row.rework)",
+                        ]
+                    }))
+        }
+    }
+
+    struct Impact: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Engagement before and after each executive started publishing, as percentage changes.",
+            discussion: """
+                Measurements (podium item metrics) on items where someone is the executive are
+                split at the first time one of their items fired the publishing transition
+                (default: published). Averages per measurement are compared, per executive and
+                overall.
+
+                Example:
+                  podium report impact --since 2026-01-01
+                """
+        )
+
+        @Option(help: "Only measurements on or after this date.")
+        var since: String?
+
+        @Option(help: "The transition that marks publishing.")
+        var publishedTransition = "published"
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let rows = try await Reports(pool: try await Database.pool()).impact(
+                since: try ReportCommand.since(since), publishedTransition: publishedTransition)
+            if output.json { return try JSONOutput.print(rows) }
+            Terminal.output(
+                Table.render(
+                    ["EXECUTIVE", "PUBLISHING SINCE", "BEFORE", "AFTER", "MESSAGES", "REPLIES", "LIKES"],
+                    rows.map { row in
+                        [
+                            row.executive, row.startedPublishing.map(Formatting.time) ?? "-",
+                            "\(row.measurementsBefore)", "\(row.measurementsAfter)",
+                            ReportCommand.percent(row.change.messages), ReportCommand.percent(row.change.replies),
+                            ReportCommand.percent(row.change.likes),
+                        ]
+                    }))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import LibPQ
+import PodiumCore
+import PodiumTestSupport
+import Testing
+import WorkflowEngine
+
+private let start = Date(timeIntervalSince1970: 1_772_442_000)  // 2026-03-02 09:00 UTC
+private let hour: TimeInterval = 3600
+private let day: TimeInterval = 86_400
+
+@Suite("Reports on a seeded data set, checked against figures worked out by hand")
+struct ReportTests {
+    /// Alice's numbers are the seed article's: +27.93% messages, +28.37% replies, +49.60% likes.
+    /// Dana's: +50% messages, -25% replies, +0% likes. Overall, by hand over all six
+    /// measurements: messages (20100/3 -> 25736/3) +28.04%, replies (20200/3 -> 25824/3) +27.84%,
+    /// likes (20050/3 -> 29970/3) +49.48%.
+    @Test func impactBeforeAndAfterPublishing() async throws {
+        try await EngineFixture.run { fixture in
+            let reports = Reports(pool: fixture.pool)
+            var items: [String: Int] = [:]
+            for executive in ["alice", "dana"] {
+                let engine = fixture.engine(at: start)
+                let item = try await engine.create(
+                    workflow: "exec-post", title: "\(executive)'s first post", author: "carol",
+                    participants: [
+                        Participant(role: "executive", actor: executive), Participant(role: "coach", actor: "bob"),
+                    ],
+                    data: ["body": "b", "publish_at": "2026-03-10T09:00:00Z"])
+                items[executive] = item.id
+                _ = try await engine.fire(item: item.id, transition: "start_draft", actor: executive)
+                _ = try await engine.fire(item: item.id, transition: "submit", actor: executive)
+                _ = try await engine.fire(item: item.id, transition: "approve", actor: "bob")
+                _ = try await fixture.engine(at: start.addingTimeInterval(8 * day)).fire(
+                    item: item.id, transition: "published", actor: executive, data: ["url": "u"])
+            }
+            let before = start.addingTimeInterval(day)
+            let after = start.addingTimeInterval(20 * day)
+            for (at, values) in [
+                (before, (10_000, 10_000, 10_000)), (before, (10_000, 10_000, 10_000)),
+                (after, (12_793, 12_837, 14_960)), (after, (12_793, 12_837, 14_960)),
+            ] {
+                try await reports.recordMetrics(
+                    item: items["alice"]!, messages: values.0, replies: values.1, likes: values.2, at: at)
+            }
+            try await reports.recordMetrics(item: items["dana"]!, messages: 100, replies: 200, likes: 50, at: before)
+            try await reports.recordMetrics(item: items["dana"]!, messages: 150, replies: 150, likes: 50, at: after)
+
+            let rows = try await reports.impact()
+            #expect(rows.map(\.executive) == ["alice", "dana", "overall"])
+            let alice = rows[0]
+            #expect(alice.startedPublishing == start.addingTimeInterval(8 * day))
+            #expect(alice.measurementsBefore == 2 && alice.measurementsAfter == 2)
+            #expect(alice.change.messages == 27.93 && alice.change.replies == 28.37 && alice.change.likes == 49.60)
+            #expect(rows[1].change.messages == 50 && rows[1].change.replies == -25 && rows[1].change.likes == 0)
+            #expect(
+                rows[2].change.messages == 28.04 && rows[2].change.replies == 27.84 && rows[2].change.likes == 49.48)
+            let later = try await reports.impact(since: start.addingTimeInterval(10 * day))
+            #expect(later.first?.change.messages == nil, "nothing before to compare with")
+            await #expect(throws: PodiumError.self) {
+                try await reports.recordMetrics(item: 999, messages: 1, replies: 1, likes: 1, at: nil)
+            }
+        }
+    }
+
+    /// Item A: listen 1d, draft 1d, review 6h, back to draft 18h, review 2d, then publish (open).
+    /// Item B: listen 4d (past its 3d due), then draft (open). By hand, per stage:
+    /// listen passed 2 [1d, 4d] median 4d p90 4d on time 50%; draft passed 2 [18h, 1d] median 1d
+    /// p90 1d on time 100% rework 1; private_review passed 2 [6h, 2d] median 2d on time 100% rework 1.
+    @Test func flowPerStage() async throws {
+        try await EngineFixture.run { fixture in
+            func at(_ offset: TimeInterval) -> ItemEngine { fixture.engine(at: start.addingTimeInterval(offset)) }
+            let people = [Participant(role: "executive", actor: "alice"), Participant(role: "coach", actor: "bob")]
+            let a = try await at(0).create(
+                workflow: "exec-post", title: "A", author: "carol", participants: people,
+                data: ["publish_at": "2026-03-11T09:00:00Z"])
+            _ = try await at(day).fire(item: a.id, transition: "start_draft", actor: "alice")
+            _ = try await at(2 * day).fire(item: a.id, transition: "submit", actor: "alice", data: ["body": "b"])
+            _ = try await at(2 * day + 6 * hour).fire(
+                item: a.id, transition: "request_changes", actor: "bob", comment: "c")
+            _ = try await at(3 * day).fire(item: a.id, transition: "submit", actor: "alice")
+            _ = try await at(5 * day).fire(item: a.id, transition: "approve", actor: "bob")
+            let b = try await at(0).create(
+                workflow: "exec-post", title: "B", author: "carol", participants: people, data: [:])
+            _ = try await at(4 * day).fire(item: b.id, transition: "start_draft", actor: "alice")
+
+            let rows = try await Reports(pool: fixture.pool, time: FixedTime(start.addingTimeInterval(6 * day)))
+                .flow(workflow: "exec-post")
+            let byStage = Dictionary(uniqueKeysWithValues: rows.map { ($0.stage, $0) })
+            let listen = try #require(byStage["listen"])
+            #expect(listen.passed == 2 && listen.medianSeconds == 4 * 86_400 && listen.p90Seconds == 4 * 86_400)
+            #expect(listen.onTimeShare == 0.5 && listen.rework == 0)
+            let draft = try #require(byStage["draft"])
+            #expect(draft.passed == 2 && draft.medianSeconds == 86_400 && draft.onTimeShare == 1 && draft.rework == 1)
+            let review = try #require(byStage["private_review"])
+            #expect(
+                review.passed == 2 && review.medianSeconds == 2 * 86_400 && review.onTimeShare == 1
+                    && review.rework == 1)
+            let publish = try #require(byStage["publish"])
+            #expect(publish.passed == 0 && publish.medianSeconds == nil)
+        }
+    }
+}
