@@ -71,23 +71,36 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "Only stage visits that began on or after this date.")
         var since: String?
 
+        @Option(help: "text, json or html (a self-contained page with a chart).")
+        var format: ReportFormat = .text
+
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let rows = try await Reports(pool: try await Database.pool(), time: try ItemCommand.clock())
                 .flow(workflow: workflow, since: try ReportCommand.since(since))
-            if output.json { return try JSONOutput.print(rows) }
+            if output.json || format == .json { return try JSONOutput.print(rows) }
+            let header = ["WORKFLOW", "STAGE", "PASSED", "MEDIAN", "P90", "ON TIME", "REWORK"]
+            let table = rows.map { row in
+                [
+                    row.workflow, row.stage, "\(row.passed)",
+                    row.medianSeconds.map { Formatting.duration(seconds: $0) } ?? "-",
+                    row.p90Seconds.map { Formatting.duration(seconds: $0) } ?? "-",
+                    row.onTimeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "-", "\(row.rework)",
+                ]
+            }
+            guard format == .html else { return Terminal.output(Table.render(header, table)) }
+            let bars = rows.compactMap { row in
+                row.medianSeconds.map {
+                    HTMLReport.Bar(
+                        label: "\(row.workflow) \(row.stage)", value: Double($0), text: Formatting.duration(seconds: $0)
+                    )
+                }
+            }
             Terminal.output(
-                Table.render(
-                    ["WORKFLOW", "STAGE", "PASSED", "MEDIAN", "P90", "ON TIME", "REWORK"],
-                    rows.map { row in
-                        [
-                            row.workflow, row.stage, "\(row.passed)",
-                            row.medianSeconds.map { Formatting.duration(seconds: $0) } ?? "-",
-                            row.p90Seconds.map { Formatting.duration(seconds: $0) } ?? "-",
-                            row.onTimeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "-", "\(row.rework)",
-                        ]
-                    }))
+                HTMLReport.page(
+                    title: "Podium: flow", subtitle: "Median time in each stage, items passed, on time, rework",
+                    charts: [("Median time in stage", bars)], header: header, rows: table), terminator: "")
         }
     }
 
@@ -111,23 +124,44 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "The transition that marks publishing.")
         var publishedTransition = "published"
 
+        @Option(help: "text, json or html (a self-contained page with a chart).")
+        var format: ReportFormat = .text
+
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let rows = try await Reports(pool: try await Database.pool()).impact(
                 since: try ReportCommand.since(since), publishedTransition: publishedTransition)
-            if output.json { return try JSONOutput.print(rows) }
+            if output.json || format == .json { return try JSONOutput.print(rows) }
+            let header = ["EXECUTIVE", "PUBLISHING SINCE", "BEFORE", "AFTER", "MESSAGES", "REPLIES", "LIKES"]
+            let table = rows.map { row in
+                [
+                    row.executive, row.startedPublishing.map(Formatting.time) ?? "-",
+                    "\(row.measurementsBefore)", "\(row.measurementsAfter)",
+                    ReportCommand.percent(row.change.messages), ReportCommand.percent(row.change.replies),
+                    ReportCommand.percent(row.change.likes),
+                ]
+            }
+            guard format == .html else { return Terminal.output(Table.render(header, table)) }
+            let charts = [("Messages", \ImpactRow.Change.messages), ("Replies", \.replies), ("Likes", \.likes)].map {
+                title, metric in
+                (
+                    "\(title): change after publishing",
+                    rows.compactMap { row in
+                        row.change[keyPath: metric].map {
+                            HTMLReport.Bar(label: row.executive, value: $0, text: ReportCommand.percent($0))
+                        }
+                    }
+                )
+            }
             Terminal.output(
-                Table.render(
-                    ["EXECUTIVE", "PUBLISHING SINCE", "BEFORE", "AFTER", "MESSAGES", "REPLIES", "LIKES"],
-                    rows.map { row in
-                        [
-                            row.executive, row.startedPublishing.map(Formatting.time) ?? "-",
-                            "\(row.measurementsBefore)", "\(row.measurementsAfter)",
-                            ReportCommand.percent(row.change.messages), ReportCommand.percent(row.change.replies),
-                            ReportCommand.percent(row.change.likes),
-                        ]
-                    }))
+                HTMLReport.page(
+                    title: "Podium: impact", subtitle: "Engagement before and after each executive started publishing",
+                    charts: charts, header: header, rows: table), terminator: "")
         }
     }
+}
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, html
 }

@@ -214,7 +214,8 @@ struct RestartTests {
         let start = clock.now
         let error = await #expect(throws: PostgresError.self) { try await pool.query("select 1") }
         #expect(error?.kind == .connectionFailed)
-        #expect(clock.now - start < .seconds(2), "a missing database is not worth waiting for")
+        // Retrying would take the whole 20 s window; a final failure returns at once (10 s leaves room for a busy CI).
+        #expect(clock.now - start < .seconds(10), "a missing database is not worth waiting for")
         await pool.shutdown()
     }
 }

@@ -113,6 +113,12 @@ struct ItemCommandTests {
             #expect(stuck.stdout.contains("\"kind\" : \"overdue\"") && stuck.stdout.contains("\"item_id\" : 1"))
             let live = try cli.ok(["workflow", "graph", "exec-post", "--live"], at: "2026-03-09T09:00:00Z")
             #expect(live.contains("listen[\"Listen first<br/>1 open, 1 overdue\"]"))
+            try cli.ok([
+                "item", "metrics", "1", "--messages", "100", "--replies", "10", "--likes", "40", "--at", "2026-03-01",
+            ])
+            #expect(try cli.ok(["report", "impact", "--json"]).contains("\"executive\" : \"alice\""))
+            let page = try cli.ok(["report", "flow", "--format", "html"], at: "2026-03-09T09:00:00Z")
+            #expect(page.hasPrefix("<!doctype html>") && page.contains("<table>") && !page.contains("<script"))
             let missingArgument = try cli.run(["item", "fire"])
             #expect(missingArgument.exitCode == 2 && missingArgument.stderr.contains("Missing expected argument"))
             let badNotifier = try cli.run(["worker", "--once", "--notifier", "email:x"])
