@@ -24,7 +24,7 @@ public struct ConsistencyCheck: Sendable {
                 "an item's stage differs from the stage its history ends in",
                 """
                 select i.id from items i
-                  join lateral (select to_stage from history h where h.item_id = i.id and h.kind <> 'assign'
+                  join lateral (select to_stage from history h where h.item_id = i.id and h.kind not in ('assign', 'task')
                                  order by h.id desc limit 1) last on true
                  where last.to_stage <> i.stage
                 """
@@ -34,7 +34,7 @@ public struct ConsistencyCheck: Sendable {
                 """
                 select i.id from items i
                  where i.visit_id is distinct from (select max(h.id) from history h
-                                                     where h.item_id = i.id and h.kind <> 'assign')
+                                                     where h.item_id = i.id and h.kind not in ('assign', 'task'))
                 """
             ),
             (

@@ -118,7 +118,7 @@ extension ItemEngine {
         }
         return entries.enumerated().map { index, entry in
             // Time in stage: until the next entry that changed the stage, or until now/closing.
-            let next = entries[(index + 1)...].first { $0.kind != "assign" }?.at ?? closedAt ?? now
+            let next = entries[(index + 1)...].first { !["assign", "task"].contains($0.kind) }?.at ?? closedAt ?? now
             return HistoryEntry(
                 id: entry.id, kind: entry.kind, transition: entry.transition, fromStage: entry.from, toStage: entry.to,
                 actor: entry.actor, role: entry.role, comment: entry.comment, dataChange: entry.change, at: entry.at,

@@ -157,7 +157,7 @@ public struct Reports: Sendable {
                            lead(h.at) over (partition by h.item_id order by h.id) as left_at,
                            row_number() over (partition by h.item_id, h.to_stage, h.kind = 'cancel' order by h.id) as nth
                       from history h join items i on i.id = h.item_id
-                     where h.kind <> 'assign'
+                     where h.kind not in ('assign', 'task')
                        and (\(workflow)::text is null or i.workflow = \(workflow))
                 ) visits
                  where kind <> 'cancel' and (\(since)::timestamptz is null or entered >= \(since))

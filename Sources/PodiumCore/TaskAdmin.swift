@@ -50,24 +50,29 @@ public struct TaskAdmin: Sendable {
         ).map(Self.record)
     }
 
-    /// Puts dead tasks back in the queue with fresh attempts, due now. With `dryRun`, only says which.
-    public func retry(ids: [Int]?, dryRun: Bool) async throws -> [TaskRecord] {
+    /// Puts dead tasks back in the queue with fresh attempts, due now; each is recorded in its
+    /// item's history with the operator and the reason. With `dryRun`, only says which.
+    public func retry(ids: [Int]?, actor: String, reason: String, dryRun: Bool) async throws -> [TaskRecord] {
         try await change(
-            ids: ids, from: ["dead"], dryRun: dryRun,
+            ids: ids, from: ["dead"], verb: "retried", actor: actor, reason: reason, dryRun: dryRun,
             update: "status = 'pending', attempts = 0, run_at = \(time.now()), finished_at = null")
     }
 
-    /// Cancels pending or dead tasks. With `dryRun`, only says which.
-    public func cancel(ids: [Int], dryRun: Bool) async throws -> [TaskRecord] {
+    /// Cancels pending or dead tasks, recorded like retries. With `dryRun`, only says which.
+    public func cancel(ids: [Int], actor: String, reason: String, dryRun: Bool) async throws -> [TaskRecord] {
         try await change(
-            ids: ids, from: ["pending", "dead"], dryRun: dryRun,
+            ids: ids, from: ["pending", "dead"], verb: "cancelled", actor: actor, reason: reason, dryRun: dryRun,
             update: "status = 'cancelled', finished_at = \(time.now())")
     }
 
-    private func change(ids: [Int]?, from statuses: [String], dryRun: Bool, update: PostgresQuery) async throws
-        -> [TaskRecord]
-    {
-        try await pool.transaction { db in
+    private func change(
+        ids: [Int]?, from statuses: [String], verb: String, actor: String, reason: String, dryRun: Bool,
+        update: PostgresQuery
+    ) async throws -> [TaskRecord] {
+        let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
+        let now = time.now()
+        return try await pool.transaction { db in
+            let operatorRole = try await ActorStore.find(actor, on: db).roles.first ?? "operator"
             let selected = try await db.query(
                 """
                 select id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error from tasks
@@ -87,6 +92,15 @@ public struct TaskAdmin: Sendable {
             if !dryRun && !selected.isEmpty {
                 try await db.execute(
                     "update tasks set \(update) where id = any(\(selected.map { String($0.id) })::bigint[])")
+                for task in selected {
+                    try await db.execute(
+                        """
+                        insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
+                        select id, 'task', stage, stage, \(actor), \(operatorRole),
+                               \("\(verb) \(task.kind) \"\(task.label)\" (task \(task.id)): \(reason)"), \(now)
+                          from items where id = \(task.itemID)
+                        """)
+                }
                 try await db.execute("select pg_notify('podium_tasks', 'retry')")
             }
             return selected

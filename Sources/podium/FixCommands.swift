@@ -102,7 +102,7 @@ struct TasksCommand: AsyncParsableCommand {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Puts dead tasks back in the queue, due now, with fresh attempts.",
-            discussion: "Example:\n  podium tasks retry --all-dead --dry-run\n  podium tasks retry 17"
+            discussion: "Example:\n  podium tasks retry --all-dead --dry-run --as root --reason \"webhook is back\""
         )
 
         @Argument(help: "Task ids.")
@@ -110,6 +110,12 @@ struct TasksCommand: AsyncParsableCommand {
 
         @Flag(help: "Every dead task.")
         var allDead = false
+
+        @Option(name: .customLong("as"), help: "The operator.")
+        var actor: String
+
+        @Option(help: "Why; recorded in the items' history.")
+        var reason: String
 
         @Flag(help: "Print what would change; change nothing.")
         var dryRun = false
@@ -121,7 +127,8 @@ struct TasksCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let tasks = try await TasksCommand.admin().retry(ids: allDead ? nil : ids, dryRun: dryRun)
+            let tasks = try await TasksCommand.admin().retry(
+                ids: allDead ? nil : ids, actor: actor, reason: reason, dryRun: dryRun)
             try TasksCommand.print(tasks, json: output.json)
             if !output.json {
                 Terminal.note("\(dryRun ? "would retry" : "retried") \(tasks.count) task\(tasks.count == 1 ? "" : "s")")
@@ -131,10 +138,17 @@ struct TasksCommand: AsyncParsableCommand {
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cancels pending or dead tasks.", discussion: "Example:\n  podium tasks cancel 17 18 --dry-run")
+            abstract: "Cancels pending or dead tasks.",
+            discussion: "Example:\n  podium tasks cancel 17 18 --as root --reason \"she is on leave\" --dry-run")
 
         @Argument(help: "Task ids.")
         var ids: [Int]
+
+        @Option(name: .customLong("as"), help: "The operator.")
+        var actor: String
+
+        @Option(help: "Why; recorded in the items' history.")
+        var reason: String
 
         @Flag(help: "Print what would change; change nothing.")
         var dryRun = false
@@ -142,7 +156,7 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let tasks = try await TasksCommand.admin().cancel(ids: ids, dryRun: dryRun)
+            let tasks = try await TasksCommand.admin().cancel(ids: ids, actor: actor, reason: reason, dryRun: dryRun)
             try TasksCommand.print(tasks, json: output.json)
             if !output.json {
                 Terminal.note(

@@ -82,19 +82,24 @@ struct FixTests {
             let admin = TaskAdmin(pool: fixture.pool, time: FixedTime(monday))
             let dead = try await admin.list(status: "dead")
             #expect(dead.count == 1 && dead.first?.lastError == "boom")
-            let preview = try await admin.retry(ids: nil, dryRun: true)
+            let preview = try await admin.retry(ids: nil, actor: "carol", reason: "channel fixed", dryRun: true)
             #expect(preview.map(\.id) == dead.map(\.id))
             #expect(try await admin.list(status: "dead").count == 1, "a dry run changes nothing")
-            let retried = try await admin.retry(ids: nil, dryRun: false)
+            let retried = try await admin.retry(ids: nil, actor: "carol", reason: "channel fixed", dryRun: false)
             #expect(retried.count == 1)
+            let recorded = try await engine.history(item.id).last
+            #expect(recorded?.kind == "task" && recorded?.actor == "carol" && recorded?.role == "community_manager")
+            #expect(recorded?.comment == "retried reminder \"at due\" (task \(dead[0].id)): channel fixed")
             let task = try #require(try await admin.list(status: "pending").first { $0.id == dead[0].id })
             #expect(task.attempts == 0 && task.runAt == monday)
             let notDead = await #expect(throws: PodiumError.self) {
-                _ = try await admin.retry(ids: [task.id], dryRun: false)
+                _ = try await admin.retry(ids: [task.id], actor: "carol", reason: "again", dryRun: false)
             }
             #expect(notDead?.message.contains("is not dead") == true)
-            _ = try await admin.cancel(ids: [task.id], dryRun: false)
+            _ = try await admin.cancel(ids: [task.id], actor: "carol", reason: "not needed", dryRun: false)
             #expect(try await admin.list(status: "cancelled").contains { $0.id == task.id })
+            #expect(try await engine.history(item.id).filter { $0.kind == "task" }.count == 2)
+            #expect(try await ConsistencyCheck(pool: fixture.pool).run().isEmpty)
             await #expect(throws: PodiumError.self) { _ = try await admin.list(status: "lost") }
         }
     }
