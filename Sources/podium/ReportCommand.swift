@@ -26,12 +26,7 @@ extension ItemCommand {
         var at: String?
 
         func run() async throws {
-            let when = try at.map { text in
-                guard let date = StageSchedule.parseDate(text) else {
-                    throw PodiumError(.usage, "--at \(text) is not an ISO 8601 date")
-                }
-                return date
-            }
+            let when = try at.map { try ReportCommand.date($0, option: "--at") }
             try await Reports(pool: try await Database.pool(), time: try ItemCommand.clock()).recordMetrics(
                 item: id, messages: messages, replies: replies, likes: likes, at: when)
             Terminal.output("item \(id): engagement recorded")
@@ -47,12 +42,16 @@ struct ReportCommand: AsyncParsableCommand {
     )
 
     static func since(_ text: String?) throws -> Date? {
-        try text.map { text in
-            guard let date = StageSchedule.parseDate(text) else {
-                throw PodiumError(.usage, "--since \(text) is not an ISO 8601 date such as 2026-03-01")
-            }
-            return date
+        try text.map { try date($0, option: "--since") }
+    }
+
+    /// An ISO 8601 date or time given on the command line.
+    static func date(_ text: String, option: String) throws -> Date {
+        guard let date = StageSchedule.parseDate(text) else {
+            throw PodiumError(
+                .usage, "\(option) \(text) is not an ISO 8601 date such as 2026-03-01 or 2026-03-01T09:00:00Z")
         }
+        return date
     }
 
     static func percent(_ value: Double?) -> String {
