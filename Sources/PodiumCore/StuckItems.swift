@@ -42,22 +42,58 @@ public struct StuckFinder: Sendable {
         self.time = time
     }
 
-    /// Open items with at least one reason, most urgent first.
+    /// Open items with at least one reason, most urgent first, at most `limit` of them.
+    ///
+    /// Candidates are found through indexes only (due time, activity, dead tasks, approvals of
+    /// the current visit, and the few stages that were dropped or that no global role covers);
+    /// reasons are then worked out for those items alone.
     ///
     /// - Parameters:
     ///   - olderThan: only items that entered their stage longer ago than this.
     ///   - idleAfter: call an item idle after this long without activity; by default, twice its
     ///     stage's due time.
     public func find(
-        workflow: String? = nil, stage: String? = nil, olderThan: Duration? = nil, idleAfter: Duration? = nil
+        workflow: String? = nil, stage: String? = nil, olderThan: Duration? = nil, idleAfter: Duration? = nil,
+        limit: Int = 500
     )
         async throws -> [StuckItem]
     {
         let now = time.now()
         let enteredBefore = olderThan.map { now.addingTimeInterval(-Double($0.components.seconds)) }
+        let idleCutoff = idleAfter.map { now.addingTimeInterval(-Double($0.components.seconds)) }
         return try await pool.withConnection { db in
+            let globalRoles = Set(
+                try await db.query("select distinct unnest(roles) as role from actors").map {
+                    try $0.decode(String.self, "role")
+                })
+            let (orphaned, quiet) = try await suspectStages(globalRoles: globalRoles, on: db)
+            // Candidates come from indexed lookups only; every idle item with a due time is also
+            // overdue (idle means no activity for twice the due time), so overdue covers it.
             let rows = try await db.query(
                 """
+                with candidates as (
+                    select id from items where closed_at is null and due_at < \(now)
+                    union
+                    select id from items where closed_at is null and last_activity_at < \(idleCutoff)
+                    union
+                    select item_id from tasks where status = 'dead'
+                    union
+                    select a.item_id from approvals a
+                      join items x on x.id = a.item_id and x.visit_id = a.visit_id and x.closed_at is null
+                    union
+                    select x.id from items x
+                      join unnest(\(orphaned.map(\.0))::text[], \(orphaned.map(\.1))::text[]) as o(workflow, stage)
+                        on x.workflow = o.workflow and x.stage = o.stage
+                     where x.closed_at is null
+                    union
+                    select x.id from items x
+                      join unnest(\(quiet.map(\.0))::text[], \(quiet.map { String($0.1) })::int[],
+                                  \(quiet.map(\.2))::text[], \(quiet.map(\.3))::text[]) as q(workflow, version, stage, roles)
+                        on x.workflow = q.workflow and x.stage = q.stage and x.version = q.version
+                     where x.closed_at is null
+                       and not exists (select 1 from participants p
+                                        where p.item_id = x.id and p.role = any(string_to_array(q.roles, ',')))
+                )
                 select i.id, i.workflow, i.version, i.stage, i.title, i.due_at, i.stage_entered_at, i.last_activity_at,
                        (select max(version) from workflow_versions v where v.workflow = i.workflow) as newest,
                        coalesce(array(select distinct role from participants p where p.item_id = i.id), '{}') as roles,
@@ -68,17 +104,14 @@ public struct StuckFinder: Sendable {
                                         order by t.id), '{}') as dead,
                        exists (select 1 from tasks t where t.item_id = i.id and t.visit_id = i.visit_id
                                  and t.kind = 'escalation' and t.status = 'done') as escalated
-                  from items i
+                  from items i join candidates c on c.id = i.id
                  where i.closed_at is null
                    and (\(workflow)::text is null or i.workflow = \(workflow))
                    and (\(stage)::text is null or i.stage = \(stage))
                    and (\(enteredBefore)::timestamptz is null or i.stage_entered_at < \(enteredBefore))
-                 order by i.id
+                 order by i.due_at nulls last, i.id
+                 limit \(limit)
                 """)
-            let globalRoles = Set(
-                try await db.query("select distinct unnest(roles) as role from actors").map {
-                    try $0.decode(String.self, "role")
-                })
             var found: [StuckItem] = []
             for row in rows {
                 let workflowName = try row.decode(String.self, "workflow")
@@ -110,6 +143,38 @@ public struct StuckFinder: Sendable {
                 ($0.overdueSeconds, $0.reasons.count, -$0.itemID) > ($1.overdueSeconds, $1.reasons.count, -$1.itemID)
             }
         }
+    }
+
+    /// Stages to look into by stage rather than by index on time: stages that the newest version
+    /// of a workflow dropped (orphans), and stages where no global role may act (items there are
+    /// stuck unless a participant holds a role).
+    private func suspectStages(globalRoles: Set<String>, on db: PostgresConnection) async throws
+        -> (orphaned: [(String, String)], quiet: [(String, Int, String, String)])
+    {
+        let versions = try await db.query("select workflow, version from workflow_versions order by workflow, version")
+            .map { (try $0.decode(String.self, "workflow"), try $0.decode(Int.self, "version")) }
+        var newest: [String: WorkflowDefinition] = [:]
+        var all: [(String, Int, WorkflowDefinition)] = []
+        for (workflow, version) in versions {
+            let definition = try await definitions.definition(workflow, version: version, on: db)
+            all.append((workflow, version, definition))
+            newest[workflow] = definition
+        }
+        var orphaned: Set<[String]> = []
+        var quiet: [(String, Int, String, String)] = []
+        for (workflow, version, definition) in all {
+            for stage in definition.stages {
+                if newest[workflow]?.stage(stage.name) == nil { orphaned.insert([workflow, stage.name]) }
+                let manual = definition.transitions(from: stage.name).filter { !$0.roles.isEmpty }
+                let hasTimer = definition.transitions(from: stage.name).contains { $0.timer != nil }
+                let globallyCovered = manual.contains { $0.roles.contains(where: globalRoles.contains) }
+                if !stage.terminal, !manual.isEmpty, !hasTimer, !globallyCovered {
+                    let roles = Set(manual.flatMap(\.roles)).sorted().joined(separator: ",")
+                    quiet.append((workflow, version, stage.name, roles))
+                }
+            }
+        }
+        return (orphaned.map { ($0[0], $0[1]) }, quiet)
     }
 
     struct Snapshot {

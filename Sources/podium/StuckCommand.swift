@@ -34,12 +34,15 @@ struct Stuck: AsyncParsableCommand {
     @Flag(help: "Exit 1 when any item is listed.")
     var failIfAny = false
 
+    @Option(help: "List at most this many items, most overdue first.")
+    var limit = 200
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let items = try await StuckFinder(pool: try await Database.pool(), time: try ItemCommand.clock()).find(
             workflow: workflow, stage: stage, olderThan: try olderThan.map(Self.duration),
-            idleAfter: try idle.map(Self.duration))
+            idleAfter: try idle.map(Self.duration), limit: limit)
         if output.json {
             try JSONOutput.print(items)
         } else if items.isEmpty {
@@ -49,6 +52,9 @@ struct Stuck: AsyncParsableCommand {
                 Terminal.output("item \(item.itemID)  \(item.workflow)@\(item.version)  \(item.stage)  \(item.title)")
                 for reason in item.reasons { Terminal.output("  \(reason.kind): \(reason.message)") }
             }
+        }
+        if items.count == limit && !output.json {
+            Terminal.note("showing the first \(limit) items; raise --limit to see more")
         }
         if failIfAny && !items.isEmpty { throw ExitCode(1) }
     }
