@@ -165,11 +165,8 @@ public struct StuckFinder: Sendable {
         for (workflow, version, definition) in all {
             for stage in definition.stages {
                 if newest[workflow]?.stage(stage.name) == nil { orphaned.insert([workflow, stage.name]) }
-                let manual = definition.transitions(from: stage.name).filter { !$0.roles.isEmpty }
-                let hasTimer = definition.transitions(from: stage.name).contains { $0.timer != nil }
-                let globallyCovered = manual.contains { $0.roles.contains(where: globalRoles.contains) }
-                if !stage.terminal, !manual.isEmpty, !hasTimer, !globallyCovered {
-                    let roles = Set(manual.flatMap(\.roles)).sorted().joined(separator: ",")
+                if !stage.terminal, Self.nobodyCanAct(from: stage.name, in: definition, holders: globalRoles) {
+                    let roles = Self.actingRoles(from: stage.name, in: definition).joined(separator: ",")
                     quiet.append((workflow, version, stage.name, roles))
                 }
             }
@@ -225,13 +222,8 @@ public struct StuckFinder: Sendable {
                     kind: "dead_task", message: "\(parts[1]) \"\(parts[2])\" is dead: \(parts[3])",
                     details: ["task_id": parts[0], "task_kind": parts[1], "label": parts[2], "last_error": parts[3]]))
         }
-        let manual = definition.transitions(from: item.stage).filter { !$0.roles.isEmpty }
-        let hasTimer = definition.transitions(from: item.stage).contains { $0.timer != nil }
-        let someoneCanAct = manual.contains { transition in
-            transition.roles.contains { item.roles.contains($0) || globalRoles.contains($0) }
-        }
-        if !manual.isEmpty, !hasTimer, !someoneCanAct {
-            let roles = Set(manual.flatMap(\.roles)).sorted()
+        if nobodyCanAct(from: item.stage, in: definition, holders: item.roles.union(globalRoles)) {
+            let roles = Self.actingRoles(from: item.stage, in: definition)
             reasons.append(
                 StuckReason(
                     kind: "no_actor",
@@ -265,6 +257,20 @@ public struct StuckFinder: Sendable {
                     details: ["newest_version": String(newestVersion)]))
         }
         return reasons
+    }
+
+    /// True when people must move the item on (no timer leaves the stage) and none of
+    /// `holders` holds a role that may fire a transition out of it.
+    static func nobodyCanAct(from stage: String, in definition: WorkflowDefinition, holders: Set<String>) -> Bool {
+        let transitions = definition.transitions(from: stage)
+        let roles = actingRoles(from: stage, in: definition)
+        guard !roles.isEmpty, !transitions.contains(where: { $0.timer != nil }) else { return false }
+        return !roles.contains(where: holders.contains)
+    }
+
+    /// The roles that may fire a transition out of `stage` by hand, sorted.
+    static func actingRoles(from stage: String, in definition: WorkflowDefinition) -> [String] {
+        Set(definition.transitions(from: stage).flatMap(\.roles)).sorted()
     }
 
     static func words(_ seconds: Int) -> String {
