@@ -198,7 +198,7 @@ public struct StuckFinder: Sendable {
                 StuckReason(
                     kind: "overdue",
                     message:
-                        "overdue by \(Self.words(seconds))\(item.escalated ? ", escalated" : ", not escalated yet")",
+                        "overdue by \(DurationText.approximate(seconds: seconds))\(item.escalated ? ", escalated" : ", not escalated yet")",
                     details: [
                         "overdue_seconds": String(seconds), "due_at": Self.iso(due),
                         "escalated": String(item.escalated),
@@ -211,7 +211,8 @@ public struct StuckFinder: Sendable {
             let seconds = Int(now.timeIntervalSince(item.lastActivity))
             reasons.append(
                 StuckReason(
-                    kind: "idle", message: "no transition, comment or approval for \(Self.words(seconds))",
+                    kind: "idle",
+                    message: "no transition, comment or approval for \(DurationText.approximate(seconds: seconds))",
                     details: ["idle_seconds": String(seconds), "last_activity_at": Self.iso(item.lastActivity)]))
         }
         for task in item.dead {
@@ -271,17 +272,6 @@ public struct StuckFinder: Sendable {
     /// The roles that may fire a transition out of `stage` by hand, sorted.
     static func actingRoles(from stage: String, in definition: WorkflowDefinition) -> [String] {
         Set(definition.transitions(from: stage).flatMap(\.roles)).sorted()
-    }
-
-    static func words(_ seconds: Int) -> String {
-        let units = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
-        var rest = seconds
-        var parts: [String] = []
-        for (symbol, size) in units where rest >= size && parts.count < 2 {
-            parts.append("\(rest / size)\(symbol)")
-            rest %= size
-        }
-        return parts.isEmpty ? "0s" : parts.joined(separator: " ")
     }
 
     static func iso(_ date: Date) -> String {

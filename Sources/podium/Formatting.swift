@@ -1,4 +1,5 @@
 import Foundation
+import PodiumCore
 
 /// How times and durations read on a terminal.
 enum Formatting {
@@ -12,14 +13,7 @@ enum Formatting {
 
     /// `2d 3h`, `45m`, `12s`: the two largest units.
     static func duration(seconds: Int) -> String {
-        let units = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
-        var rest = abs(seconds)
-        var parts: [String] = []
-        for (symbol, size) in units where rest >= size && parts.count < 2 {
-            parts.append("\(rest / size)\(symbol)")
-            rest %= size
-        }
-        return parts.isEmpty ? "0s" : parts.joined(separator: " ")
+        DurationText.approximate(seconds: seconds)
     }
 
     /// `in 2d 3h` or `3h overdue`.
