@@ -146,66 +146,116 @@ public struct Reports: Sendable {
             change: .init(messages: change(0), replies: change(1), likes: change(2)))
     }
 
-    /// Per stage of each workflow: visits that ended, median and p90 time in stage, the share
-    /// that left by their due time, and rework (visits that returned to a stage).
+    /// Per stage of each workflow: visits that ended, median and p90 time in stage (interpolated
+    /// percentiles), the share that left by their due time, and rework (visits that returned to a
+    /// stage). PostgreSQL aggregates; only one row per stage comes back. Stages are listed in the
+    /// order the newest version of their workflow declares them.
     public func flow(workflow: String? = nil, since: Date? = nil) async throws -> [FlowRow] {
         try await pool.withConnection { db in
+            let (dueRules, stageOrder) = try await dueRulesAndStageOrder(workflow: workflow, on: db)
             let rows = try await db.query(
                 """
-                select * from (
-                    select i.workflow, i.version, i.data::text as data, h.kind, h.to_stage as stage, h.at as entered,
+                with rules as (
+                    select * from jsonb_to_recordset(\(dueRules)::jsonb)
+                        as r(workflow text, version int, stage text, after_seconds bigint, field text, by_seconds bigint)
+                ), visits as (
+                    select i.workflow, i.version, i.data, h.kind, h.to_stage as stage, h.at as entered,
                            lead(h.at) over (partition by h.item_id order by h.id) as left_at,
                            row_number() over (partition by h.item_id, h.to_stage, h.kind = 'cancel' order by h.id) as nth
                       from history h join items i on i.id = h.item_id
                      where h.kind not in ('assign', 'task')
                        and (\(workflow)::text is null or i.workflow = \(workflow))
-                ) visits
-                 where kind <> 'cancel' and (\(since)::timestamptz is null or entered >= \(since))
+                       and (\(since)::timestamptz is null or i.last_activity_at >= \(since))
+                ), timed as (
+                    select v.workflow, v.stage, v.nth, v.entered, v.left_at,
+                           extract(epoch from v.left_at - v.entered) as seconds,
+                           case when r.after_seconds is not null
+                                then v.entered + make_interval(secs => r.after_seconds::double precision)
+                                when r.field is not null
+                                then podium_data_timestamp(v.data ->> r.field)
+                                     - make_interval(secs => coalesce(r.by_seconds, 0)::double precision)
+                           end as due_at
+                      from visits v
+                      left join rules r on r.workflow = v.workflow and r.version = v.version and r.stage = v.stage
+                     where v.kind <> 'cancel' and (\(since)::timestamptz is null or v.entered >= \(since))
+                )
+                select workflow, stage,
+                       count(left_at) as passed,
+                       round(percentile_cont(0.5) within group (order by seconds))::bigint as median_seconds,
+                       round(percentile_cont(0.9) within group (order by seconds))::bigint as p90_seconds,
+                       count(*) filter (where left_at is not null and due_at is not null) as with_due,
+                       count(*) filter (where left_at <= due_at) as on_time,
+                       count(*) filter (where nth > 1) as rework
+                  from timed
+                 group by workflow, stage
                 """)
-            struct Tally {
-                var durations: [Double] = []
-                var onTime = 0
-                var withDue = 0
-                var rework = 0
-            }
-            var tallies: [String: Tally] = [:]
-            for row in rows {
-                let workflowName = try row.decode(String.self, "workflow")
-                let stageName = try row.decode(String.self, "stage")
-                let key = "\(workflowName)\u{1}\(stageName)"
-                var tally = tallies[key] ?? Tally()
-                if try row.decode(Int.self, "nth") > 1 { tally.rework += 1 }
-                if let left = try row.decode(Date?.self, "left_at") {
-                    let entered = try row.decode(Date.self, "entered")
-                    tally.durations.append(left.timeIntervalSince(entered))
-                    let definition = try await definitions.definition(
-                        workflowName, version: try row.decode(Int.self, "version"), on: db)
-                    if let stage = definition.stage(stageName),
-                        let due = StageSchedule.dueTime(
-                            of: stage, enteredAt: entered,
-                            data: try ItemEngine.decodeData(try row.decode(String.self, "data")))
-                    {
-                        tally.withDue += 1
-                        if left <= due { tally.onTime += 1 }
-                    }
-                }
-                tallies[key] = tally
-            }
-            return tallies.keys.sorted().map { key in
-                let parts = key.split(separator: "\u{1}").map(String.init)
-                let tally = tallies[key]!
-                let sorted = tally.durations.sorted()
-                func percentile(_ fraction: Double) -> Int? {
-                    guard !sorted.isEmpty else { return nil }
-                    let index = Int((fraction * Double(sorted.count - 1)).rounded(.up))
-                    return Int(sorted[index])
-                }
+            let result = try rows.map { row in
+                let withDue = try row.decode(Int.self, "with_due")
                 return FlowRow(
-                    workflow: parts[0], stage: parts[1], passed: sorted.count,
-                    medianSeconds: percentile(0.5), p90Seconds: percentile(0.9),
-                    onTimeShare: tally.withDue == 0 ? nil : Double(tally.onTime) / Double(tally.withDue),
-                    rework: tally.rework)
+                    workflow: try row.decode(String.self, "workflow"), stage: try row.decode(String.self, "stage"),
+                    passed: try row.decode(Int.self, "passed"),
+                    medianSeconds: try row.decode(Int?.self, "median_seconds"),
+                    p90Seconds: try row.decode(Int?.self, "p90_seconds"),
+                    onTimeShare: withDue == 0 ? nil : Double(try row.decode(Int.self, "on_time")) / Double(withDue),
+                    rework: try row.decode(Int.self, "rework"))
+            }
+            return result.sorted {
+                ($0.workflow, stageOrder["\($0.workflow)/\($0.stage)"] ?? .max, $0.stage)
+                    < ($1.workflow, stageOrder["\($1.workflow)/\($1.stage)"] ?? .max, $1.stage)
             }
         }
+    }
+
+    /// The due rule of every stage of every loaded version (as JSON for `jsonb_to_recordset`), and
+    /// each stage's position in the newest version of its workflow.
+    private func dueRulesAndStageOrder(workflow: String?, on db: PostgresConnection) async throws
+        -> (String, [String: Int])
+    {
+        struct DueRuleRow: Encodable {
+            let workflow: String
+            let version: Int
+            let stage: String
+            let afterSeconds: Int64?
+            let field: String?
+            let bySeconds: Int64?
+        }
+        let versions = try await db.query(
+            """
+            select workflow, version from workflow_versions
+             where \(workflow)::text is null or workflow = \(workflow)
+             order by workflow, version
+            """)
+        var rules: [DueRuleRow] = []
+        var order: [String: Int] = [:]
+        for row in versions {
+            let name = try row.decode(String.self, "workflow")
+            let version = try row.decode(Int.self, "version")
+            let definition = try await definitions.definition(name, version: version, on: db)
+            for (position, stage) in definition.stagesInFlowOrder.enumerated() {
+                order["\(name)/\(stage.name)"] = position
+                switch stage.due {
+                case .after(let duration):
+                    rules.append(
+                        .init(
+                            workflow: name, version: version, stage: stage.name, afterSeconds: duration.seconds,
+                            field: nil, bySeconds: nil))
+                case .before(let field, let offset):
+                    rules.append(
+                        .init(
+                            workflow: name, version: version, stage: stage.name, afterSeconds: nil, field: field,
+                            bySeconds: offset.seconds))
+                case .at(let field):
+                    rules.append(
+                        .init(
+                            workflow: name, version: version, stage: stage.name, afterSeconds: nil, field: field,
+                            bySeconds: 0))
+                case nil:
+                    break
+                }
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return (String(decoding: try encoder.encode(rules), as: UTF8.self), order)
     }
 }

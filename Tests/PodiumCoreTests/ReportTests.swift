@@ -65,8 +65,9 @@ struct ReportTests {
 
     /// Item A: listen 1d, draft 1d, review 6h, back to draft 18h, review 2d, then publish (open).
     /// Item B: listen 4d (past its 3d due), then draft (open). By hand, per stage:
-    /// listen passed 2 [1d, 4d] median 4d p90 4d on time 50%; draft passed 2 [18h, 1d] median 1d
-    /// p90 1d on time 100% rework 1; private_review passed 2 [6h, 2d] median 2d on time 100% rework 1.
+    /// listen passed 2 [1d, 4d] median 2.5d p90 3.7d on time 50%; draft passed 2 [18h, 1d] median 21h
+    /// p90 23.4h on time 100% rework 1; private_review passed 2 [6h, 2d] median 27h p90 43.8h on time
+    /// 100% rework 1 (percentiles interpolate between the two visits). Rows follow the flow order.
     @Test func flowPerStage() async throws {
         try await EngineFixture.run { fixture in
             func at(_ offset: TimeInterval) -> ItemEngine { fixture.engine(at: start.addingTimeInterval(offset)) }
@@ -86,18 +87,36 @@ struct ReportTests {
 
             let rows = try await Reports(pool: fixture.pool, time: FixedTime(start.addingTimeInterval(6 * day)))
                 .flow(workflow: "exec-post")
+            #expect(rows.map(\.stage).prefix(4) == ["listen", "draft", "private_review", "publish"])
             let byStage = Dictionary(uniqueKeysWithValues: rows.map { ($0.stage, $0) })
             let listen = try #require(byStage["listen"])
-            #expect(listen.passed == 2 && listen.medianSeconds == 4 * 86_400 && listen.p90Seconds == 4 * 86_400)
+            #expect(listen.passed == 2 && listen.medianSeconds == 216_000 && listen.p90Seconds == 319_680)
             #expect(listen.onTimeShare == 0.5 && listen.rework == 0)
             let draft = try #require(byStage["draft"])
-            #expect(draft.passed == 2 && draft.medianSeconds == 86_400 && draft.onTimeShare == 1 && draft.rework == 1)
+            #expect(draft.passed == 2 && draft.medianSeconds == 21 * 3_600 && draft.p90Seconds == 84_240)
+            #expect(draft.onTimeShare == 1 && draft.rework == 1)
             let review = try #require(byStage["private_review"])
             #expect(
-                review.passed == 2 && review.medianSeconds == 2 * 86_400 && review.onTimeShare == 1
+                review.passed == 2 && review.medianSeconds == 27 * 3_600 && review.p90Seconds == 157_680
+                    && review.onTimeShare == 1
                     && review.rework == 1)
             let publish = try #require(byStage["publish"])
             #expect(publish.passed == 0 && publish.medianSeconds == nil)
+        }
+    }
+
+    /// A due date in an item's data is free text: the report reads it as the engine does and
+    /// treats anything else as "no due time" instead of failing.
+    @Test(arguments: [
+        ("2026-03-11", "2026-03-11T00:00:00Z"), ("2026-03-11T09:30:00+02:00", "2026-03-11T07:30:00Z"),
+        ("2026-03-11T09:30:00.250Z", "2026-03-11T09:30:00.25Z"), ("2026-02-30", nil), ("tomorrow", nil),
+        ("now", nil), ("", nil),
+    ])
+    func dataDatesReadLikeTheEngine(text: String, expected: String?) async throws {
+        try await TestDatabase.withConnection(migrated: true) { db in
+            let rows = try await db.query("select podium_data_timestamp(\(text)) as at")
+            let value = try rows.single().decode(Date?.self, "at")
+            #expect(value == expected.flatMap(StageSchedule.parseDate))
         }
     }
 }
