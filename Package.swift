@@ -80,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "podium-bench",
-            dependencies: ["WorkflowLanguage", .product(name: "Yams", package: "Yams")],
+            dependencies: ["LibPQ", "PodiumCore", "WorkflowLanguage", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(

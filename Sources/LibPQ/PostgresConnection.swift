@@ -21,6 +21,8 @@ public actor PostgresConnection {
     public nonisolated let configuration: PostgresConfiguration
     /// Set by libpq's notice callback, which runs inside libpq calls on this connection's queue.
     private let fatalNotice = FatalNoticeFlag()
+    /// The statements prepared on this session.
+    private var statements = StatementCache()
     /// The server process serving this connection (`pg_backend_pid()`).
     public private(set) var backendPID: Int32 = 0
 
@@ -102,22 +104,59 @@ public actor PostgresConnection {
     }
 
     /// Runs a query and returns its rows.
+    ///
+    /// Each distinct statement text is prepared once per connection (`PQprepare`) and then
+    /// executed by name, so the server parses and plans it once rather than on every call; see
+    /// ``StatementCache``.
     @discardableResult
     public func query(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
         let connection = try liveHandle()
         let bindings = query.bindings
         let texts = try bindings.map { binding throws(PostgresError) in try binding.text() }
         let types = bindings.map { Oid($0.type.oid) }
+        let name = try preparedName(for: query.sql, types: types, on: connection)
         let values = texts.map { $0.map { strdup($0) } ?? nil }
         defer { values.forEach { free($0) } }
         let result = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
-            types.withUnsafeBufferPointer { typeBuffer in
+            if let name {
+                return PQexecPrepared(connection, name, Int32(bindings.count), valueBuffer.baseAddress, nil, nil, 0)
+            }
+            return types.withUnsafeBufferPointer { typeBuffer in
                 PQexecParams(
                     connection, query.sql, Int32(bindings.count), typeBuffer.baseAddress,
                     valueBuffer.baseAddress, nil, nil, 0)
             }
         }
-        return try consume(result)
+        do {
+            return try consume(result)
+        } catch {
+            // A schema change can invalidate a prepared statement ("cached plan must not change
+            // result type"); forget it so the next call prepares it afresh.
+            if let name, error.sqlState == .featureNotSupported || error.sqlState == .invalidStatementName {
+                statements.forget(name)
+            }
+            throw error
+        }
+    }
+
+    /// The name of the prepared statement for `sql`, preparing it on first use; nil when the
+    /// cache is full, in which case the statement runs unprepared.
+    private func preparedName(for sql: String, types: [Oid], on connection: OpaquePointer) throws(PostgresError)
+        -> String?
+    {
+        let key = StatementCache.Key(sql: sql, types: types)
+        if let name = statements.name(for: key) { return name }
+        guard let name = statements.reserve(key) else { return nil }
+        let result = types.withUnsafeBufferPointer { typeBuffer in
+            PQprepare(connection, name, sql, Int32(types.count), typeBuffer.baseAddress)
+        }
+        do {
+            _ = try consume(result)
+        } catch {
+            statements.forget(name)
+            throw error
+        }
+        return name
     }
 
     /// Runs a statement and returns how many rows it touched.
@@ -235,6 +274,36 @@ public actor PostgresConnection {
             constraint: field(podium_diag_constraint_name),
             table: field(podium_diag_table_name),
             column: field(podium_diag_column_name))
+    }
+}
+
+/// The statements prepared on one session, by text and parameter types. Bounded, so a program
+/// that builds statement texts dynamically cannot grow the server's memory without limit: past
+/// ``capacity`` distinct texts, statements run unprepared.
+struct StatementCache {
+    struct Key: Hashable {
+        let sql: String
+        let types: [Oid]
+    }
+
+    static let capacity = 500
+    private var names: [Key: String] = [:]
+    private var counter = 0
+
+    func name(for key: Key) -> String? { names[key] }
+
+    /// A fresh name for `key`, or nil when the cache is full.
+    mutating func reserve(_ key: Key) -> String? {
+        guard names.count < Self.capacity else { return nil }
+        counter += 1
+        let name = "podium_\(counter)"
+        names[key] = name
+        return name
+    }
+
+    /// Forgets the statement called `name` (it failed to prepare, or the server invalidated it).
+    mutating func forget(_ name: String) {
+        names = names.filter { $0.value != name }
     }
 }
 

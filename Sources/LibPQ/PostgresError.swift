@@ -103,6 +103,10 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let readOnlySQLTransaction = SQLState("25006")
     public static let diskFull = SQLState("53100")
     public static let insufficientPrivilege = SQLState("42501")
+    /// Raised, among others, when a schema change invalidated a prepared statement's result type.
+    public static let featureNotSupported = SQLState("0A000")
+    /// A prepared statement the client named does not exist (say, after `DEALLOCATE ALL`).
+    public static let invalidStatementName = SQLState("26000")
     public static let raiseException = SQLState("P0001")
 
     /// The two-character class, e.g. `08` for connection exceptions.

@@ -86,6 +86,13 @@ public struct ItemEngine: Sendable {
 
     /// Fires `transition` on item `id` as `actor`, in one transaction.
     ///
+    /// Five round trips, as many as `pgbench -N`: BEGIN; lock the item row; read what the decision
+    /// needs (participants, approvals, the actor, an earlier use of the idempotency key) in one
+    /// query; carry out the decision in one statement; COMMIT. Statements are prepared once per
+    /// connection. Workers are woken by NOTIFY only when a new task is due within
+    /// ``wakeHorizon``; for later tasks they find them on their own, which keeps commits free of
+    /// the server-wide NOTIFY lock.
+    ///
     /// - Throws: ``PodiumError`` `.notFound` (item, actor), `.refused` (the decision core's reason),
     ///   `.conflict` (stale `expectRevision`). A refusal changes nothing.
     public func fire(
@@ -94,96 +101,152 @@ public struct ItemEngine: Sendable {
     ) async throws -> FireResult {
         if let comment { _ = try InputLimits.text(comment, what: "comment", limit: InputLimits.commentLength) }
         let now = time.now()
-        let outcome: (FireResult.Outcome, Int?, ApprovalView?, Bool) = try await pool.transaction(retry: .resilient) {
-            db in
+        let result = try await pool.transaction(retry: .resilient) { db -> FireResult? in
             let locked = try await lockItem(id, on: db)
-            if let idempotencyKey {
-                let earlier = try await db.query(
-                    "select id from history where item_id = \(id) and idempotency_key = \(idempotencyKey)")
-                if let row = earlier.first { return (.moved, try row.decode(Int.self, "id"), nil, true) }
-            }
+            let context = try await FireContext.read(
+                for: locked, actor: handle, idempotencyKey: idempotencyKey, on: db)
+            if context.replayedEntry != nil { return nil }
             if let expectRevision, expectRevision != locked.revision {
                 throw PodiumError(
                     .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(locked.revision)",
                     hint: "look again with podium item show \(id), then decide")
             }
             let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
-            let actor =
-                handle == ActorIdentity.system.handle
-                ? ActorIdentity.system : try await ActorStore.find(handle, on: db).identity
-            let state = try await itemState(locked, on: db)
+            let state = ItemState(
+                id: id, stage: locked.stage, data: locked.data, participants: context.participants,
+                stageAuthor: context.stageAuthor, stageEnteredAt: locked.stageEnteredAt, approvals: context.approvals,
+                isClosed: locked.isClosed)
             switch TransitionDecider(definition: definition).decide(
-                FireRequest(transition: transition, actor: actor, comment: comment, dataChanges: data), for: state)
+                FireRequest(transition: transition, actor: try context.actor(), comment: comment, dataChanges: data),
+                for: state)
             {
             case .refused(let refusal):
                 throw PodiumError(.refused, refusal.message)
             case .approvalRecorded(let progress):
+                var revision = locked.revision
                 if !progress.wasAlreadyCounted {
-                    try await db.execute(
+                    revision = try await db.query(
                         """
-                        insert into approvals (item_id, visit_id, transition, actor, role, comment, at)
-                        values (\(id), \(locked.visit), \(transition), \(handle), \(progress.role), \(comment), \(now))
-                        on conflict do nothing
-                        """)
-                    try await db.execute(
-                        """
+                        with approval as (
+                            insert into approvals (item_id, visit_id, transition, actor, role, comment, at)
+                            values (\(id), \(locked.visit), \(transition), \(handle), \(progress.role), \(comment), \(now))
+                            on conflict do nothing
+                        )
                         update items set revision = revision + 1, last_activity_at = \(now), updated_at = \(now)
                          where id = \(id)
-                        """)
+                        returning revision
+                        """
+                    ).single().decode(Int.self, "revision")
                 }
-                let approval = ApprovalView(
-                    transition: progress.transition, approvers: progress.approvers, needed: progress.needed)
-                return (.approvalRecorded, nil, approval, false)
+                return FireResult(
+                    outcome: .approvalRecorded, replayed: false, itemID: id, stage: locked.stage, revision: revision,
+                    isClosed: locked.isClosed, entry: nil,
+                    approval: ApprovalView(
+                        transition: progress.transition, approvers: progress.approvers, needed: progress.needed))
             case .move(let move):
-                let entry = try await apply(
+                let applied = try await apply(
                     move, kind: "transition", to: locked, definition: definition, key: idempotencyKey, at: now, on: db)
-                return (.moved, entry, nil, false)
+                let entry = HistoryEntry(
+                    id: applied.entry, kind: "transition", transition: move.transition, fromStage: move.from,
+                    toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
+                    dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, secondsInStage: 0)
+                return FireResult(
+                    outcome: .moved, replayed: false, itemID: id, stage: move.to, revision: applied.revision,
+                    isClosed: move.closesItem, entry: entry, approval: nil)
             }
         }
-        let item = try await show(id)
-        var entry: HistoryEntry?
-        if let entryID = outcome.1 { entry = try await history(id).first { $0.id == entryID } }
-        return FireResult(outcome: outcome.0, replayed: outcome.3, item: item, entry: entry, approval: outcome.2)
+        if let result { return result }
+        return try await replay(item: id, idempotencyKey: idempotencyKey ?? "")
     }
 
-    /// Appends the history row and carries out a move: item update, tasks replaced, workers told.
+    /// The first result of a fire whose idempotency key was used before.
+    private func replay(item id: Int, idempotencyKey: String) async throws -> FireResult {
+        let entryRows = try await pool.query(
+            "select id from history where item_id = \(id) and idempotency_key = \(idempotencyKey)")
+        let entryID = try entryRows.single().decode(Int.self, "id")
+        let entry = try await history(id).first { $0.id == entryID }
+        let item = try await pool.query(
+            "select stage, revision, closed_at is not null as closed from items where id = \(id)"
+        ).single()
+        return FireResult(
+            outcome: .moved, replayed: true, itemID: id, stage: try item.decode(String.self, "stage"),
+            revision: try item.decode(Int.self, "revision"), isClosed: try item.decode(Bool.self, "closed"),
+            entry: entry, approval: nil)
+    }
+
+    /// Workers are told about new tasks due sooner than this; they look for later ones themselves
+    /// at least this often (``WorkerOptions`` caps the poll interval to it).
+    public static let wakeHorizon: Duration = .seconds(60)
+
+    /// Appends the history row and carries out a move in one statement: the item updated, its open
+    /// tasks cancelled, the new stage's tasks inserted, and the workers woken when one is due soon.
     func apply(
         _ move: Move, kind: String, to locked: LockedItem, definition: WorkflowDefinition, key: String?, at now: Date,
         on db: PostgresConnection
-    ) async throws -> Int {
-        let change = move.dataChanges.isEmpty ? nil : PostgresJSON(move.dataChanges)
-        let transition = kind == "transition" ? move.transition : nil
-        let entry = try await db.query(
-            """
-            insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment, data_change,
-                                 idempotency_key, at)
-            values (\(locked.id), \(kind), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
-                    \(move.comment), \(change), \(key), \(now))
-            returning id
-            """)
-        let visit = try entry.single().decode(Int.self, "id")
+    ) async throws -> (entry: Int, revision: Int) {
         guard let stage = definition.stage(move.to) else {
             throw PodiumError(.schema, "\(definition.name) has no stage \(move.to)")
         }
+        let change = move.dataChanges.isEmpty ? nil : PostgresJSON(move.dataChanges)
+        let transition = kind == "transition" ? move.transition : nil
         let due = StageSchedule.dueTime(of: stage, enteredAt: now, data: move.data)
-        try await db.execute(
+        let tasks = StageSchedule.tasks(for: stage, in: definition, enteredAt: now, data: move.data)
+        var scheduled: PostgresQuery = ""
+        if !tasks.isEmpty {
+            let rows = tasks.map { task -> PostgresQuery in
+                let suffix = "\(task.kind.rawValue)-\(task.transition ?? String(task.sequence))"
+                return """
+                    (\(task.kind.rawValue), \(task.transition), \(task.recipientRole), \(task.sequence), \(task.runAt),
+                     \(suffix), \(task.label))
+                    """
+            }
+            scheduled = """
+                , scheduled as (
+                    insert into tasks (item_id, visit_id, kind, stage, transition, recipient_role, sequence, run_at,
+                                       idempotency_key, label, created_at)
+                    select \(locked.id), entry.id, t.kind, \(stage.name), t.transition, t.recipient_role, t.sequence,
+                           t.run_at, 'item-' || \(String(locked.id)) || '-visit-' || entry.id || '-' || t.suffix,
+                           t.label, \(now)
+                      from entry,
+                           (values \(PostgresQuery.joined(rows, separator: ", ")))
+                           as t(kind, transition, recipient_role, sequence, run_at, suffix, label)
+                )
+                """
+        }
+        let wake: PostgresQuery =
+            Self.wakesWorkers(tasks, now: now) ? ", pg_notify(\(Self.taskChannel), \(String(locked.id)))" : ""
+        let row = try await db.query(
             """
-            update items
-               set stage = \(move.to), data = \(PostgresJSON(move.data)), revision = revision + 1, visit_id = \(visit),
-                   stage_entered_at = \(now), due_at = \(due), last_activity_at = \(now), updated_at = \(now),
-                   closed_at = \(move.closesItem ? now : nil)
-             where id = \(locked.id)
-            """)
-        try await db.execute(
+            with entry as (
+                insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment, data_change,
+                                     idempotency_key, at)
+                values (\(locked.id), \(kind), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
+                        \(move.comment), \(change), \(key), \(now))
+                returning id
+            ), moved as (
+                update items
+                   set stage = \(move.to), data = \(PostgresJSON(move.data)), revision = revision + 1,
+                       visit_id = (select id from entry), stage_entered_at = \(now), due_at = \(due),
+                       last_activity_at = \(now), updated_at = \(now), closed_at = \(move.closesItem ? now : nil)
+                 where id = \(locked.id)
+                returning revision
+            ), cancelled as (
+                update tasks set status = 'cancelled', finished_at = \(now)
+                 where item_id = \(locked.id) and status in ('pending', 'running')
+            )\(scheduled)
+            select entry.id, moved.revision\(wake) from entry, moved
             """
-            update tasks set status = 'cancelled', finished_at = \(now)
-             where item_id = \(locked.id) and status in ('pending', 'running')
-            """)
-        try await schedule(stage, of: definition, item: locked.id, visit: visit, data: move.data, at: now, on: db)
-        return visit
+        ).single()
+        return (try row.decode(Int.self, "id"), try row.decode(Int.self, "revision"))
     }
 
-    /// Inserts the tasks of a stage visit and wakes the workers.
+    /// True when one of `tasks` is due within ``wakeHorizon`` of `now`.
+    static func wakesWorkers(_ tasks: [PlannedTask], now: Date) -> Bool {
+        let horizon = now.addingTimeInterval(TimeInterval(wakeHorizon.components.seconds))
+        return tasks.contains { $0.runAt <= horizon }
+    }
+
+    /// Inserts the tasks of a new item's first stage visit and wakes the workers when one is due soon.
     private func schedule(
         _ stage: StageDefinition, of definition: WorkflowDefinition, item: Int, visit: Int, data: [String: String],
         at now: Date, on db: PostgresConnection
@@ -203,7 +266,9 @@ public struct ItemEngine: Sendable {
                                idempotency_key, label, created_at)
             values \(PostgresQuery.joined(rows, separator: ", "))
             """)
-        try await db.execute("select pg_notify(\(Self.taskChannel), \(String(item)))")
+        if Self.wakesWorkers(tasks, now: now) {
+            try await db.execute("select pg_notify(\(Self.taskChannel), \(String(item)))")
+        }
     }
 
     // MARK: Comments and assignments
@@ -308,21 +373,6 @@ public struct ItemEngine: Sendable {
             revision: try row.decode(Int.self, "revision"), visit: try row.decode(Int.self, "visit_id"),
             stageEnteredAt: try row.decode(Date.self, "stage_entered_at"), isClosed: try row.decode(Bool.self, "closed")
         )
-    }
-
-    private func itemState(_ item: LockedItem, on db: PostgresConnection) async throws -> ItemState {
-        let participants = try await db.query("select role, actor from participants where item_id = \(item.id)")
-            .map { Participant(role: try $0.decode(String.self, "role"), actor: try $0.decode(String.self, "actor")) }
-        let approvals = try await db.query(
-            "select transition, actor from approvals where item_id = \(item.id) and visit_id = \(item.visit) order by at"
-        ).map {
-            Approval(transition: try $0.decode(String.self, "transition"), actor: try $0.decode(String.self, "actor"))
-        }
-        let author = try await db.query("select actor from history where id = \(item.visit)").single()
-            .decode(String.self, "actor")
-        return ItemState(
-            id: item.id, stage: item.stage, data: item.data, participants: participants, stageAuthor: author,
-            stageEnteredAt: item.stageEnteredAt, approvals: approvals, isClosed: item.isClosed)
     }
 
     static func decodeData(_ text: String) throws -> [String: String] {

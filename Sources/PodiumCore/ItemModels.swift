@@ -103,7 +103,7 @@ public struct HistoryEntry: Sendable, Codable {
     }
 }
 
-/// What `fire` did.
+/// What `fire` did. Field names are stable.
 public struct FireResult: Sendable, Codable {
     public enum Outcome: String, Sendable, Codable {
         /// The item moved.
@@ -115,9 +115,21 @@ public struct FireResult: Sendable, Codable {
     public let outcome: Outcome
     /// True when the idempotency key had been used: this is the first result, replayed.
     public let replayed: Bool
-    public let item: ItemView
+    public let itemID: Int
+    /// The item's stage and revision after the fire.
+    public let stage: String
+    public let revision: Int
+    public let isClosed: Bool
+    /// The history entry of the move, when the item moved.
     public let entry: HistoryEntry?
+    /// Approvals so far, when the fire was one approval of several needed.
     public let approval: ApprovalView?
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, replayed, stage, revision, entry, approval
+        case itemID = "item_id"
+        case isClosed = "closed"
+    }
 }
 
 /// One line of `podium item list`.

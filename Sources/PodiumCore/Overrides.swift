@@ -28,7 +28,8 @@ extension ItemEngine {
                 comment: reason,
                 dataChanges: [:], data: locked.data, closesItem: target.terminal)
             return try await apply(
-                move, kind: "override", to: locked, definition: definition, key: nil, at: now, on: db)
+                move, kind: "override", to: locked, definition: definition, key: nil, at: now, on: db
+            ).entry
         }
         return try await entry(entryID, of: id)
     }

@@ -12,6 +12,7 @@ public struct WorkerOptions: Sendable {
     /// How long a claim lasts; a crashed worker's tasks return to the queue after it.
     public var lease: Duration
     /// The longest sleep between looks at the queue (NOTIFY is a hint; this poll is the guarantee).
+    /// At most ``ItemEngine/wakeHorizon``: the engine only NOTIFYs for tasks due sooner than that.
     public var pollInterval: Duration
     /// The first retry delay; doubles per attempt, with jitter, up to `maxRetryDelay`.
     public var retryDelay: Duration
@@ -25,7 +26,7 @@ public struct WorkerOptions: Sendable {
         self.concurrency = max(1, concurrency)
         self.defaultChannel = defaultChannel
         self.lease = lease
-        self.pollInterval = pollInterval
+        self.pollInterval = min(pollInterval, ItemEngine.wakeHorizon)
         self.retryDelay = retryDelay
         self.maxRetryDelay = maxRetryDelay
     }

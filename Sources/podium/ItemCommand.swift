@@ -111,13 +111,16 @@ struct ItemCommand: AsyncParsableCommand {
                 item: id, transition: transition, actor: actor, comment: comment,
                 data: try InputLimits.fields(fields, what: "--set"), expectRevision: expectRevision,
                 idempotencyKey: idempotencyKey)
-            if output.json { return try JSONOutput.print(result) }
+            if output.json {
+                let item = try await ItemCommand.engine().show(id)
+                return try JSONOutput.print(FireOutput(result: result, item: item))
+            }
             switch result.outcome {
             case .moved:
                 let entry = result.entry
                 let replay = result.replayed ? " (replayed: this key was used before)" : ""
                 Terminal.output(
-                    "item \(id): \(entry?.fromStage ?? "?") -> \(entry?.toStage ?? result.item.stage) by \(entry?.actor ?? actor)\(replay)"
+                    "item \(id): \(entry?.fromStage ?? "?") -> \(entry?.toStage ?? result.stage) by \(entry?.actor ?? actor)\(replay)"
                 )
             case .approvalRecorded:
                 let approval = result.approval
@@ -306,5 +309,22 @@ enum ItemText {
             lines.append("  comment    \(Formatting.time(comment.at)) \(comment.actor): \(comment.body)")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// `podium item fire --json`: what the fire did and the item as it now stands.
+struct FireOutput: Encodable {
+    let result: FireResult
+    let item: ItemView
+
+    enum CodingKeys: String, CodingKey { case outcome, replayed, item, entry, approval }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(result.outcome, forKey: .outcome)
+        try container.encode(result.replayed, forKey: .replayed)
+        try container.encode(item, forKey: .item)
+        try container.encodeIfPresent(result.entry, forKey: .entry)
+        try container.encodeIfPresent(result.approval, forKey: .approval)
     }
 }

@@ -1,0 +1,53 @@
+import Foundation
+import LibPQ
+import PodiumCore
+
+/// Transitions per second through `ItemEngine.fire`, with `clients` concurrent tasks on a pool of
+/// as many connections. Each client owns one exec-post item and bounces it between `draft` and
+/// `private_review` (`submit` by the executive, `request_changes` by the coach): every fire
+/// checks roles and requirements, appends history, updates the item, replaces its tasks and
+/// commits durably. Expects a migrated database with exec-post loaded and actors alice and bob.
+func benchmarkTransitions(
+    configuration: PostgresConfiguration, clients: Int, seconds: Double, runs: Int
+) async throws -> Sample {
+    let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: clients))
+    defer { Task { await pool.shutdown() } }
+    let engine = ItemEngine(pool: pool)
+    var items: [Int] = []
+    for client in 0..<clients {
+        let item = try await engine.create(
+            workflow: "exec-post", title: "Benchmark post \(client)", author: "alice",
+            participants: [.init(role: "executive", actor: "alice"), .init(role: "coach", actor: "bob")],
+            data: ["body": "A first draft.", "publish_at": "2099-01-01T09:00:00Z"])
+        _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
+        items.append(item.id)
+    }
+    let round: @Sendable (Int) async throws -> Void = { item in
+        _ = try await engine.fire(item: item, transition: "submit", actor: "alice")
+        _ = try await engine.fire(item: item, transition: "request_changes", actor: "bob", comment: "Shorter, please.")
+    }
+    for item in items { try await round(item) }  // warm up: connections open, definitions cached
+    var rates: [Double] = []
+    for _ in 0..<runs {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + .milliseconds(Int(seconds * 1000))
+        let fires = try await withThrowingTaskGroup(of: Int.self) { group in
+            for item in items {
+                group.addTask {
+                    var count = 0
+                    while clock.now < deadline {
+                        try await round(item)
+                        count += 2
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = clock.now - start
+        rates.append(
+            Double(fires) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+    }
+    return Sample(values: rates)
+}
