@@ -79,16 +79,6 @@ public enum StageSchedule {
         return tasks.sorted { ($0.runAt, $0.kind.rawValue, $0.sequence) < ($1.runAt, $1.kind.rawValue, $1.sequence) }
     }
 
-    /// Reads a date from item data: ISO 8601 with a time zone (`2026-03-10T09:00:00Z`) or a
-    /// plain day (`2026-03-10`, taken as midnight UTC).
-    public static func parseDate(_ text: String) -> Date? {
-        let full = ISO8601DateFormatter()
-        full.formatOptions = [.withInternetDateTime]
-        if let date = full.date(from: text) { return date }
-        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = full.date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        return day.date(from: text)
-    }
+    /// Reads a date from item data; see ``DataDate``.
+    public static func parseDate(_ text: String) -> Date? { DataDate.parse(text) }
 }
