@@ -65,6 +65,30 @@ public actor Deliverer {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// True for channels that take a whole batch in one write (`log`, `file`).
+    public nonisolated static func writesInBatches(_ channel: DeliveryChannel) -> Bool {
+        switch channel {
+        case .log, .file: true
+        case .command, .webhook: false
+        }
+    }
+
+    /// Delivers `bodies` (JSON documents, one per line) on a `log` or `file` channel in a single
+    /// write: with O_APPEND, processes sharing the file never interleave inside a batch.
+    public func deliverBatch(_ bodies: [Data], on channel: DeliveryChannel) throws(DeliveryError) {
+        var lines = Data()
+        lines.reserveCapacity(bodies.reduce(0) { $0 + $1.count + 1 })
+        for body in bodies {
+            lines.append(body)
+            lines.append(UInt8(ascii: "\n"))
+        }
+        switch channel {
+        case .log: FileHandle.standardOutput.write(lines)
+        case .file(let path): try append(lines, to: path)
+        case .command, .webhook: throw DeliveryError("\(channel) takes one message at a time")
+        }
+    }
+
     /// Delivers `body` (one JSON document) on `channel`.
     public func deliver(_ body: Data, on channel: DeliveryChannel) async throws(DeliveryError) {
         switch channel {

@@ -61,17 +61,6 @@ public struct TaskQueue: Sendable {
         }.sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
     }
 
-    /// Marks tasks done, in one statement, if this worker still holds them (a task cancelled by a
-    /// transition meanwhile stays cancelled).
-    public func complete(_ ids: [Int], now: Date) async throws {
-        guard !ids.isEmpty else { return }
-        try await pool.execute(
-            """
-            update tasks set status = 'done', finished_at = \(now), lease_owner = null, lease_until = null, last_error = null
-             where id = any(\(ids.map(String.init))::bigint[]) and status = 'running' and lease_owner = \(owner)
-            """)
-    }
-
     /// A timer whose transition fired: done even if the transition's own task cancellation got there first.
     public func completeTimer(_ id: Int, now: Date) async throws {
         try await pool.execute(
@@ -133,23 +122,49 @@ public struct TaskQueue: Sendable {
             .decode(Date?.self, "next")
     }
 
-    /// Records one delivery attempt.
-    public func recordDelivery(
-        task: ClaimedTask, recipient: String, channel: String, key: String, error: String?, now: Date
-    ) async throws {
+    /// Records delivery attempts and marks `done` tasks done, in one statement.
+    public func finish(deliveries: [DeliveryRecord], done: [Int], now: Date) async throws {
+        guard !deliveries.isEmpty || !done.isEmpty else { return }
         try await pool.execute(
             """
-            insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
-            values (\(task.id), \(task.attempts), \(channel), \(recipient), \(key),
-                    \(error == nil ? "delivered" : "failed"), \(error.map { String($0.prefix(2000)) }), \(now))
+            with recorded as (
+                insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
+                select d.task_id, d.attempt, d.channel, d.recipient, d.key,
+                       case when d.error = '' then 'delivered' else 'failed' end, nullif(d.error, ''), \(now)
+                  from unnest(\(deliveries.map { String($0.taskID) })::bigint[], \(deliveries.map { String($0.attempt) })::int[],
+                              \(deliveries.map(\.channel))::text[], \(deliveries.map(\.recipient))::text[],
+                              \(deliveries.map(\.key))::text[], \(deliveries.map(Self.errorText))::text[])
+                       as d(task_id, attempt, channel, recipient, key, error)
+            )
+            update tasks set status = 'done', finished_at = \(now), lease_owner = null, lease_until = null, last_error = null
+             where id = any(\(done.map(String.init))::bigint[]) and status = 'running' and lease_owner = \(owner)
             """)
     }
+}
 
-    /// Recipients of this task who already have a delivered message (an earlier attempt).
-    public func alreadyDelivered(_ task: ClaimedTask) async throws -> Set<String> {
-        Set(
-            try await pool.query(
-                "select distinct recipient from deliveries where task_id = \(task.id) and status = 'delivered'"
-            ).map { try $0.decode(String.self, "recipient") })
+extension TaskQueue {
+    /// A delivery's error as the batch insert carries it: empty when delivered, never empty otherwise.
+    fileprivate static func errorText(_ record: DeliveryRecord) -> String {
+        guard let error = record.error else { return "" }
+        return error.isEmpty ? "failed without a reason" : String(error.prefix(2000))
+    }
+}
+
+/// One delivery attempt of a task's message to one person; `error` is nil when it was delivered.
+public struct DeliveryRecord: Sendable {
+    public let taskID: Int
+    public let attempt: Int
+    public let channel: String
+    public let recipient: String
+    public let key: String
+    public let error: String?
+
+    public init(taskID: Int, attempt: Int, channel: String, recipient: String, key: String, error: String?) {
+        self.taskID = taskID
+        self.attempt = attempt
+        self.channel = channel
+        self.recipient = recipient
+        self.key = key
+        self.error = error
     }
 }

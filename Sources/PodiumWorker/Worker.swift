@@ -52,6 +52,17 @@ public struct WorkerSummary: Sendable, Codable, CustomStringConvertible {
         obsolete += other.obsolete
     }
 
+    mutating func count(_ outcome: Worker.TaskOutcome) {
+        switch outcome {
+        case .delivered(let messages): delivered += messages
+        case .timerFired: timersFired += 1
+        case .obsolete: obsolete += 1
+        case .held: held += 1
+        case .retried: retried += 1
+        case .dead: dead += 1
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
         case delivered, retried, dead, held, obsolete
         case timersFired = "timers_fired"
@@ -149,8 +160,9 @@ public actor Worker {
         }
     }
 
-    /// Carries out a claimed batch concurrently, renewing leases meanwhile; completions are
-    /// recorded in one statement per batch.
+    /// Carries out a claimed batch, renewing leases meanwhile: timers fire concurrently through
+    /// the engine; reminders and escalations are read, delivered and recorded batch-wise (one
+    /// query for their context, one write per file channel, one statement for the records).
     func process(_ batch: [ClaimedTask]) async throws -> WorkerSummary {
         let renewing = Task { [queue, time, options] in
             while !Task.isCancelled {
@@ -161,42 +173,19 @@ public actor Worker {
         }
         defer { renewing.cancel() }
         var summary = WorkerSummary()
-        var done: [Int] = []
-        try await withThrowingTaskGroup(of: (Int, TaskOutcome).self) { group in
-            for task in batch {
-                group.addTask { (task.id, try await self.perform(task)) }
+        try await withThrowingTaskGroup(of: TaskOutcome.self) { group in
+            for task in batch where task.kind == "timer" {
+                group.addTask { try await self.fireTimer(task) }
             }
-            for try await (id, outcome) in group {
-                switch outcome {
-                case .delivered(let count):
-                    summary.delivered += count
-                    done.append(id)
-                case .timerFired: summary.timersFired += 1
-                case .obsolete:
-                    summary.obsolete += 1
-                    done.append(id)
-                case .held: summary.held += 1
-                case .retried: summary.retried += 1
-                case .dead: summary.dead += 1
-                }
-            }
+            for try await outcome in group { summary.count(outcome) }
         }
-        try await queue.complete(done, now: time.now())
+        let messages = batch.filter { $0.kind != "timer" }
+        if !messages.isEmpty { summary.add(try await deliver(messages)) }
         return summary
     }
 
     enum TaskOutcome: Sendable {
         case delivered(Int), timerFired, obsolete, held, retried, dead
-    }
-
-    private func perform(_ task: ClaimedTask) async throws -> TaskOutcome {
-        do {
-            return task.kind == "timer" ? try await fireTimer(task) : try await deliver(task)
-        } catch let error as PostgresError where error.isConnectionLoss {
-            throw error  // the lease brings the task back; nothing to record on a dead connection
-        } catch {
-            return try await failed(task, "\(error)")
-        }
     }
 
     private func fireTimer(_ task: ClaimedTask) async throws -> TaskOutcome {
@@ -207,57 +196,124 @@ public actor Worker {
             try await queue.completeTimer(task.id, now: time.now())
             return .timerFired
         } catch let error as PodiumError where error.kind == .refused {
+            try await queue.completeTimer(task.id, now: time.now())
             return .obsolete  // the item moved on or closed before the timer ran
+        } catch let error as PostgresError where error.isConnectionLoss {
+            throw error  // the lease brings the task back; nothing to record on a dead connection
+        } catch {
+            return try await failed(task, "\(error)")
         }
     }
 
-    private func deliver(_ task: ClaimedTask) async throws -> TaskOutcome {
-        let context = try await MessageContext.load(task, engine: engine, pool: pool)
-        guard let context else { return .obsolete }
-        guard !context.recipients.isEmpty else {
-            return try await failed(
-                task, "nobody holds the role \(task.recipientRole ?? "?") on item \(task.itemID) or globally")
-        }
+    /// One message planned for one recipient of a task.
+    private struct Planned {
+        let task: ClaimedTask
+        let recipient: String
+        let channel: DeliveryChannel
+        let key: String
+        let body: Data
+    }
+
+    /// Delivers the reminders and escalations of a batch.
+    private func deliver(_ tasks: [ClaimedTask]) async throws -> WorkerSummary {
+        let contexts = try await engine.reminderContexts(taskIDs: tasks.map(\.id))
         let now = time.now()
-        let earlier = try await queue.alreadyDelivered(task)
-        var delivered = 0
-        var holdUntil: Date?
-        var failures: [String] = []
-        for recipient in context.recipients where !earlier.contains(recipient.handle) {
-            let zone = TimeZone(identifier: recipient.timezone) ?? .gmt
-            let hours = (try? WorkingHours(parsing: recipient.workingHours)) ?? .standard
-            guard hours.isOpen(at: now, in: zone) else {
-                let opening = hours.nextOpening(atOrAfter: now, in: zone)
-                holdUntil = min(holdUntil ?? opening, opening)
+        var planned: [Planned] = []
+        var problems: [Int: [String]] = [:]
+        var holds: [Int: Date] = [:]
+        var done: [Int] = []
+        var summary = WorkerSummary()
+        for task in tasks {
+            guard let context = contexts[task.id] else {
+                summary.count(.obsolete)
+                done.append(task.id)
                 continue
             }
-            let key = "\(task.idempotencyKey):\(recipient.handle)"
-            let channel: DeliveryChannel
-            do {
-                channel = try recipient.channel.map { try DeliveryChannel(spec: $0) } ?? options.defaultChannel
-            } catch {
-                failures.append("\(recipient.handle): \(error)")
+            guard !context.recipients.isEmpty else {
+                problems[task.id] = [
+                    "nobody holds the role \(task.recipientRole ?? "?") on item \(task.itemID) or globally"
+                ]
                 continue
             }
-            do {
-                try await deliverer.deliver(context.message(for: recipient, key: key), on: channel)
-                try await queue.recordDelivery(
-                    task: task, recipient: recipient.handle, channel: channel.description, key: key, error: nil,
-                    now: now)
-                delivered += 1
-            } catch {
-                try await queue.recordDelivery(
-                    task: task, recipient: recipient.handle, channel: channel.description, key: key, error: "\(error)",
-                    now: now)
-                failures.append("\(recipient.handle): \(error)")
+            for recipient in context.recipients where !recipient.alreadyDelivered {
+                let zone = TimeZone(identifier: recipient.timezone) ?? .gmt
+                let hours = (try? WorkingHours(parsing: recipient.workingHours)) ?? .standard
+                guard hours.isOpen(at: now, in: zone) else {
+                    let opening = hours.nextOpening(atOrAfter: now, in: zone)
+                    holds[task.id] = min(holds[task.id] ?? opening, opening)
+                    continue
+                }
+                do {
+                    let channel = try recipient.channel.map { try DeliveryChannel(spec: $0) } ?? options.defaultChannel
+                    planned.append(
+                        Planned(
+                            task: task, recipient: recipient.handle, channel: channel,
+                            key: Message.key(task, recipient),
+                            body: Message(task: task, context: context, recipient: recipient).encoded()))
+                } catch {
+                    problems[task.id, default: []].append("\(recipient.handle): \(error)")
+                }
             }
         }
-        if !failures.isEmpty { return try await failed(task, failures.joined(separator: "; ")) }
-        if let holdUntil {
-            try await queue.hold(task.id, until: holdUntil)
-            return delivered > 0 ? .delivered(delivered) : .held
+        let errors = await send(planned)
+        var delivered: [Int: Int] = [:]
+        for (message, error) in zip(planned, errors) {
+            if let error {
+                problems[message.task.id, default: []].append("\(message.recipient): \(error)")
+            } else {
+                delivered[message.task.id, default: 0] += 1
+            }
         }
-        return .delivered(delivered)
+        for task in tasks where contexts[task.id] != nil && problems[task.id] == nil && holds[task.id] == nil {
+            done.append(task.id)
+            summary.count(.delivered(delivered[task.id] ?? 0))
+        }
+        try await queue.finish(
+            deliveries: zip(planned, errors).map { message, error in
+                DeliveryRecord(
+                    taskID: message.task.id, attempt: message.task.attempts, channel: message.channel.description,
+                    recipient: message.recipient, key: message.key, error: error)
+            }, done: done, now: now)
+        for task in tasks {
+            if let problem = problems[task.id] {
+                summary.count(try await failed(task, problem.joined(separator: "; ")))
+            } else if let until = holds[task.id] {
+                try await queue.hold(task.id, until: until)
+                summary.count(delivered[task.id].map { .delivered($0) } ?? .held)
+            }
+        }
+        return summary
+    }
+
+    /// Sends the planned messages: file and log channels in one write per channel, the others
+    /// concurrently, one message each. Returns each message's error, nil when delivered.
+    private func send(_ planned: [Planned]) async -> [String?] {
+        var errors = [String?](repeating: nil, count: planned.count)
+        let batches = Dictionary(grouping: planned.indices.filter { Deliverer.writesInBatches(planned[$0].channel) }) {
+            planned[$0].channel.description
+        }
+        for indices in batches.values {
+            do {
+                try await deliverer.deliverBatch(indices.map { planned[$0].body }, on: planned[indices[0]].channel)
+            } catch {
+                for index in indices { errors[index] = "\(error)" }
+            }
+        }
+        await withTaskGroup(of: (Int, String?).self) { group in
+            for index in planned.indices where !Deliverer.writesInBatches(planned[index].channel) {
+                let message = planned[index]
+                group.addTask { [deliverer] in
+                    do {
+                        try await deliverer.deliver(message.body, on: message.channel)
+                        return (index, nil)
+                    } catch {
+                        return (index, "\(error)")
+                    }
+                }
+            }
+            for await (index, error) in group { errors[index] = error }
+        }
+        return errors
     }
 
     private func failed(_ task: ClaimedTask, _ error: String) async throws -> TaskOutcome {

@@ -41,4 +41,16 @@ struct DataDateTests {
             #expect(DataDate.parse(text) == instant, "\(text)")
         }
     }
+
+    /// Messages write due times the way `ISO8601DateFormatter` does, whole seconds in UTC.
+    @Test func formatsLikeISO8601DateFormatter() {
+        var generator = SystemRandomNumberGenerator()
+        let formatter = ISO8601DateFormatter()
+        for _ in 0..<1000 {
+            let instant = Date(
+                timeIntervalSince1970: TimeInterval(Int.random(in: -2_000_000_000...4_000_000_000, using: &generator)))
+            #expect(DataDate.format(instant) == formatter.string(from: instant))
+        }
+        #expect(DataDate.format(Date(timeIntervalSince1970: 1_773_133_200.75)) == "2026-03-10T09:00:00Z")
+    }
 }

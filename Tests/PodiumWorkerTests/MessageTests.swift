@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+@testable import PodiumCore
+@testable import PodiumWorker
+
+@Suite("Messages are JSON whatever people type")
+struct MessageTests {
+    /// The hand-written encoder gives what a JSON parser reads back, for text with quotes,
+    /// backslashes, control characters, non-Latin scripts and emoji.
+    @Test(arguments: [
+        "plain", #"say "hi""#, #"C:\path\"#, "two\nlines\ttab\r", "bell\u{07} nul\u{00} esc\u{1B}", "ünïcödé 日本語 🎉",
+        "slash / stays", "",
+    ])
+    func roundTrips(text: String) throws {
+        let task = ClaimedTask(
+            id: 7, itemID: 42, kind: "reminder", stage: "draft", transition: nil, recipientRole: "executive",
+            label: text, runAt: Date(timeIntervalSince1970: 0), attempts: 1, maxAttempts: 5,
+            idempotencyKey: "item-42-visit-3-reminder-1")
+        let recipient = ReminderRecipient(
+            handle: "dana", name: text, timezone: "Europe/Paris", channel: nil, workingHours: "always",
+            alreadyDelivered: false, nextCommand: "podium item fire 42 submit --as dana")
+        let context = ReminderContext(
+            taskID: 7, itemID: 42, title: text, workflow: "exec-post", stage: "draft", stageTitle: text,
+            guidance: text, dueAt: Date(timeIntervalSince1970: 1_773_133_200), recipients: [recipient])
+        let data = Message(task: task, context: context, recipient: recipient).encoded()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["title"] as? String == text && object["label"] as? String == text)
+        #expect(object["guidance"] as? String == text && object["recipient_name"] as? String == text)
+        #expect(object["item_id"] as? Int == 42 && object["due_at"] as? String == "2026-03-10T09:00:00Z")
+        #expect(object["idempotency_key"] as? String == "item-42-visit-3-reminder-1:dana")
+        #expect(
+            object.keys.sorted() == [
+                "command", "due_at", "guidance", "idempotency_key", "item_id", "kind", "label", "recipient",
+                "recipient_name", "stage", "stage_title", "title", "workflow",
+            ])
+        #expect(!data.contains(UInt8(ascii: "\n")))
+    }
+}
