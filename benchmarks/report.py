@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Collects benchmark figures (JSON Lines) and prints them as a table of ratios.
+
+    report.py add FILE NAME UNIT VALUE...     appends one figure (median, min, max of the values)
+    report.py table FILE RESULTS_JSON         prints the table and writes the results file
+"""
+import json
+import statistics
+import sys
+
+
+def add(path, name, unit, values):
+    values = [float(v) for v in values]
+    record = {"name": name, "unit": unit, "median": statistics.median(values), "min": min(values),
+              "max": max(values), "runs": values}
+    with open(path, "a") as out:
+        out.write(json.dumps(record, sort_keys=True) + "\n")
+    print(f"{name}: median {record['median']:.2f} {unit} (min {record['min']:.2f}, max {record['max']:.2f}, "
+          f"{len(values)} runs)")
+
+
+# (figure, baseline, what the ratio means, target ratio or None, higher is better)
+COMPARISONS = [
+    *[(f"fire_api_{c}_clients", f"pgbench_N_{c}_clients", f"transitions/s, {c} clients, vs pgbench -N", 1.0, True)
+      for c in (1, 4, 8)],
+    ("fire_cli_1_client", "fire_api_1_clients", "podium item fire processes vs the Swift API, 1 client", None, True),
+    ("cli_help_ms", "psql_select_1_ms", "CLI cold start (podium --help) vs psql -c 'select 1'", None, False),
+    *[(f"reminders_podium_{p}_proc", f"reminders_pgqueuer_{p}_proc", f"reminders/s, {p} process(es), vs pgqueuer",
+       1.5, True) for p in (1, 2)],
+    *[(f"reminders_podium_{p}_proc", f"reminders_sql_loop_{p}_proc",
+       f"reminders/s, {p} process(es), vs a plain SQL claim loop", 0.5, True) for p in (1, 2)],
+    ("validate_500_stages", "yams_compose_500_stages", "validating a 500-stage workflow vs Yams parsing alone", None,
+     False),
+]
+# (figure, limit, unit): absolute targets the issue sets
+LIMITS = [
+    ("latency_p99_ms", 200, "ms"), ("latency_p50_ms", None, "ms"), ("worker_peak_rss_mb", 40, "MB"), ("worker_long_running_rss_mb", 40, "MB"),
+    ("cli_peak_rss_mb", None, "MB"), ("validate_500_stages", 100, "ms"),
+    ("scale_stuck_ms", 100, "ms"), ("scale_item_show_ms", 10, "ms"), ("scale_item_history_ms", 10, "ms"),
+    ("scale_report_flow_ms", None, "ms"),
+]
+
+
+def table(path, results_path):
+    figures = {}
+    with open(path) as lines:
+        for line in lines:
+            record = json.loads(line)
+            figures[record["name"]] = record
+    rows = []
+    print(f"\n{'comparison':<66} {'figure':>12} {'baseline':>12} {'ratio':>7}  target")
+    for name, baseline, label, target, higher in COMPARISONS:
+        if name not in figures or baseline not in figures:
+            continue
+        figure, base = figures[name], figures[baseline]
+        ratio = figure["median"] / base["median"] if base["median"] else float("nan")
+        verdict = ""
+        if target is not None:
+            verdict = f">= {target:.1f} " + ("met" if ratio >= target else "MISSED")
+        print(f"{label:<66} {figure['median']:>10.1f}{figure['unit']:>2} {base['median']:>10.1f}{base['unit']:>2} "
+              f"{ratio:>7.2f}  {verdict}")
+        rows.append({"comparison": label, "figure": figure, "baseline": base, "ratio": ratio, "target_ratio": target,
+                     "met": None if target is None else ratio >= target})
+    print()
+    for name, limit, unit in LIMITS:
+        if name not in figures:
+            continue
+        figure = figures[name]
+        verdict = "" if limit is None else f"< {limit} {unit} " + ("met" if figure["median"] < limit else "MISSED")
+        print(f"{name:<66} {figure['median']:>10.1f}{unit:>3}  {verdict}")
+        rows.append({"comparison": name, "figure": figure, "target_max": limit,
+                     "met": None if limit is None else figure["median"] < limit})
+    with open(results_path, "w") as out:
+        json.dump({"figures": list(figures.values()), "comparisons": rows}, out, indent=2, sort_keys=True)
+    print(f"\nresults: {results_path}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "add":
+        add(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+    else:
+        table(sys.argv[2], sys.argv[3])
