@@ -28,7 +28,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Where this configuration came from.
     public let source: Source
     /// Strings that must never be shown: the password, raw and decoded.
-    let secrets: [String]
+    private(set) var secrets: [String]
     private let redactedForm: String
 
     /// Parses a `postgres://` / `postgresql://` URL or a `key=value` conninfo string.
@@ -93,6 +93,18 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// A copy that logs in as another role (with `password`, if the server asks for one).
+    public func withUser(_ user: String, password: String? = nil) -> PostgresConfiguration {
+        var copy = self
+        copy.overrides.removeAll { $0.keyword == "user" || $0.keyword == "password" }
+        copy.overrides.append((keyword: "user", value: user))
+        if let password {
+            copy.overrides.append((keyword: "password", value: password))
+            copy.secrets.append(password)
+        }
+        return copy
+    }
+
     /// The full `key='value'` conninfo string, overrides applied, password included.
     ///
     /// For handing the configuration to a child process (`podium`, `psql`, `pgbench`) through
@@ -119,7 +131,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// The parameters with the password replaced by `***`.
     public var description: String {
-        let extra = overrides.map { "\($0.keyword)=\($0.value)" }
+        let extra = overrides.map { "\($0.keyword)=\($0.keyword == "password" ? "***" : $0.value)" }
         return ([redactedForm] + extra).joined(separator: " ")
     }
 

@@ -68,31 +68,44 @@ public struct StuckFinder: Sendable {
                 })
             let (orphaned, quiet) = try await suspectStages(globalRoles: globalRoles, on: db)
             // Candidates come from indexed lookups only; every idle item with a due time is also
-            // overdue (idle means no activity for twice the due time), so overdue covers it.
+            // overdue (idle means no activity for twice the due time), so overdue covers it. The
+            // listing is ordered by (due_at nulls last, id), so the first `limit` of the union are
+            // among the first `limit` of each branch: each branch stops there, and 80,000 overdue
+            // items cost no more than a hundred.
+            let filters: PostgresQuery = """
+                x.closed_at is null
+                   and (\(workflow)::text is null or x.workflow = \(workflow))
+                   and (\(stage)::text is null or x.stage = \(stage))
+                   and (\(enteredBefore)::timestamptz is null or x.stage_entered_at < \(enteredBefore))
+                """
+            let firstOnly: PostgresQuery = "order by x.due_at nulls last, x.id limit \(limit)"
             let rows = try await db.query(
                 """
                 with candidates as (
-                    select id from items where closed_at is null and due_at < \(now)
+                    (select x.id from items x where \(filters) and x.due_at < \(now) \(firstOnly))
                     union
-                    select id from items where closed_at is null and last_activity_at < \(idleCutoff)
+                    (select x.id from items x where \(filters) and x.last_activity_at < \(idleCutoff) \(firstOnly))
                     union
-                    select item_id from tasks where status = 'dead'
+                    (select x.id from items x where \(filters)
+                        and x.id in (select item_id from tasks where status = 'dead') \(firstOnly))
                     union
-                    select a.item_id from approvals a
-                      join items x on x.id = a.item_id and x.visit_id = a.visit_id and x.closed_at is null
+                    (select x.id from items x where \(filters)
+                        and exists (select 1 from approvals a where a.item_id = x.id and a.visit_id = x.visit_id)
+                      \(firstOnly))
                     union
-                    select x.id from items x
+                    (select x.id from items x
                       join unnest(\(orphaned.map(\.0))::text[], \(orphaned.map(\.1))::text[]) as o(workflow, stage)
                         on x.workflow = o.workflow and x.stage = o.stage
-                     where x.closed_at is null
+                     where \(filters) \(firstOnly))
                     union
-                    select x.id from items x
+                    (select x.id from items x
                       join unnest(\(quiet.map(\.0))::text[], \(quiet.map { String($0.1) })::int[],
                                   \(quiet.map(\.2))::text[], \(quiet.map(\.3))::text[]) as q(workflow, version, stage, roles)
                         on x.workflow = q.workflow and x.stage = q.stage and x.version = q.version
-                     where x.closed_at is null
+                     where \(filters)
                        and not exists (select 1 from participants p
                                         where p.item_id = x.id and p.role = any(string_to_array(q.roles, ',')))
+                     \(firstOnly))
                 )
                 select i.id, i.workflow, i.version, i.stage, i.title, i.due_at, i.stage_entered_at, i.last_activity_at,
                        (select max(version) from workflow_versions v where v.workflow = i.workflow) as newest,
@@ -105,10 +118,6 @@ public struct StuckFinder: Sendable {
                        exists (select 1 from tasks t where t.item_id = i.id and t.visit_id = i.visit_id
                                  and t.kind = 'escalation' and t.status = 'done') as escalated
                   from items i join candidates c on c.id = i.id
-                 where i.closed_at is null
-                   and (\(workflow)::text is null or i.workflow = \(workflow))
-                   and (\(stage)::text is null or i.stage = \(stage))
-                   and (\(enteredBefore)::timestamptz is null or i.stage_entered_at < \(enteredBefore))
                  order by i.due_at nulls last, i.id
                  limit \(limit)
                 """)
