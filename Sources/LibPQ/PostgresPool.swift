@@ -92,6 +92,20 @@ public actor PostgresPool {
         }
     }
 
+    /// Runs `body` in a transaction on a leased connection, entirely on that connection's queue
+    /// (see ``PostgresConnection/transactionInPlace(level:_:)``), with `retry` as in
+    /// ``transaction(isolation:level:retry:_:)``.
+    public func transactionInPlace<T: Sendable>(
+        isolation callerIsolation: isolated (any Actor)? = #isolation,
+        level: PostgresIsolationLevel = .readCommitted,
+        retry: TransactionRetryPolicy = .never,
+        _ body: @escaping @Sendable (isolated PostgresConnection) throws -> T
+    ) async throws -> T {
+        try await retry.run {
+            try await withConnection { connection in try await connection.transactionInPlace(level: level, body) }
+        }
+    }
+
     /// Runs one query on a leased connection.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {

@@ -49,6 +49,22 @@ public struct ConsistencyCheck: Sendable {
                 "an item has no history",
                 "select i.id from items i where not exists (select 1 from history h where h.item_id = i.id)"
             ),
+            (
+                "a history row has no actor or no role",
+                "select distinct h.item_id from history h where coalesce(h.actor, '') = '' or coalesce(h.role, '') = ''"
+            ),
+            (
+                "a reminder or escalation is done but no message of it was delivered",
+                """
+                select distinct t.item_id from tasks t
+                 where t.status = 'done' and t.kind in ('reminder', 'escalation')
+                   and not exists (select 1 from deliveries d where d.task_id = t.id and d.status = 'delivered')
+                """
+            ),
+            (
+                "a task is dead without a reason",
+                "select distinct t.item_id from tasks t where t.status = 'dead' and coalesce(t.last_error, '') = ''"
+            ),
         ]
         var violations: [Violation] = []
         for (invariant, query) in checks {

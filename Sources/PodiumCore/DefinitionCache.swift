@@ -1,17 +1,34 @@
 internal import Foundation
 internal import LibPQ
+internal import Synchronization
 internal import WorkflowLanguage
 
-/// Workflow versions are immutable, so each process reads a definition once.
-actor DefinitionCache {
-    private var definitions: [String: WorkflowDefinition] = [:]
+/// Workflow versions are immutable, so each process reads a definition once. Lookups of a cached
+/// definition are synchronous (a mutex, no actor hop), so that code running in place on a
+/// connection's queue can use them.
+final class DefinitionCache: Sendable {
+    private let definitions = Mutex<[String: WorkflowDefinition]>([:])
+
+    /// Thrown by ``cached(_:version:)`` when a definition has not been read yet.
+    struct Missing: Error {
+        let workflow: String
+        let version: Int
+    }
+
+    /// The definition of `workflow@version` if this process has read it.
+    func cached(_ workflow: String, version: Int) throws(Missing) -> WorkflowDefinition {
+        guard let definition = definitions.withLock({ $0["\(workflow)@\(version)"] }) else {
+            throw Missing(workflow: workflow, version: version)
+        }
+        return definition
+    }
 
     /// The definition of `workflow@version`, read on `connection` the first time.
     func definition(_ workflow: String, version: Int, on connection: PostgresConnection) async throws
         -> WorkflowDefinition
     {
         let key = "\(workflow)@\(version)"
-        if let cached = definitions[key] { return cached }
+        if let cached = definitions.withLock({ $0[key] }) { return cached }
         let rows = try await connection.query(
             "select definition::text as definition from workflow_versions where workflow = \(workflow) and version = \(version)"
         )
@@ -19,7 +36,7 @@ actor DefinitionCache {
             throw PodiumError(.notFound, "workflow \(key) is not loaded", hint: "run podium workflow load")
         }
         let definition = try WorkflowDefinition.fromCanonicalJSON(Data(try row.decode(String.self, "definition").utf8))
-        definitions[key] = definition
+        definitions.withLock { $0[key] = definition }
         return definition
     }
 

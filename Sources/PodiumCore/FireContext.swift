@@ -25,9 +25,10 @@ struct FireContext {
     }
 
     static func read(
-        for item: ItemEngine.LockedItem, actor handle: String, idempotencyKey: String?, on db: PostgresConnection
-    ) async throws -> FireContext {
-        let row = try await db.query(
+        for item: ItemEngine.LockedItem, actor handle: String, idempotencyKey: String?,
+        on db: isolated PostgresConnection
+    ) throws -> FireContext {
+        let row = try db.query(
             """
             select (select coalesce(json_agg(json_build_array(role, actor) order by role, actor), '[]')
                       from participants where item_id = \(item.id))::text as participants,

@@ -101,62 +101,84 @@ public struct ItemEngine: Sendable {
     ) async throws -> FireResult {
         if let comment { _ = try InputLimits.text(comment, what: "comment", limit: InputLimits.commentLength) }
         let now = time.now()
-        let result = try await pool.transaction(retry: .resilient) { db -> FireResult? in
-            let locked = try await lockItem(id, on: db)
-            let context = try await FireContext.read(
-                for: locked, actor: handle, idempotencyKey: idempotencyKey, on: db)
-            if context.replayedEntry != nil { return nil }
-            if let expectRevision, expectRevision != locked.revision {
-                throw PodiumError(
-                    .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(locked.revision)",
-                    hint: "look again with podium item show \(id), then decide")
+        let result: FireResult?
+        do {
+            result = try await pool.transactionInPlace(retry: .resilient) { db in
+                try decideAndApply(
+                    item: id, transition: transition, actor: handle, comment: comment, data: data,
+                    expectRevision: expectRevision, idempotencyKey: idempotencyKey, at: now, on: db)
             }
-            let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
-            let state = ItemState(
-                id: id, stage: locked.stage, data: locked.data, participants: context.participants,
-                stageAuthor: context.stageAuthor, stageEnteredAt: locked.stageEnteredAt, approvals: context.approvals,
-                isClosed: locked.isClosed)
-            switch TransitionDecider(definition: definition).decide(
-                FireRequest(transition: transition, actor: try context.actor(), comment: comment, dataChanges: data),
-                for: state)
-            {
-            case .refused(let refusal):
-                throw PodiumError(.refused, refusal.message)
-            case .approvalRecorded(let progress):
-                var revision = locked.revision
-                if !progress.wasAlreadyCounted {
-                    revision = try await db.query(
-                        """
-                        with approval as (
-                            insert into approvals (item_id, visit_id, transition, actor, role, comment, at)
-                            values (\(id), \(locked.visit), \(transition), \(handle), \(progress.role), \(comment), \(now))
-                            on conflict do nothing
-                        )
-                        update items set revision = revision + 1, last_activity_at = \(now), updated_at = \(now)
-                         where id = \(id)
-                        returning revision
-                        """
-                    ).single().decode(Int.self, "revision")
-                }
-                return FireResult(
-                    outcome: .approvalRecorded, replayed: false, itemID: id, stage: locked.stage, revision: revision,
-                    isClosed: locked.isClosed, entry: nil,
-                    approval: ApprovalView(
-                        transition: progress.transition, approvers: progress.approvers, needed: progress.needed))
-            case .move(let move):
-                let applied = try await apply(
-                    move, kind: "transition", to: locked, definition: definition, key: idempotencyKey, at: now, on: db)
-                let entry = HistoryEntry(
-                    id: applied.entry, kind: "transition", transition: move.transition, fromStage: move.from,
-                    toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
-                    dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, secondsInStage: 0)
-                return FireResult(
-                    outcome: .moved, replayed: false, itemID: id, stage: move.to, revision: applied.revision,
-                    isClosed: move.closesItem, entry: entry, approval: nil)
+        } catch let missing as DefinitionCache.Missing {
+            // The first fire on this version in this process: read the definition, then again.
+            _ = try await pool.withConnection {
+                try await definitions.definition(missing.workflow, version: missing.version, on: $0)
             }
+            return try await fire(
+                item: id, transition: transition, actor: handle, comment: comment, data: data,
+                expectRevision: expectRevision, idempotencyKey: idempotencyKey)
         }
         if let result { return result }
         return try await replay(item: id, idempotencyKey: idempotencyKey ?? "")
+    }
+
+    /// The body of ``fire(item:transition:actor:comment:data:expectRevision:idempotencyKey:)``,
+    /// run in place on the connection's queue: nil when the idempotency key was used before.
+    private func decideAndApply(
+        item id: Int, transition: String, actor handle: String, comment: String?, data: [String: String],
+        expectRevision: Int?, idempotencyKey: String?, at now: Date, on db: isolated PostgresConnection
+    ) throws -> FireResult? {
+        let locked = try lockItem(id, on: db)
+        let context = try FireContext.read(
+            for: locked, actor: handle, idempotencyKey: idempotencyKey, on: db)
+        if context.replayedEntry != nil { return nil }
+        if let expectRevision, expectRevision != locked.revision {
+            throw PodiumError(
+                .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(locked.revision)",
+                hint: "look again with podium item show \(id), then decide")
+        }
+        let definition = try definitions.cached(locked.workflow, version: locked.version)
+        let state = ItemState(
+            id: id, stage: locked.stage, data: locked.data, participants: context.participants,
+            stageAuthor: context.stageAuthor, stageEnteredAt: locked.stageEnteredAt, approvals: context.approvals,
+            isClosed: locked.isClosed)
+        switch TransitionDecider(definition: definition).decide(
+            FireRequest(transition: transition, actor: try context.actor(), comment: comment, dataChanges: data),
+            for: state)
+        {
+        case .refused(let refusal):
+            throw PodiumError(.refused, refusal.message)
+        case .approvalRecorded(let progress):
+            var revision = locked.revision
+            if !progress.wasAlreadyCounted {
+                revision = try db.query(
+                    """
+                    with approval as (
+                        insert into approvals (item_id, visit_id, transition, actor, role, comment, at)
+                        values (\(id), \(locked.visit), \(transition), \(handle), \(progress.role), \(comment), \(now))
+                        on conflict do nothing
+                    )
+                    update items set revision = revision + 1, last_activity_at = \(now), updated_at = \(now)
+                     where id = \(id)
+                    returning revision
+                    """
+                ).single().decode(Int.self, "revision")
+            }
+            return FireResult(
+                outcome: .approvalRecorded, replayed: false, itemID: id, stage: locked.stage, revision: revision,
+                isClosed: locked.isClosed, entry: nil,
+                approval: ApprovalView(
+                    transition: progress.transition, approvers: progress.approvers, needed: progress.needed))
+        case .move(let move):
+            let applied = try apply(
+                move, kind: "transition", to: locked, definition: definition, key: idempotencyKey, at: now, on: db)
+            let entry = HistoryEntry(
+                id: applied.entry, kind: "transition", transition: move.transition, fromStage: move.from,
+                toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
+                dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, secondsInStage: 0)
+            return FireResult(
+                outcome: .moved, replayed: false, itemID: id, stage: move.to, revision: applied.revision,
+                isClosed: move.closesItem, entry: entry, approval: nil)
+        }
     }
 
     /// The first result of a fire whose idempotency key was used before.
@@ -182,8 +204,8 @@ public struct ItemEngine: Sendable {
     /// tasks cancelled, the new stage's tasks inserted, and the workers woken when one is due soon.
     func apply(
         _ move: Move, kind: String, to locked: LockedItem, definition: WorkflowDefinition, key: String?, at now: Date,
-        on db: PostgresConnection
-    ) async throws -> (entry: Int, revision: Int) {
+        on db: isolated PostgresConnection
+    ) throws -> (entry: Int, revision: Int) {
         guard let stage = definition.stage(move.to) else {
             throw PodiumError(.schema, "\(definition.name) has no stage \(move.to)")
         }
@@ -215,7 +237,7 @@ public struct ItemEngine: Sendable {
         }
         let wake: PostgresQuery =
             Self.wakesWorkers(tasks, now: now) ? ", pg_notify(\(Self.taskChannel), \(String(locked.id)))" : ""
-        let row = try await db.query(
+        let row = try db.query(
             """
             with entry as (
                 insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment, data_change,
@@ -357,8 +379,8 @@ public struct ItemEngine: Sendable {
         let isClosed: Bool
     }
 
-    func lockItem(_ id: Int, on db: PostgresConnection) async throws -> LockedItem {
-        let rows = try await db.query(
+    func lockItem(_ id: Int, on db: isolated PostgresConnection) throws -> LockedItem {
+        let rows = try db.query(
             """
             select id, workflow, version, stage, data::text as data, revision, visit_id, stage_entered_at,
                    closed_at is not null as closed

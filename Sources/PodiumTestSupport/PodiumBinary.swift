@@ -16,9 +16,24 @@ public enum PodiumBinary {
     }
 
     /// Runs `podium` with `arguments`, in `directory`, with `environment` replacing the process's own.
+    ///
+    /// The blocking reads and the wait happen on a dispatch thread, never on one of Swift's
+    /// cooperative threads: on a 2-core machine two blocked runs would otherwise stall every
+    /// other test in the process.
     public static func run(
         _ arguments: [String], environment: [String: String], directory: URL = TestDatabase.repositoryRoot
-    ) throws -> Result {
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Swift.Result { try runBlocking(arguments, environment: environment, directory: directory) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String], directory: URL) throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments

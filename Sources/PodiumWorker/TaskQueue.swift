@@ -122,9 +122,10 @@ public struct TaskQueue: Sendable {
             .decode(Date?.self, "next")
     }
 
-    /// Records delivery attempts and marks `done` tasks done, in one statement.
-    public func finish(deliveries: [DeliveryRecord], done: [Int], now: Date) async throws {
-        guard !deliveries.isEmpty || !done.isEmpty else { return }
+    /// Records delivery attempts, marks `done` tasks done and `obsolete` ones (their item moved on
+    /// or closed) cancelled, in one statement.
+    public func finish(deliveries: [DeliveryRecord], done: [Int], obsolete: [Int] = [], now: Date) async throws {
+        guard !deliveries.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return }
         try await pool.execute(
             """
             with recorded as (
@@ -136,8 +137,11 @@ public struct TaskQueue: Sendable {
                               \(deliveries.map(\.key))::text[], \(deliveries.map(Self.errorText))::text[])
                        as d(task_id, attempt, channel, recipient, key, error)
             )
-            update tasks set status = 'done', finished_at = \(now), lease_owner = null, lease_until = null, last_error = null
-             where id = any(\(done.map(String.init))::bigint[]) and status = 'running' and lease_owner = \(owner)
+            update tasks
+               set status = case when id = any(\(done.map(String.init))::bigint[]) then 'done' else 'cancelled' end,
+                   finished_at = \(now), lease_owner = null, lease_until = null, last_error = null
+             where id = any(\((done + obsolete).map(String.init))::bigint[]) and status = 'running'
+               and lease_owner = \(owner)
             """)
     }
 }

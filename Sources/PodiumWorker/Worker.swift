@@ -242,11 +242,12 @@ public actor Worker {
         var problems: [Int: [String]] = [:]
         var holds: [Int: Date] = [:]
         var done: [Int] = []
+        var obsolete: [Int] = []
         var summary = WorkerSummary()
         for task in tasks {
             guard let context = contexts[task.id] else {
                 summary.count(.obsolete)
-                done.append(task.id)
+                obsolete.append(task.id)
                 continue
             }
             guard !context.recipients.isEmpty else {
@@ -293,7 +294,7 @@ public actor Worker {
                 DeliveryRecord(
                     taskID: message.task.id, attempt: message.task.attempts, channel: message.channel.description,
                     recipient: message.recipient, key: message.key, error: error)
-            }, done: done, now: now)
+            }, done: done, obsolete: obsolete, now: now)
         for task in tasks {
             if let problem = problems[task.id] {
                 summary.count(try await failed(task, problem.joined(separator: "; ")))

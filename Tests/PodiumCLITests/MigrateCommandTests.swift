@@ -8,10 +8,10 @@ struct MigrateCommandTests {
     @Test func migrateTwiceIsANoOpThroughTheBinary() async throws {
         try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
             let environment = ["DATABASE_URL": try url(of: configuration)]
-            let first = try PodiumBinary.run(["migrate"], environment: environment)
+            let first = try await PodiumBinary.run(["migrate"], environment: environment)
             #expect(first.exitCode == 0, "\(first.stderr)")
             #expect(first.stdout.contains("applied 001_schema.sql"))
-            let second = try PodiumBinary.run(["migrate"], environment: environment)
+            let second = try await PodiumBinary.run(["migrate"], environment: environment)
             #expect(second.exitCode == 0)
             #expect(second.stdout.contains("schema is up to date"))
             #expect(!second.stdout.contains("applied 001"))
@@ -27,7 +27,7 @@ struct MigrateCommandTests {
                 contentsOf: TestDatabase.repositoryRoot.appendingPathComponent("SQL/001_schema.sql"), encoding: .utf8)
             try (original + "\n-- an innocent-looking edit\n").write(
                 to: folder.appendingPathComponent("001_schema.sql"), atomically: true, encoding: .utf8)
-            let result = try PodiumBinary.run(
+            let result = try await PodiumBinary.run(
                 ["migrate"], environment: ["DATABASE_URL": try url(of: configuration), "PODIUM_SQL_DIR": folder.path])
             #expect(result.exitCode == 7)
             #expect(result.stderr.contains("001_schema.sql was edited after it was applied"))
@@ -35,19 +35,19 @@ struct MigrateCommandTests {
         }
     }
 
-    @Test func unreachableDatabaseExitsWithTheDatabaseCodeAndHidesThePassword() throws {
-        let result = try PodiumBinary.run(
+    @Test func unreachableDatabaseExitsWithTheDatabaseCodeAndHidesThePassword() async throws {
+        let result = try await PodiumBinary.run(
             ["migrate"], environment: ["DATABASE_URL": "postgres://podium:hunter2@127.0.0.1:1/podium"])
         #expect(result.exitCode == 6)
         #expect(result.stderr.contains("cannot connect"))
         #expect(!result.stderr.contains("hunter2"))
     }
 
-    @Test func helpShowsExitCodesAndAnExample() throws {
-        let root = try PodiumBinary.run(["--help"], environment: [:])
+    @Test func helpShowsExitCodesAndAnExample() async throws {
+        let root = try await PodiumBinary.run(["--help"], environment: [:])
         #expect(root.exitCode == 0)
         #expect(root.stdout.contains("Exit codes"))
-        let migrate = try PodiumBinary.run(["migrate", "--help"], environment: [:])
+        let migrate = try await PodiumBinary.run(["migrate", "--help"], environment: [:])
         #expect(migrate.stdout.contains("podium migrate --status"))
     }
 

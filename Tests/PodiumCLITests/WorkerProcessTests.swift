@@ -64,7 +64,7 @@ struct WorkerProcessTests {
                 kills += 1
             }
             try await Task.sleep(for: .milliseconds(1100))  // let the dead workers' leases expire
-            let last = try PodiumBinary.run(["worker", "--once"], environment: environment)
+            let last = try await PodiumBinary.run(["worker", "--once"], environment: environment)
             #expect(last.exitCode == 0, "\(last.stderr)")
             let delivered = keys(in: file)
             let unique = Set(delivered)
@@ -78,6 +78,8 @@ struct WorkerProcessTests {
                 "select count(*) as n from deliveries d where not exists (select 1 from tasks t where t.id = d.task_id)"
             )
             #expect(try orphans.single().decode(Int.self, "n") == 0)
+            let check = try await PodiumBinary.run(["check"], environment: environment)
+            #expect(check.exitCode == 0, "podium check after the kills: \(check.stdout) \(check.stderr)")
             print(
                 "kill -9 test: \(kills) kills, \(delivered.count) deliveries for \(total) tasks, \(delivered.count - unique.count) duplicates"
             )
