@@ -79,6 +79,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "podium-fuzz",
+            dependencies: ["PodiumCore", "WorkflowEngine", "WorkflowLanguage"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "podium-bench",
             dependencies: ["LibPQ", "PodiumCore", "WorkflowLanguage", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings

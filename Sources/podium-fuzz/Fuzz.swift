@@ -1,0 +1,86 @@
+// Fuzzing Podium's parsers of untrusted text: workflow files, durations, `KEY=VALUE` arguments,
+// working hours, scenario files and dates in item data.
+//
+// Built two ways:
+// - normally (`swift build`): `podium-fuzz DIR...` replays every file in the corpus folders
+//   through the same checks, as a regression test (`scripts/test` runs it on `fuzz/corpus`);
+// - for fuzzing (`scripts/fuzz`, `-sanitize=fuzzer,address -DFUZZING`): libFuzzer's driver
+//   calls `check` with generated inputs and keeps those that reach new code.
+import Foundation
+import PodiumCore
+import WorkflowEngine
+import WorkflowLanguage
+
+/// Runs one input through every parser and checks what must hold of their results, not only
+/// that they return: a valid workflow survives its canonical form, a duration its own spelling,
+/// a `KEY=VALUE` pair its own joining.
+func check(_ bytes: UnsafeRawBufferPointer) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    let checked = WorkflowParser.check(text)
+    if let definition = checked.validDefinition {
+        let canonical = definition.canonicalJSON()
+        guard let reread = try? WorkflowDefinition.fromCanonicalJSON(canonical) else {
+            fatalError("a valid workflow's canonical form does not parse back")
+        }
+        precondition(reread.canonicalJSON() == canonical, "the canonical form is not a fixed point")
+    }
+    for line in text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: true).map(String.init) {
+        if let duration = try? WorkflowDuration(parsing: line) {
+            let again = try? WorkflowDuration(parsing: duration.description)
+            precondition(again == duration, "duration \(duration) does not read back from its spelling")
+        }
+        if let (key, value) = try? InputLimits.pair(line, what: "--set") {
+            precondition(!key.isEmpty && "\(key)=\(value)" == line, "KEY=VALUE split \(line) into \(key) and \(value)")
+        }
+        _ = try? WorkingHours(parsing: line)
+        if let date = DataDate.parse(line) {
+            precondition(date.timeIntervalSince1970.isFinite, "a date in data must be finite")
+        }
+    }
+    _ = try? Scenario.parse(text)
+}
+
+#if FUZZING
+    /// libFuzzer's driver (`LLVMFuzzerRunDriver` in compiler-rt), declared here because no C
+    /// header brings it in.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runFuzzerDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
+
+    /// The executable's entry point when fuzzing. SwiftPM links `main` to `podium_fuzz_main`, so
+    /// this hands control to libFuzzer's driver instead of libFuzzer's own `main`.
+    @_cdecl("podium_fuzz_main")
+    func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        var count = argc
+        var arguments = argv
+        return runFuzzerDriver(&count, &arguments) { data, size in
+            check(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }
+    }
+#else
+    /// Replays corpus folders: `podium-fuzz fuzz/corpus`.
+    @main
+    struct ReplayCorpus {
+        static func main() throws {
+            let folders = CommandLine.arguments.dropFirst()
+            guard !folders.isEmpty else {
+                FileHandle.standardError.write(Data("usage: podium-fuzz CORPUS_DIR...\n".utf8))
+                exit(2)
+            }
+            var count = 0
+            for folder in folders {
+                let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+                for file in files {
+                    let data = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(file))
+                    data.withUnsafeBytes(check)
+                    count += 1
+                }
+            }
+            print("replayed \(count) corpus inputs: all checks hold")
+        }
+    }
+#endif
