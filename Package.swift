@@ -32,7 +32,7 @@ let package = Package(
         ),
         .target(
             name: "LibPQ",
-            dependencies: ["CLibPQ"],
+            dependencies: ["CLibPQ", "CivilCalendar"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -43,9 +43,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(name: "CivilCalendar", swiftSettings: strictSettings),
         .target(
             name: "WorkflowEngine",
-            dependencies: ["WorkflowLanguage", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CivilCalendar", "WorkflowLanguage", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(

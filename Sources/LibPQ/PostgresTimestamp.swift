@@ -1,3 +1,5 @@
+internal import CivilCalendar
+
 /// Conversion between `timestamptz` text (ISO style, UTC) and seconds since 1970.
 ///
 /// Every connection sets `TimeZone = 'UTC'` and `DateStyle = 'ISO, YMD'`, so the server writes
@@ -7,9 +9,9 @@
 enum PostgresTimestamp {
     /// Formats whole seconds plus microseconds since 1970 as `YYYY-MM-DD HH:MM:SS.ffffff+00`.
     static func format(seconds: Int64, microseconds: Int64) -> String {
-        let days = floorDivide(seconds, 86_400)
+        let days = CivilCalendar.floorDivide(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civil(fromDays: days)
+        let (year, month, day) = CivilCalendar.date(days: days)
         let isBC = year <= 0
         let shownYear = isBC ? 1 - year : year
         var text =
@@ -55,36 +57,9 @@ enum PostgresTimestamp {
             minute < 60, second < 61
         else { return nil }
         let astronomicalYear = isBC ? 1 - year : year
-        let days = self.days(fromCivil: astronomicalYear, month, day)
+        let days = CivilCalendar.days(year: astronomicalYear, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
         return (seconds, micros)
-    }
-
-    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDivide(y, 400)
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
-    }
-
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
     }
 
     private static func power10(_ exponent: Int) -> Int64 {

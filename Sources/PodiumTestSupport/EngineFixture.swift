@@ -1,6 +1,7 @@
 public import Foundation
 public import LibPQ
 public import PodiumCore
+import WorkflowEngine
 import WorkflowLanguage
 
 /// A migrated database with the shipped workflows loaded and a cast of actors, for engine tests.
@@ -47,6 +48,15 @@ public struct EngineFixture: Sendable {
     /// An engine whose clock stands at `now`.
     public func engine(at now: Date = Date(timeIntervalSince1970: 1_772_442_000)) -> ItemEngine {
         ItemEngine(pool: pool, time: FixedTime(now))
+    }
+
+    /// A new item on `workflow`, created by carol, with alice as its executive (and bob as its
+    /// coach when the workflow has one and `withCoach` is set).
+    public func item(_ workflow: String, title: String, withCoach: Bool = false) async throws -> ItemView {
+        var people = [Participant(role: "executive", actor: "alice")]
+        if withCoach { people.append(Participant(role: "coach", actor: "bob")) }
+        return try await engine().create(
+            workflow: workflow, title: title, author: "carol", participants: people, data: [:])
     }
 
     /// How many history rows the item has.

@@ -1,3 +1,4 @@
+internal import CivilCalendar
 public import Foundation
 
 /// Reads the dates executives and coaches put in an item's data (`publish_at: 2026-03-10T09:00:00Z`):
@@ -14,9 +15,9 @@ public enum DataDate {
         let bytes = Array(text.utf8)
         guard bytes.count >= 10, let year = number(bytes, 0, 4), bytes[4] == dash, let month = number(bytes, 5, 2),
             bytes[7] == dash, let day = number(bytes, 8, 2), (1...12).contains(month),
-            (1...daysIn(month: month, year: year)).contains(day)
+            (1...Int(CivilCalendar.daysIn(month: Int64(month), year: Int64(year)))).contains(day)
         else { return nil }
-        var seconds = daysSinceEpoch(year: year, month: month, day: day) * 86_400
+        var seconds = Int(CivilCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day))) * 86_400
         if bytes.count == 10 { return Date(timeIntervalSince1970: TimeInterval(seconds)) }
         guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T"), let hour = number(bytes, 11, 2), bytes[13] == colon,
             let minute = number(bytes, 14, 2), bytes[16] == colon, let second = number(bytes, 17, 2), hour < 24,
@@ -53,11 +54,11 @@ public enum DataDate {
     /// `date` as `2026-03-10T09:00:00Z` (UTC, whole seconds, fractions dropped), the form
     /// messages carry.
     public static func format(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = CivilCalendar.floorDivide(seconds, 86_400)
         let inDay = seconds - days * 86_400
-        let (year, month, day) = civil(daysSinceEpoch: days)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let (year, month, day) = CivilCalendar.date(days: days)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
         return
             "\(yearText)-\(two(month))-\(two(day))T\(two(inDay / 3600)):\(two(inDay % 3600 / 60)):\(two(inDay % 60))Z"
@@ -78,37 +79,5 @@ public enum DataDate {
             value = value * 10 + digit
         }
         return value
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// The day `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    private static func civil(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    /// Days from 1970-01-01 to a day of the proleptic Gregorian calendar (Howard Hinnant's
-    /// `days_from_civil`).
-    private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let shifted = month <= 2 ? year - 1 : year
-        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
-        let yearOfEra = shifted - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -84,12 +84,14 @@ struct WorkerCommand: AsyncParsableCommand {
     /// SIGTERM and SIGINT ask the worker to finish what it holds and stop.
     private static func stopOnSignals(_ worker: Worker) -> [any DispatchSourceSignal] {
         [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { @Sendable in
                 Task { await worker.stop() }
             }
             source.resume()
+            // Only now stop the default action (exit): a signal arriving in between must not be
+            // ignored with no source yet listening, which would leave a worker nobody can stop.
+            signal(number, SIG_IGN)
             return source
         }
     }

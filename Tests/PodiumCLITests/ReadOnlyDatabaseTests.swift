@@ -11,9 +11,7 @@ struct ReadOnlyDatabaseTests {
     /// refuses the transition as a database error, exit 6, and nothing is half written.
     @Test func refusesTransitionsWithTheDatabaseCodeAndChangesNothing() async throws {
         try await EngineFixture.run { fixture in
-            let item = try await fixture.engine().create(
-                workflow: "exec-post", title: "Frozen", author: "carol",
-                participants: [Participant(role: "executive", actor: "alice")], data: [:])
+            let item = try await fixture.item("exec-post", title: "Frozen")
             let database = try await fixture.pool.query("select current_database() as name").single()
                 .decode(String.self, "name")
             try await fixture.pool.execute(

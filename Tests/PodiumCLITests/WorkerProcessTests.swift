@@ -41,7 +41,12 @@ struct WorkerProcessTests {
                 environment: ["DATABASE_URL": fixture.configuration.conninfoIncludingPassword()])
             try await Task.sleep(for: .milliseconds(400))
             worker.terminate()  // SIGTERM
-            #expect(await PodiumBinary.waitForExit(worker, timeout: .seconds(5)))
+            let exited = await PodiumBinary.waitForExit(worker, timeout: .seconds(20))
+            #expect(exited, "the worker must stop within 20 s of SIGTERM")
+            guard exited else {
+                kill(worker.processIdentifier, SIGKILL)
+                return
+            }
             #expect(worker.terminationStatus == 0)
             let running = try await fixture.pool.query("select count(*) as n from tasks where status = 'running'")
             #expect(try running.single().decode(Int.self, "n") == 0, "a drained worker holds no task")

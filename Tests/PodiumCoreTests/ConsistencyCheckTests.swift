@@ -10,9 +10,7 @@ struct ConsistencyCheckTests {
     /// Each invariant is broken on purpose (the way a bug or a hand edit would) and named.
     @Test func eachInvariantIsDetected() async throws {
         try await EngineFixture.run { fixture in
-            let item = try await fixture.engine().create(
-                workflow: "exec-post", title: "Broken on purpose", author: "carol",
-                participants: [Participant(role: "executive", actor: "alice")], data: [:])
+            let item = try await fixture.item("exec-post", title: "Broken on purpose")
             #expect(try await ConsistencyCheck(pool: fixture.pool).run().isEmpty)
             let tasks = try await fixture.pool.query(
                 "select id from tasks where item_id = \(item.id) and kind = 'reminder' order by id limit 2"

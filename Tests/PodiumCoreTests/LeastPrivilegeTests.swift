@@ -10,9 +10,7 @@ struct LeastPrivilegeTests {
     /// Not even the schema's owner can edit or delete a history row: a trigger refuses.
     @Test func historyCannotBeRewrittenEvenByTheOwner() async throws {
         try await EngineFixture.run { fixture in
-            let item = try await fixture.engine().create(
-                workflow: "start-small", title: "Append-only", author: "carol",
-                participants: [Participant(role: "executive", actor: "alice")], data: [:])
+            let item = try await fixture.item("start-small", title: "Append-only")
             for statement: PostgresQuery in [
                 "update history set comment = 'rewritten' where item_id = \(item.id)",
                 "delete from history where item_id = \(item.id)",
