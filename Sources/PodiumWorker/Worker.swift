@@ -1,6 +1,7 @@
 import Foundation
 public import LibPQ
 public import PodiumCore
+import Synchronization
 internal import WorkflowEngine
 
 /// How a worker behaves.
@@ -86,8 +87,10 @@ public actor Worker {
     let options: WorkerOptions
     let time: any TimeSource
     let deliverer: Deliverer
-    private let wakeup = Wakeup()
-    private var stopping = false
+    private nonisolated let wakeup = Wakeup()
+    /// Set by ``stop()`` from any thread, read without a hop onto the actor: a stop request must
+    /// not wait behind the (higher-priority) jobs of a busy drain.
+    private let stopRequest = StopRequest()
 
     public init(
         pool: PostgresPool, options: WorkerOptions, time: any TimeSource, environment: [String: String], owner: String
@@ -116,7 +119,7 @@ public actor Worker {
             for _ in 0..<lanes {
                 group.addTask {
                     var summary = WorkerSummary()
-                    while await !self.stopping {
+                    while !self.stopRequest.isSet {
                         let batch = try await self.queue.claim(limit: batchSize, now: self.time.now())
                         if batch.isEmpty { break }
                         summary.add(try await self.process(batch))
@@ -137,7 +140,7 @@ public actor Worker {
         let listening = Task { [wakeup] in await Self.listen(configuration, wakeup: wakeup) }
         defer { listening.cancel() }
         var lastRescue = ContinuousClock.now - .seconds(3600)
-        while !stopping {
+        while !stopRequest.isSet {
             do {
                 if ContinuousClock.now - lastRescue > options.lease / 2 {
                     try await queue.rescueExpiredLeases(now: time.now())
@@ -161,8 +164,8 @@ public actor Worker {
     }
 
     /// Asks a running worker to stop after the batch it holds.
-    public func stop() async {
-        stopping = true
+    public nonisolated func stop() async {
+        stopRequest.set()
         await wakeup.signal()
     }
 
@@ -344,4 +347,13 @@ public actor Worker {
             task, error: error, retryAt: time.now().addingTimeInterval(delay), now: time.now())
         return dead ? .dead : .retried
     }
+}
+
+/// A one-way flag: once set, it stays set.
+private final class StopRequest: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+
+    func set() { value.store(true, ordering: .releasing) }
 }
