@@ -1,9 +1,9 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import LibPQ
 import PodiumCore
 import PodiumWorker
+import Synchronization
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,7 +74,7 @@ struct WorkerCommand: AsyncParsableCommand {
             let signals = Self.stopOnSignals(worker)
             Terminal.note("podium worker \(owner): running with concurrency \(concurrency); SIGTERM or Ctrl-C stops it")
             let summary = try await worker.run(configuration: configuration)
-            signals.forEach { $0.cancel() }
+            signals.cancel()
             Terminal.note("podium worker \(owner): stopped; \(summary)")
         } catch let error as PostgresError {
             throw PodiumError(error, while: "process tasks")
@@ -82,17 +82,25 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     /// SIGTERM and SIGINT ask the worker to finish what it holds and stop.
-    private static func stopOnSignals(_ worker: Worker) -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { @Sendable in
-                Task { await worker.stop() }
+    ///
+    /// A plain C handler records the signal in an atomic flag (the only thing a signal handler
+    /// may safely do) and a task polls the flag. Dispatch signal sources lost a SIGTERM now and
+    /// then under load, leaving a worker nobody could stop.
+    private static func stopOnSignals(_ worker: Worker) -> Task<Void, Never> {
+        for number in [SIGTERM, SIGINT] {
+            signal(number) { _ in stopSignalReceived.store(true, ordering: .relaxed) }
+        }
+        return Task {
+            while !Task.isCancelled {
+                if stopSignalReceived.load(ordering: .relaxed) {
+                    await worker.stop()
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(50))
             }
-            source.resume()
-            // Only now stop the default action (exit): a signal arriving in between must not be
-            // ignored with no source yet listening, which would leave a worker nobody can stop.
-            signal(number, SIG_IGN)
-            return source
         }
     }
 }
+
+/// Set by the SIGTERM and SIGINT handler.
+private let stopSignalReceived = Atomic<Bool>(false)

@@ -5,7 +5,7 @@ import PodiumTestSupport
 import Testing
 import WorkflowEngine
 
-@Suite("A read-only database")
+@Suite("A read-only or full database")
 struct ReadOnlyDatabaseTests {
     /// A database switched to read-only (a failover replica, a full disk an operator froze)
     /// refuses the transition as a database error, exit 6, and nothing is half written.
@@ -24,6 +24,37 @@ struct ReadOnlyDatabaseTests {
             #expect(fired.stderr.contains("read-only"), "\(fired.stderr)")
             #expect(try await fixture.historyCount(item.id) == 1)
             #expect(try await fixture.engine().show(item.id).stage == "listen")
+        }
+    }
+
+    /// When a write fails for lack of disk space PostgreSQL raises SQLSTATE 53100 and rolls the
+    /// transaction back. A trigger raises exactly that error on the history insert, the last
+    /// write a fire needs but one: the fire exits 6 and leaves no trace.
+    @Test func aFullDiskFailsTheTransitionWithTheDatabaseCodeAndChangesNothing() async throws {
+        try await EngineFixture.run { fixture in
+            let item = try await fixture.item("exec-post", title: "No space left")
+            try await fixture.pool.withConnection { db in
+                try await db.run(
+                    TrustedSQLScript(
+                        shippedSQL: """
+                            create function disk_is_full() returns trigger language plpgsql as
+                                $$ begin raise exception 'could not extend file: No space left on device'
+                                   using errcode = 'disk_full'; end $$;
+                            create trigger disk_is_full before insert on history
+                                for each row execute function disk_is_full();
+                            """, origin: "test setup"))
+            }
+            let environment = ["DATABASE_URL": fixture.configuration.conninfoIncludingPassword()]
+            let fired = try await PodiumBinary.run(
+                ["item", "fire", String(item.id), "start_draft", "--as", "alice"], environment: environment)
+            try await fixture.pool.execute("drop trigger disk_is_full on history")
+            #expect(fired.exitCode == 6, "\(fired.stderr)")
+            #expect(fired.stderr.contains("No space left"), "\(fired.stderr)")
+            #expect(try await fixture.historyCount(item.id) == 1)
+            #expect(try await fixture.engine().show(item.id).stage == "listen")
+            let tasks = try await fixture.pool.query(
+                "select count(*) as n from tasks where item_id = \(item.id) and status = 'cancelled'")
+            #expect(try tasks.single().decode(Int.self, "n") == 0, "the old stage's tasks are still pending")
         }
     }
 }
