@@ -107,12 +107,13 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let result = try await ItemCommand.engine().fire(
+            let engine = try await ItemCommand.engine()
+            let result = try await engine.fire(
                 item: id, transition: transition, actor: actor, comment: comment,
                 data: try InputLimits.fields(fields, what: "--set"), expectRevision: expectRevision,
                 idempotencyKey: idempotencyKey)
             if output.json {
-                let item = try await ItemCommand.engine().show(id)
+                let item = try await engine.show(id)
                 return try JSONOutput.print(FireOutput(result: result, item: item))
             }
             switch result.outcome {
