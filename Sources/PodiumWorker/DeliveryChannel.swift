@@ -92,10 +92,8 @@ public actor Deliverer {
     /// Delivers `body` (one JSON document) on `channel`.
     public func deliver(_ body: Data, on channel: DeliveryChannel) async throws(DeliveryError) {
         switch channel {
-        case .log:
-            FileHandle.standardOutput.write(body + Data("\n".utf8))
-        case .file(let path):
-            try append(body + Data("\n".utf8), to: path)
+        case .log, .file:
+            try deliverBatch([body], on: channel)
         case .command(let program):
             try await run(program, input: body)
         case .webhook(let url):

@@ -53,9 +53,6 @@ public struct WorkerSummary: Sendable, Codable, CustomStringConvertible {
         obsolete += other.obsolete
     }
 
-    /// Tasks this summary accounts for, whatever became of them.
-    var handled: Int { delivered + retried + dead + timersFired + held + obsolete }
-
     mutating func count(_ outcome: Worker.TaskOutcome) {
         switch outcome {
         case .delivered(let messages): delivered += messages
@@ -146,9 +143,8 @@ public actor Worker {
                     try await queue.rescueExpiredLeases(now: time.now())
                     lastRescue = ContinuousClock.now
                 }
-                let drained = try await drain()
-                summary.add(drained)
-                if drained.handled > 0 { continue }
+                // A drain returns once a claim comes back empty: nothing is due, so sleep next.
+                summary.add(try await drain())
                 var sleep = options.pollInterval
                 if let next = try await queue.nextDue() {
                     let seconds = max(0, next.timeIntervalSince(time.now()))
