@@ -106,6 +106,20 @@ public actor PostgresPool {
         }
     }
 
+    /// Runs `body` on a leased connection's queue with no transaction around it (see
+    /// ``PostgresConnection/inPlace(_:)``), with `retry` as in
+    /// ``transaction(isolation:level:retry:_:)``: a body that lost its connection is run again on
+    /// a fresh one unless the loss left a write's outcome unknown.
+    public func withConnectionInPlace<T: Sendable>(
+        isolation callerIsolation: isolated (any Actor)? = #isolation,
+        retry: TransactionRetryPolicy = .never,
+        _ body: @escaping @Sendable (isolated PostgresConnection) throws -> T
+    ) async throws -> T {
+        try await retry.run {
+            try await withConnection { connection in try await connection.inPlace(body) }
+        }
+    }
+
     /// Runs one query on a leased connection.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {

@@ -106,6 +106,43 @@ extension PostgresConnection {
         return value
     }
 
+    /// Runs `body` on this connection's queue, like ``transactionInPlace(level:_:)`` but with no
+    /// transaction around it: each statement in `body` commits on its own. For a read followed by
+    /// one conditional write (a version check), which needs two round trips where a transaction
+    /// needs four or more.
+    public func inPlace<T: Sendable>(_ body: (isolated PostgresConnection) throws -> T) rethrows -> T {
+        try body(self)
+    }
+
+    /// Runs one statement outside any transaction block, so that it commits on its own, and
+    /// returns its rows.
+    ///
+    /// A connection lost while the statement was in flight throws an error with
+    /// ``PostgresError/commitOutcomeUnknown``, as a lost COMMIT does: the statement may have
+    /// committed, so no retry policy runs it again.
+    public func queryCommitting(_ statement: PostgresQuery) throws(PostgresError) -> PostgresRows {
+        guard !isInTransaction else {
+            throw PostgresError(
+                kind: .client, message: "queryCommitting was called inside a transaction block",
+                hint: "run the statement with query(_:) inside the transaction, or outside it")
+        }
+        return try queryWhoseLossLeavesOutcomeUnknown(statement)
+    }
+
+    /// Runs a statement that commits (COMMIT itself, or one outside a transaction block): a
+    /// connection lost meanwhile is reported with ``PostgresError/commitOutcomeUnknown``.
+    private func queryWhoseLossLeavesOutcomeUnknown(_ statement: PostgresQuery) throws(PostgresError)
+        -> PostgresRows
+    {
+        do {
+            return try query(statement)
+        } catch  where error.isConnectionLoss {
+            var unknown = error
+            unknown.message = PostgresError.commitUnknownPrefix + error.message
+            throw unknown
+        }
+    }
+
     private static func begin(_ level: PostgresIsolationLevel) -> PostgresQuery {
         switch level {
         case .readCommitted: "begin"
@@ -132,14 +169,7 @@ extension PostgresConnection {
     }
 
     private func commit() throws(PostgresError) {
-        let rows: PostgresRows
-        do {
-            rows = try query("commit")
-        } catch  where error.isConnectionLoss {
-            var unknown = error
-            unknown.message = PostgresError.commitUnknownPrefix + error.message
-            throw unknown
-        }
+        let rows = try queryWhoseLossLeavesOutcomeUnknown("commit")
         if rows.commandTag == "ROLLBACK" {
             throw PostgresError(
                 kind: .client,

@@ -2,9 +2,12 @@ internal import Foundation
 internal import LibPQ
 internal import WorkflowEngine
 
-/// What deciding a fire needs beyond the locked item row, read in one query after the lock (so it
-/// sees every transaction that committed before the lock was granted).
+/// Everything deciding a fire needs, read in one statement (one snapshot) without a lock: the
+/// item row, its participants, the approvals of the current visit, who entered the stage, the
+/// actor's global roles and an earlier use of the idempotency key. The write that follows checks
+/// that the item's revision is still `item.revision` (see ``ItemEngine/moveStatement``).
 struct FireContext {
+    let item: ItemEngine.ItemRow
     let participants: [Participant]
     let approvals: [Approval]
     /// Who moved the item into its current stage.
@@ -24,26 +27,38 @@ struct FireContext {
         return ActorIdentity(handle: handle, globalRoles: Set(globalRoles))
     }
 
+    /// The decision's inputs as ``TransitionDecider`` takes them.
+    var state: ItemState {
+        ItemState(
+            id: item.id, stage: item.stage, data: item.data, participants: participants, stageAuthor: stageAuthor,
+            stageEnteredAt: item.stageEnteredAt, approvals: approvals, isClosed: item.isClosed)
+    }
+
     static func read(
-        for item: ItemEngine.LockedItem, actor handle: String, idempotencyKey: String?,
-        on db: isolated PostgresConnection
+        item id: Int, actor handle: String, idempotencyKey: String?, on db: isolated PostgresConnection
     ) throws -> FireContext {
-        let row = try db.query(
+        let rows = try db.query(
             """
-            select (select coalesce(json_agg(json_build_array(role, actor) order by role, actor), '[]')
-                      from participants where item_id = \(item.id))::text as participants,
+            select \(ItemEngine.ItemRow.columns),
+                   (select coalesce(json_agg(json_build_array(role, actor) order by role, actor), '[]')
+                      from participants where item_id = i.id)::text as participants,
                    (select coalesce(json_agg(json_build_array(transition, actor) order by at, actor), '[]')
-                      from approvals where item_id = \(item.id) and visit_id = \(item.visit))::text as approvals,
-                   (select actor from history where id = \(item.visit)) as stage_author,
-                   (select id from history where item_id = \(item.id) and idempotency_key = \(idempotencyKey)) as replayed,
+                      from approvals where item_id = i.id and visit_id = i.visit_id)::text as approvals,
+                   (select actor from history where id = i.visit_id) as stage_author,
+                   (select id from history where item_id = i.id and idempotency_key = \(idempotencyKey)) as replayed,
                    (select roles from actors where handle = \(handle)) as roles
-            """
-        ).single()
+              from items i
+             where i.id = \(id)
+            """)
+        guard let row = rows.first else {
+            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
+        }
         let decoder = JSONDecoder()
         let participants = try decoder.decode(
             [[String]].self, from: Data(try row.decode(String.self, "participants").utf8))
         let approvals = try decoder.decode([[String]].self, from: Data(try row.decode(String.self, "approvals").utf8))
         return FireContext(
+            item: try ItemEngine.ItemRow(row),
             participants: participants.map { Participant(role: $0[0], actor: $0[1]) },
             approvals: approvals.map { Approval(transition: $0[0], actor: $0[1]) },
             stageAuthor: try row.decode(String.self, "stage_author"),

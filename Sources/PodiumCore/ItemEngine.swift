@@ -84,42 +84,63 @@ public struct ItemEngine: Sendable {
 
     // MARK: Fire
 
-    /// Fires `transition` on item `id` as `actor`, in one transaction.
+    /// Fires `transition` on item `id` as `actor`: one round trip reads what the decision needs,
+    /// the pure ``TransitionDecider`` decides, and one statement writes the history row, the item
+    /// update, the task changes and the NOTIFY, committing on its own.
     ///
-    /// Five round trips, as many as `pgbench -N`: BEGIN; lock the item row; read what the decision
-    /// needs (participants, approvals, the actor, an earlier use of the idempotency key) in one
-    /// query; carry out the decision in one statement; COMMIT. Statements are prepared once per
-    /// connection. Workers are woken by NOTIFY only when a new task is due within
-    /// ``wakeHorizon``; for later tasks they find them on their own, which keeps commits free of
-    /// the server-wide NOTIFY lock.
+    /// The write happens only if the item's revision is still the one that was read (optimistic
+    /// concurrency: every change that could alter a decision bumps the revision). When another
+    /// change got in between, nothing is written and the fire is decided again on the new state;
+    /// with `expectRevision` it fails with `.conflict` instead. Two round trips in all, where
+    /// `pgbench -N` needs five; statements are prepared once per connection. Workers are woken by
+    /// NOTIFY only when a new task is due within ``wakeHorizon``; later tasks they find on their
+    /// own, which keeps commits free of the server-wide NOTIFY lock.
     ///
     /// - Throws: ``PodiumError`` `.notFound` (item, actor), `.refused` (the decision core's reason),
-    ///   `.conflict` (stale `expectRevision`). A refusal changes nothing.
+    ///   `.conflict` (stale `expectRevision`, or an item that kept changing). A refusal changes
+    ///   nothing.
     public func fire(
         item id: Int, transition: String, actor handle: String, comment: String? = nil, data: [String: String] = [:],
         expectRevision: Int? = nil, idempotencyKey: String? = nil
     ) async throws -> FireResult {
         if let comment { _ = try InputLimits.text(comment, what: "comment", limit: InputLimits.commentLength) }
-        let now = time.now()
-        let result: FireResult?
-        do {
-            result = try await pool.transactionInPlace(retry: .resilient) { db in
-                try decideAndApply(
-                    item: id, transition: transition, actor: handle, comment: comment, data: data,
-                    expectRevision: expectRevision, idempotencyKey: idempotencyKey, at: now, on: db)
+        var attempt = 1
+        while true {
+            let now = time.now()
+            let result: FireResult?
+            do {
+                result = try await pool.withConnectionInPlace(retry: .resilient) { db in
+                    try decideAndApply(
+                        item: id, transition: transition, actor: handle, comment: comment, data: data,
+                        expectRevision: expectRevision, idempotencyKey: idempotencyKey, at: now, on: db)
+                }
+            } catch let missing as DefinitionCache.Missing {
+                // The first fire on this version in this process: read the definition, then again.
+                _ = try await pool.withConnection {
+                    try await definitions.definition(missing.workflow, version: missing.version, on: $0)
+                }
+                continue
+            } catch is ItemChanged {
+                if let expectRevision {
+                    throw PodiumError(
+                        .conflict, "item \(id) changed: expected revision \(expectRevision), it moved on meanwhile",
+                        hint: "look again with podium item show \(id), then decide")
+                }
+                guard attempt < Self.decisionAttempts else {
+                    throw PodiumError(
+                        .conflict, "item \(id) changed \(attempt) times while \(transition) was being decided",
+                        hint: "something else keeps changing it; try again in a moment")
+                }
+                attempt += 1
+                continue
             }
-        } catch let missing as DefinitionCache.Missing {
-            // The first fire on this version in this process: read the definition, then again.
-            _ = try await pool.withConnection {
-                try await definitions.definition(missing.workflow, version: missing.version, on: $0)
-            }
-            return try await fire(
-                item: id, transition: transition, actor: handle, comment: comment, data: data,
-                expectRevision: expectRevision, idempotencyKey: idempotencyKey)
+            if let result { return result }
+            return try await replay(item: id, idempotencyKey: idempotencyKey ?? "")
         }
-        if let result { return result }
-        return try await replay(item: id, idempotencyKey: idempotencyKey ?? "")
     }
+
+    /// How many times a fire is decided afresh when the item changed between its read and its write.
+    static let decisionAttempts = 10
 
     /// The body of ``fire(item:transition:actor:comment:data:expectRevision:idempotencyKey:)``,
     /// run in place on the connection's queue: nil when the idempotency key was used before.
@@ -127,50 +148,50 @@ public struct ItemEngine: Sendable {
         item id: Int, transition: String, actor handle: String, comment: String?, data: [String: String],
         expectRevision: Int?, idempotencyKey: String?, at now: Date, on db: isolated PostgresConnection
     ) throws -> FireResult? {
-        let locked = try lockItem(id, on: db)
-        let context = try FireContext.read(
-            for: locked, actor: handle, idempotencyKey: idempotencyKey, on: db)
+        let context = try FireContext.read(item: id, actor: handle, idempotencyKey: idempotencyKey, on: db)
+        let item = context.item
         if context.replayedEntry != nil { return nil }
-        if let expectRevision, expectRevision != locked.revision {
+        if let expectRevision, expectRevision != item.revision {
             throw PodiumError(
-                .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(locked.revision)",
+                .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(item.revision)",
                 hint: "look again with podium item show \(id), then decide")
         }
-        let definition = try definitions.cached(locked.workflow, version: locked.version)
-        let state = ItemState(
-            id: id, stage: locked.stage, data: locked.data, participants: context.participants,
-            stageAuthor: context.stageAuthor, stageEnteredAt: locked.stageEnteredAt, approvals: context.approvals,
-            isClosed: locked.isClosed)
+        let definition = try definitions.cached(item.workflow, version: item.version)
         switch TransitionDecider(definition: definition).decide(
             FireRequest(transition: transition, actor: try context.actor(), comment: comment, dataChanges: data),
-            for: state)
+            for: context.state)
         {
         case .refused(let refusal):
             throw PodiumError(.refused, refusal.message)
         case .approvalRecorded(let progress):
-            var revision = locked.revision
+            var revision = item.revision
             if !progress.wasAlreadyCounted {
-                revision = try db.query(
+                let rows = try db.queryCommitting(
                     """
-                    with approval as (
+                    with bumped as (
+                        update items set revision = revision + 1, last_activity_at = \(now), updated_at = \(now)
+                         where id = \(id) and revision = \(item.revision)
+                        returning revision
+                    ), approval as (
                         insert into approvals (item_id, visit_id, transition, actor, role, comment, at)
-                        values (\(id), \(locked.visit), \(transition), \(handle), \(progress.role), \(comment), \(now))
+                        select \(id), \(item.visit), \(transition), \(handle), \(progress.role), \(comment), \(now)
+                          from bumped
                         on conflict do nothing
                     )
-                    update items set revision = revision + 1, last_activity_at = \(now), updated_at = \(now)
-                     where id = \(id)
-                    returning revision
-                    """
-                ).single().decode(Int.self, "revision")
+                    select revision from bumped
+                    """)
+                guard let row = rows.first else { throw ItemChanged() }
+                revision = try row.decode(Int.self, "revision")
             }
             return FireResult(
-                outcome: .approvalRecorded, replayed: false, itemID: id, stage: locked.stage, revision: revision,
-                isClosed: locked.isClosed, entry: nil,
+                outcome: .approvalRecorded, replayed: false, itemID: id, stage: item.stage, revision: revision,
+                isClosed: item.isClosed, entry: nil,
                 approval: ApprovalView(
                     transition: progress.transition, approvers: progress.approvers, needed: progress.needed))
         case .move(let move):
-            let applied = try apply(
-                move, kind: "transition", to: locked, definition: definition, key: idempotencyKey, at: now, on: db)
+            let statement = try moveStatement(
+                move, kind: "transition", of: item, definition: definition, key: idempotencyKey, at: now)
+            let applied = try Self.applied(db.queryCommitting(statement))
             let entry = HistoryEntry(
                 id: applied.entry, kind: "transition", transition: move.transition, fromStage: move.from,
                 toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
@@ -180,6 +201,9 @@ public struct ItemEngine: Sendable {
                 isClosed: move.closesItem, entry: entry, approval: nil)
         }
     }
+
+    /// The item's revision was no longer the one the decision was made on; nothing was written.
+    struct ItemChanged: Error {}
 
     /// The first result of a fire whose idempotency key was used before.
     private func replay(item id: Int, idempotencyKey: String) async throws -> FireResult {
@@ -200,12 +224,16 @@ public struct ItemEngine: Sendable {
     /// at least this often (``WorkerOptions`` caps the poll interval to it).
     public static let wakeHorizon: Duration = .seconds(60)
 
-    /// Appends the history row and carries out a move in one statement: the item updated, its open
-    /// tasks cancelled, the new stage's tasks inserted, and the workers woken when one is due soon.
-    func apply(
-        _ move: Move, kind: String, to locked: LockedItem, definition: WorkflowDefinition, key: String?, at now: Date,
-        on db: isolated PostgresConnection
-    ) throws -> (entry: Int, revision: Int) {
+    /// The one statement that appends the history row and carries out a move: the item updated,
+    /// its open tasks retired (see ``retireOpenTasks(of:at:)``), the new stage's tasks inserted,
+    /// and the workers woken when one is due soon. It writes only while the item's revision is
+    /// still `item.revision`; run it with ``applied(_:)``, which throws ``ItemChanged`` otherwise.
+    ///
+    /// The history row's id comes from its sequence inside the statement, so the item can point
+    /// at its new visit in the same statement.
+    func moveStatement(
+        _ move: Move, kind: String, of item: ItemRow, definition: WorkflowDefinition, key: String?, at now: Date
+    ) throws -> PostgresQuery {
         guard let stage = definition.stage(move.to) else {
             throw PodiumError(.schema, "\(definition.name) has no stage \(move.to)")
         }
@@ -226,8 +254,8 @@ public struct ItemEngine: Sendable {
                 , scheduled as (
                     insert into tasks (item_id, visit_id, kind, stage, transition, recipient_role, sequence, run_at,
                                        idempotency_key, label, created_at)
-                    select \(locked.id), entry.id, t.kind, \(stage.name), t.transition, t.recipient_role, t.sequence,
-                           t.run_at, 'item-' || \(String(locked.id)) || '-visit-' || entry.id || '-' || t.suffix,
+                    select \(item.id), entry.id, t.kind, \(stage.name), t.transition, t.recipient_role, t.sequence,
+                           t.run_at, 'item-' || \(String(item.id)) || '-visit-' || entry.id || '-' || t.suffix,
                            t.label, \(now)
                       from entry,
                            (values \(PostgresQuery.joined(rows, separator: ", ")))
@@ -236,30 +264,51 @@ public struct ItemEngine: Sendable {
                 """
         }
         let wake: PostgresQuery =
-            Self.wakesWorkers(tasks, now: now) ? ", pg_notify(\(Self.taskChannel), \(String(locked.id)))" : ""
-        let row = try db.query(
-            """
-            with entry as (
-                insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment, data_change,
-                                     idempotency_key, at)
-                values (\(locked.id), \(kind), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
-                        \(move.comment), \(change), \(key), \(now))
-                returning id
+            Self.wakesWorkers(tasks, now: now) ? ", pg_notify(\(Self.taskChannel), \(String(item.id)))" : ""
+        return """
+            with visit as (
+                select nextval(pg_get_serial_sequence('history', 'id')) as id
             ), moved as (
                 update items
                    set stage = \(move.to), data = \(PostgresJSON(move.data)), revision = revision + 1,
-                       visit_id = (select id from entry), stage_entered_at = \(now), due_at = \(due),
+                       visit_id = (select id from visit), stage_entered_at = \(now), due_at = \(due),
                        last_activity_at = \(now), updated_at = \(now), closed_at = \(move.closesItem ? now : nil)
-                 where id = \(locked.id)
+                 where id = \(item.id) and revision = \(item.revision)
                 returning revision
-            ), cancelled as (
-                update tasks set status = 'cancelled', finished_at = \(now)
-                 where item_id = \(locked.id) and status in ('pending', 'running')
-            )\(scheduled)
+            ), entry as (
+                insert into history (id, item_id, kind, transition, from_stage, to_stage, actor, role, comment,
+                                     data_change, idempotency_key, at)
+                overriding system value
+                select visit.id, \(item.id), \(kind), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
+                       \(move.comment), \(change), \(key), \(now)
+                  from visit, moved
+                returning id
+            )\(Self.retireOpenTasks(of: item.id, at: now, when: "exists (select from moved)"))\(scheduled)
             select entry.id, moved.revision\(wake) from entry, moved
             """
-        ).single()
+    }
+
+    /// The history entry and new revision a ``moveStatement`` wrote.
+    /// - Throws: ``ItemChanged`` when it wrote nothing because the revision had moved on.
+    static func applied(_ rows: PostgresRows) throws -> (entry: Int, revision: Int) {
+        guard let row = rows.first else { throw ItemChanged() }
         return (try row.decode(Int.self, "id"), try row.decode(Int.self, "revision"))
+    }
+
+    /// Two statements for a `with` list that retire the item's open tasks when the item leaves a
+    /// stage: tasks never attempted are deleted (the history row already says the item moved on,
+    /// and a delete leaves no new row or index entry behind); tasks attempted or running are kept
+    /// as `cancelled`, with their delivery rows. `condition` is SQL that must hold for either.
+    static func retireOpenTasks(of item: Int, at now: Date, when condition: PostgresQuery) -> PostgresQuery {
+        """
+        , unattempted as (
+            delete from tasks
+             where item_id = \(item) and status = 'pending' and attempts = 0 and \(condition)
+        ), cancelled as (
+            update tasks set status = 'cancelled', finished_at = \(now)
+             where item_id = \(item) and (status = 'running' or (status = 'pending' and attempts > 0)) and \(condition)
+        )
+        """
     }
 
     /// True when one of `tasks` is due within ``wakeHorizon`` of `now`.
@@ -353,7 +402,7 @@ public struct ItemEngine: Sendable {
 
     /// The role `handle` acts in on this item: a participant's role, or a global role the workflow declares.
     private func actingRole(
-        _ handle: String, on locked: LockedItem, definition: WorkflowDefinition, db: PostgresConnection
+        _ handle: String, on locked: ItemRow, definition: WorkflowDefinition, db: PostgresConnection
     ) async throws -> String {
         let actor = try await ActorStore.find(handle, on: db)
         let held = try await db.query(
@@ -365,9 +414,11 @@ public struct ItemEngine: Sendable {
             hint: "add them with podium item assign \(locked.id) ROLE=\(handle) --as SOMEONE_WHO_DOES")
     }
 
-    // MARK: Reading the item inside a transaction
+    // MARK: Reading the item
 
-    struct LockedItem {
+    /// The item row as a decision reads it: unlocked in a fire (whose write checks `revision`),
+    /// under a row lock in the operators' fixes.
+    struct ItemRow {
         let id: Int
         let workflow: String
         let version: Int
@@ -377,24 +428,33 @@ public struct ItemEngine: Sendable {
         let visit: Int
         let stageEnteredAt: Date
         let isClosed: Bool
+
+        /// The select list that ``init(_:)`` decodes, for a query on `items i`.
+        static let columns: PostgresQuery = """
+            i.id, i.workflow, i.version, i.stage, i.data::text as data, i.revision, i.visit_id, i.stage_entered_at,
+            i.closed_at is not null as closed
+            """
+
+        init(_ row: PostgresRow) throws {
+            id = try row.decode(Int.self, "id")
+            workflow = try row.decode(String.self, "workflow")
+            version = try row.decode(Int.self, "version")
+            stage = try row.decode(String.self, "stage")
+            data = try ItemEngine.decodeData(try row.decode(String.self, "data"))
+            revision = try row.decode(Int.self, "revision")
+            visit = try row.decode(Int.self, "visit_id")
+            stageEnteredAt = try row.decode(Date.self, "stage_entered_at")
+            isClosed = try row.decode(Bool.self, "closed")
+        }
     }
 
-    func lockItem(_ id: Int, on db: isolated PostgresConnection) throws -> LockedItem {
-        let rows = try db.query(
-            """
-            select id, workflow, version, stage, data::text as data, revision, visit_id, stage_entered_at,
-                   closed_at is not null as closed
-              from items where id = \(id) for update
-            """)
+    /// Reads item `id` and locks its row until the transaction ends.
+    func lockItem(_ id: Int, on db: isolated PostgresConnection) throws -> ItemRow {
+        let rows = try db.query("select \(ItemRow.columns) from items i where i.id = \(id) for update")
         guard let row = rows.first else {
             throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
         }
-        return LockedItem(
-            id: id, workflow: try row.decode(String.self, "workflow"), version: try row.decode(Int.self, "version"),
-            stage: try row.decode(String.self, "stage"), data: try Self.decodeData(try row.decode(String.self, "data")),
-            revision: try row.decode(Int.self, "revision"), visit: try row.decode(Int.self, "visit_id"),
-            stageEnteredAt: try row.decode(Date.self, "stage_entered_at"), isClosed: try row.decode(Bool.self, "closed")
-        )
+        return try ItemRow(row)
     }
 
     static func decodeData(_ text: String) throws -> [String: String] {

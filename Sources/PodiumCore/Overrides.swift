@@ -27,14 +27,14 @@ extension ItemEngine {
                 transition: "", from: locked.stage, to: target.name, role: Self.adminRole, actor: actor,
                 comment: reason,
                 dataChanges: [:], data: locked.data, closesItem: target.terminal)
-            return try await apply(
-                move, kind: "override", to: locked, definition: definition, key: nil, at: now, on: db
-            ).entry
+            let statement = try moveStatement(
+                move, kind: "override", of: locked, definition: definition, key: nil, at: now)
+            return try Self.applied(try await db.query(statement)).entry
         }
         return try await entry(entryID, of: id)
     }
 
-    /// Closes an item where it stands; its open tasks are cancelled. A move reopens it.
+    /// Closes an item where it stands; its open tasks are retired. A move reopens it.
     public func cancel(item id: Int, actor: String, reason: String) async throws -> HistoryEntry {
         let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
         let now = time.now()
@@ -44,22 +44,19 @@ extension ItemEngine {
             guard !locked.isClosed else { throw PodiumError(.refused, "item \(id) is already closed") }
             let entry = try await db.query(
                 """
-                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
-                values (\(id), 'cancel', \(locked.stage), \(locked.stage), \(actor), \(Self.adminRole), \(reason), \(now))
-                returning id
+                with entry as (
+                    insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
+                    values (\(id), 'cancel', \(locked.stage), \(locked.stage), \(actor), \(Self.adminRole), \(reason),
+                            \(now))
+                    returning id
+                ), closed as (
+                    update items set closed_at = \(now), revision = revision + 1, visit_id = (select id from entry),
+                                     due_at = null, last_activity_at = \(now), updated_at = \(now)
+                     where id = \(id)
+                )\(Self.retireOpenTasks(of: id, at: now, when: "true"))
+                select id from entry
                 """)
             let entryID = try entry.single().decode(Int.self, "id")
-            try await db.execute(
-                """
-                update items set closed_at = \(now), revision = revision + 1, visit_id = \(entryID), due_at = null,
-                                 last_activity_at = \(now), updated_at = \(now)
-                 where id = \(id)
-                """)
-            try await db.execute(
-                """
-                update tasks set status = 'cancelled', finished_at = \(now)
-                 where item_id = \(id) and status in ('pending', 'running')
-                """)
             return entryID
         }
         return try await entry(entryID, of: id)
@@ -145,7 +142,9 @@ extension ItemEngine {
                     transition: "", from: step.fromStage, to: step.toStage, role: Self.adminRole, actor: actor,
                     comment: "\(reason) (version \(step.fromVersion) -> \(version))", dataChanges: [:],
                     data: locked.data, closesItem: stage.terminal)
-                _ = try await apply(move, kind: "migrate", to: locked, definition: target, key: nil, at: now, on: db)
+                let statement = try moveStatement(
+                    move, kind: "migrate", of: locked, definition: target, key: nil, at: now)
+                _ = try Self.applied(try await db.query(statement))
                 try await db.execute("update items set version = \(version) where id = \(step.itemID)")
             }
             return steps

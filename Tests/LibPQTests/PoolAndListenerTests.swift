@@ -1,6 +1,7 @@
 import Foundation
 import LibPQ
 import PodiumTestSupport
+import Synchronization
 import Testing
 
 @Suite("LISTEN/NOTIFY")
@@ -163,6 +164,37 @@ struct PoolTests {
         }
     }
 
+    /// A statement run outside a transaction commits on its own, so losing the connection while
+    /// it runs leaves its outcome unknown, exactly as a lost COMMIT does: never retried blindly.
+    @Test func connectionLostDuringAStatementThatCommitsAloneIsOutcomeUnknown() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 1))
+            let pid = try await pool.withConnection { db in
+                try await db.execute("create table notes (body text)")
+                return await db.backendPID
+            }
+            let admin = try await PostgresConnection.connect(configuration)
+            let attempts = RunCounter()
+            Task {
+                try await Task.sleep(for: .milliseconds(400))  // the insert is now sleeping
+                try await admin.execute("select pg_terminate_backend(\(pid))")
+            }
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnectionInPlace(retry: .resilient) { db in
+                    attempts.count.add(1, ordering: .relaxed)
+                    _ = try db.queryCommitting("insert into notes select \("maybe") from pg_sleep(2)")
+                }
+            }
+            #expect(error?.commitOutcomeUnknown == true, "\(String(describing: error))")
+            #expect(attempts.count.load(ordering: .relaxed) == 1, "an unknown outcome is never retried blindly")
+            let misuse = await #expect(throws: PostgresError.self) {
+                try await pool.transactionInPlace { db in _ = try db.queryCommitting("select 1") }
+            }
+            #expect(misuse?.kind == .client)
+            await pool.shutdown()
+        }
+    }
+
     @Test func waitersTimeOutWithAClearError() async throws {
         try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
             let pool = PostgresPool(
@@ -256,4 +288,9 @@ struct RestartTests {
         #expect(clock.now - start < .seconds(10), "a missing database is not worth waiting for")
         await pool.shutdown()
     }
+}
+
+/// Counts runs of a synchronous body that a retry policy may run more than once.
+final class RunCounter: Sendable {
+    let count = Atomic<Int>(0)
 }
