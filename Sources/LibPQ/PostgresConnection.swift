@@ -99,8 +99,11 @@ public actor PostgresConnection {
                 else { return }
                 Unmanaged<FatalNoticeFlag>.fromOpaque(context).takeUnretainedValue().seen = true
             }, Unmanaged.passUnretained(fatalNotice).toOpaque())
+        // JIT compilation pays off only for long analytic queries; on short statements whose
+        // estimate crosses jit_above_cost it costs about 250 ms each (BENCHMARKS.md).
         try run(
-            TrustedSQLScript(shippedSQL: "set time zone 'UTC'; set datestyle = 'ISO, YMD'", origin: "session setup"))
+            TrustedSQLScript(
+                shippedSQL: "set time zone 'UTC'; set datestyle = 'ISO, YMD'; set jit = off", origin: "session setup"))
     }
 
     /// Runs a query and returns its rows.

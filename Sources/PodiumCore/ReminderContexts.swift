@@ -1,5 +1,5 @@
 public import Foundation
-internal import LibPQ
+public import LibPQ
 internal import WorkflowEngine
 internal import WorkflowLanguage
 
@@ -39,60 +39,66 @@ extension ItemEngine {
     /// common case never touches the deliveries table.
     public func reminderContexts(taskIDs: [Int]) async throws -> [Int: ReminderContext] {
         guard !taskIDs.isEmpty else { return [:] }
-        return try await pool.withConnection { db in
-            let rows = try await db.query(
-                """
-                select t.id as task_id, i.id as item_id, i.title, i.workflow, i.version, i.stage, i.due_at,
-                       a.handle, a.display_name, a.timezone, a.channel, a.working_hours,
-                       (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
-                         where p.item_id = i.id and p.actor = a.handle) as roles,
-                       (t.attempts > 1 and exists (
-                           select 1 from deliveries d
-                            where d.task_id = t.id and d.recipient = a.handle and d.status = 'delivered')) as delivered
-                  from tasks t
-                  join items i on i.id = t.item_id and i.closed_at is null and i.stage = t.stage
-                  left join lateral (
-                      select a.* from actors a
-                       where a.handle in (select p.actor from participants p
-                                           where p.item_id = i.id and p.role = t.recipient_role)
-                          or (t.recipient_role = any(a.roles)
-                              and not exists (select 1 from participants p
-                                               where p.item_id = i.id and p.role = t.recipient_role))
-                  ) a on true
-                 where t.id = any(\(taskIDs.map(String.init))::bigint[])
-                 order by t.id, a.handle
-                """)
-            var contexts: [Int: ReminderContext] = [:]
-            for row in rows {
-                let taskID = try row.decode(Int.self, "task_id")
-                var recipients = contexts[taskID]?.recipients ?? []
-                let itemID = try row.decode(Int.self, "item_id")
-                let workflow = try row.decode(String.self, "workflow")
-                let stageName = try row.decode(String.self, "stage")
-                let definition = try await definitions.definition(
-                    workflow, version: try row.decode(Int.self, "version"), on: db)
-                if let handle = try row.decode(String?.self, "handle") {
-                    let roles = Set(try row.decode([String].self, "roles"))
-                    let next = Self.nextSteps(from: stageName, in: definition).first {
-                        $0.timer == nil && !roles.isDisjoint(with: $0.roles)
-                    }
-                    recipients.append(
-                        ReminderRecipient(
-                            handle: handle, name: try row.decode(String.self, "display_name"),
-                            timezone: try row.decode(String.self, "timezone"),
-                            channel: try row.decode(String?.self, "channel"),
-                            workingHours: try row.decode(String.self, "working_hours"),
-                            alreadyDelivered: try row.decode(Bool.self, "delivered"),
-                            nextCommand: next.map { "podium item fire \(itemID) \($0.name) --as \(handle)" }
-                                ?? "podium item show \(itemID)"))
+        return try await pool.withConnection { db in try await reminderContexts(taskIDs: taskIDs, on: db) }
+    }
+
+    /// ``reminderContexts(taskIDs:)`` on `db`, e.g. inside the transaction that locked the tasks.
+    public func reminderContexts(
+        isolation callerIsolation: isolated (any Actor)? = #isolation, taskIDs: [Int], on db: PostgresConnection
+    ) async throws -> [Int: ReminderContext] {
+        guard !taskIDs.isEmpty else { return [:] }
+        let rows = try await db.query(
+            """
+            select t.id as task_id, i.id as item_id, i.title, i.workflow, i.version, i.stage, i.due_at,
+                   a.handle, a.display_name, a.timezone, a.channel, a.working_hours,
+                   (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
+                     where p.item_id = i.id and p.actor = a.handle) as roles,
+                   (t.attempts > 1 and exists (
+                       select 1 from deliveries d
+                        where d.task_id = t.id and d.recipient = a.handle and d.status = 'delivered')) as delivered
+              from tasks t
+              join items i on i.id = t.item_id and i.closed_at is null and i.stage = t.stage
+              left join lateral (
+                  select a.* from actors a
+                   where a.handle in (select p.actor from participants p
+                                       where p.item_id = i.id and p.role = t.recipient_role)
+                      or (t.recipient_role = any(a.roles)
+                          and not exists (select 1 from participants p
+                                           where p.item_id = i.id and p.role = t.recipient_role))
+              ) a on true
+             where t.id = any(\(taskIDs.map(String.init))::bigint[])
+             order by t.id, a.handle
+            """)
+        var contexts: [Int: ReminderContext] = [:]
+        for row in rows {
+            let taskID = try row.decode(Int.self, "task_id")
+            var recipients = contexts[taskID]?.recipients ?? []
+            let itemID = try row.decode(Int.self, "item_id")
+            let workflow = try row.decode(String.self, "workflow")
+            let stageName = try row.decode(String.self, "stage")
+            let definition = try await definitions.definition(
+                workflow, version: try row.decode(Int.self, "version"), on: db)
+            if let handle = try row.decode(String?.self, "handle") {
+                let roles = Set(try row.decode([String].self, "roles"))
+                let next = Self.nextSteps(from: stageName, in: definition).first {
+                    $0.timer == nil && !roles.isDisjoint(with: $0.roles)
                 }
-                let stage = definition.stage(stageName)
-                contexts[taskID] = ReminderContext(
-                    taskID: taskID, itemID: itemID, title: try row.decode(String.self, "title"), workflow: workflow,
-                    stage: stageName, stageTitle: stage?.title ?? stageName, guidance: stage?.description ?? "",
-                    dueAt: try row.decode(Date?.self, "due_at"), recipients: recipients)
+                recipients.append(
+                    ReminderRecipient(
+                        handle: handle, name: try row.decode(String.self, "display_name"),
+                        timezone: try row.decode(String.self, "timezone"),
+                        channel: try row.decode(String?.self, "channel"),
+                        workingHours: try row.decode(String.self, "working_hours"),
+                        alreadyDelivered: try row.decode(Bool.self, "delivered"),
+                        nextCommand: next.map { "podium item fire \(itemID) \($0.name) --as \(handle)" }
+                            ?? "podium item show \(itemID)"))
             }
-            return contexts
+            let stage = definition.stage(stageName)
+            contexts[taskID] = ReminderContext(
+                taskID: taskID, itemID: itemID, title: try row.decode(String.self, "title"), workflow: workflow,
+                stage: stageName, stageTitle: stage?.title ?? stageName, guidance: stage?.description ?? "",
+                dueAt: try row.decode(Date?.self, "due_at"), recipients: recipients)
         }
+        return contexts
     }
 }

@@ -33,20 +33,21 @@ public struct TaskQueue: Sendable {
 
     private var leaseSeconds: Double { Double(lease.components.seconds) }
 
-    /// Claims up to `limit` due tasks in one statement.
-    public func claim(limit: Int, now: Date) async throws -> [ClaimedTask] {
-        let until = now.addingTimeInterval(leaseSeconds)
-        let rows = try await pool.query(
+    /// Locks up to `limit` due tasks, oldest first, until the transaction on `db` ends
+    /// (`FOR UPDATE SKIP LOCKED`), without leasing them: when the worker or its connection dies
+    /// the transaction rolls back and the tasks are free again at once. Each task's `attempts` is
+    /// the attempt about to be made; ``finishLocked(deliveries:done:obsolete:now:on:)`` or
+    /// ``lease(_:now:on:)`` records it.
+    public func lockDue(limit: Int, now: Date, on db: PostgresConnection) async throws -> [ClaimedTask] {
+        let rows = try await db.query(
             """
-            update tasks t
-               set status = 'running', lease_owner = \(owner), lease_until = \(until), attempts = t.attempts + 1
-             where t.id in (select id from tasks
-                             where status = 'pending' and run_at <= \(now)
-                             order by run_at, id
-                             limit \(limit)
-                             for update skip locked)
-            returning t.id, t.item_id, t.kind, t.stage, t.transition, t.recipient_role, t.label, t.run_at, t.attempts,
-                      t.max_attempts, t.idempotency_key
+            select id, item_id, kind, stage, transition, recipient_role, label, run_at, attempts + 1 as attempts,
+                   max_attempts, idempotency_key
+              from tasks
+             where status = 'pending' and run_at <= \(now)
+             order by run_at, id
+             limit \(limit)
+               for update skip locked
             """)
         return try rows.map { row in
             ClaimedTask(
@@ -58,7 +59,38 @@ public struct TaskQueue: Sendable {
                 runAt: try row.decode(Date.self, "run_at"), attempts: try row.decode(Int.self, "attempts"),
                 maxAttempts: try row.decode(Int.self, "max_attempts"),
                 idempotencyKey: try row.decode(String.self, "idempotency_key"))
-        }.sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
+        }
+    }
+
+    /// Leases tasks locked by ``lockDue(limit:now:on:)`` for work done after the transaction
+    /// commits (timers, one-at-a-time channels, retries, holds): `running`, with this queue's
+    /// lease, the attempt counted. A worker that dies holding a lease loses the tasks only until
+    /// the lease runs out (``rescueExpiredLeases(now:)``).
+    public func lease(_ ids: [Int], now: Date, on db: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        try await db.execute(
+            """
+            update tasks
+               set status = 'running', lease_owner = \(owner), lease_until = \(now.addingTimeInterval(leaseSeconds)),
+                   attempts = attempts + 1
+             where id = any(\(ids.map(String.init))::bigint[])
+            """)
+    }
+
+    /// Records deliveries made inside the transaction that locked the tasks, marks the `done`
+    /// ones done and the `obsolete` ones cancelled, counting the attempt, in one statement.
+    public func finishLocked(
+        deliveries: [DeliveryRecord], done: [Int], obsolete: [Int], now: Date, on db: PostgresConnection
+    ) async throws {
+        guard !deliveries.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return }
+        try await db.execute(
+            """
+            \(Self.recording(deliveries, at: now))
+            update tasks
+               set status = case when id = any(\(done.map(String.init))::bigint[]) then 'done' else 'cancelled' end,
+                   attempts = attempts + 1, finished_at = \(now), last_error = null
+             where id = any(\((done + obsolete).map(String.init))::bigint[]) and status = 'pending'
+            """)
     }
 
     /// A timer whose transition fired: done even if the transition's own task cancellation got there first.
@@ -128,15 +160,7 @@ public struct TaskQueue: Sendable {
         guard !deliveries.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return }
         try await pool.execute(
             """
-            with recorded as (
-                insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
-                select d.task_id, d.attempt, d.channel, d.recipient, d.key,
-                       case when d.error = '' then 'delivered' else 'failed' end, nullif(d.error, ''), \(now)
-                  from unnest(\(deliveries.map { String($0.taskID) })::bigint[], \(deliveries.map { String($0.attempt) })::int[],
-                              \(deliveries.map(\.channel))::text[], \(deliveries.map(\.recipient))::text[],
-                              \(deliveries.map(\.key))::text[], \(deliveries.map(Self.errorText))::text[])
-                       as d(task_id, attempt, channel, recipient, key, error)
-            )
+            \(Self.recording(deliveries, at: now))
             update tasks
                set status = case when id = any(\(done.map(String.init))::bigint[]) then 'done' else 'cancelled' end,
                    finished_at = \(now), lease_owner = null, lease_until = null, last_error = null
@@ -147,6 +171,22 @@ public struct TaskQueue: Sendable {
 }
 
 extension TaskQueue {
+    /// A `with` clause that inserts `deliveries`, one row each, to prefix the statement that
+    /// closes their tasks.
+    private static func recording(_ deliveries: [DeliveryRecord], at now: Date) -> PostgresQuery {
+        """
+        with recorded as (
+            insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
+            select d.task_id, d.attempt, d.channel, d.recipient, d.key,
+                   case when d.error = '' then 'delivered' else 'failed' end, nullif(d.error, ''), \(now)
+              from unnest(\(deliveries.map { String($0.taskID) })::bigint[], \(deliveries.map { String($0.attempt) })::int[],
+                          \(deliveries.map(\.channel))::text[], \(deliveries.map(\.recipient))::text[],
+                          \(deliveries.map(\.key))::text[], \(deliveries.map(errorText))::text[])
+                   as d(task_id, attempt, channel, recipient, key, error)
+        )
+        """
+    }
+
     /// A delivery's error as the batch insert carries it: empty when delivered, never empty otherwise.
     fileprivate static func errorText(_ record: DeliveryRecord) -> String {
         guard let error = record.error else { return "" }

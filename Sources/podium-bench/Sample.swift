@@ -41,8 +41,9 @@ struct Record: Encodable {
         self.runs = sample.values
     }
 
-    /// Appends `records` to the JSON Lines file at `path`, one object per line.
-    static func append(_ records: [Record], to path: String) throws {
+    /// Prints a summary line of each of `records` and, given a `path`, appends them to that JSON
+    /// Lines file, one object per line.
+    static func append(_ records: [Record], to path: String?) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var text = ""
@@ -53,6 +54,7 @@ struct Record: Encodable {
                     format: "%@: median %.2f %@ (min %.2f, max %.2f, %d runs)", record.name, record.median, record.unit,
                     record.min, record.max, record.runs.count))
         }
+        guard let path else { return }
         if !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(atPath: path, contents: nil)
         }

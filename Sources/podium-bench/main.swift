@@ -7,23 +7,23 @@ import Foundation
 import LibPQ
 
 /// The value after `--name`, or `fallback`.
-func option(_ name: String, _ fallback: String) -> String {
+func option(_ name: String) -> String? {
     let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return fallback }
+    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return nil }
     return arguments[index + 1]
 }
 
-let runs = Int(option("runs", "3")) ?? 3
-let out = option("out", "/dev/stdout")
+let runs = option("runs").flatMap(Int.init) ?? 3
+let out = option("out")
 switch CommandLine.arguments.dropFirst().first {
 case "validate":
     try Record.append(benchmarkValidation(stages: 500, runs: runs), to: out)
 case "transitions":
-    let clients = Int(option("clients", "1")) ?? 1
+    let clients = option("clients").flatMap(Int.init) ?? 1
     let sample = try await benchmarkTransitions(
         configuration: try PostgresConfiguration(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""),
         clients: clients,
-        seconds: Double(option("seconds", "5")) ?? 5, runs: runs)
+        seconds: option("seconds").flatMap(Double.init) ?? 5, runs: runs)
     try Record.append([Record(name: "fire_api_\(clients)_clients", unit: "tps", sample: sample)], to: out)
 default:
     FileHandle.standardError.write(Data("usage: podium-bench validate|transitions [--runs N] [--out FILE]\n".utf8))

@@ -87,6 +87,58 @@ struct WorkerTests {
         }
     }
 
+    /// File messages are written and recorded inside the round's transaction; a task whose
+    /// recipient has a one-at-a-time channel is leased in it and delivered after COMMIT. Either
+    /// way the attempt is counted once.
+    @Test func aRoundFinishesFileMessagesInItsTransactionAndLeasesTheRest() async throws {
+        try await EngineFixture.run { fixture in
+            let aliceFile = temporaryFile("in-round")
+            let bobFile = temporaryFile("leased")
+            let item = try await setUp(fixture, channel: "file:\(aliceFile)")
+            try await fixture.pool.execute(
+                "update actors set channel = \("command:cat >> \(bobFile)"), working_hours = 'always' where handle = 'bob'"
+            )
+            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
+            try await addReminders(30, item: item.id, due: tuesday10, pool: fixture.pool)
+            try await fixture.pool.execute(
+                "update tasks set recipient_role = 'coach' where idempotency_key like 'bulk-%' and sequence <= 3")
+            let summary = try await worker(fixture.pool, at: tuesday10, concurrency: 8).runOnce()
+            #expect(summary.delivered == 30 && summary.retried == 0)
+            #expect(lines(aliceFile).count == 27)
+            // Command deliveries run concurrently and append without newlines: count the messages.
+            let bobs = (try? String(contentsOfFile: bobFile, encoding: .utf8)) ?? ""
+            #expect(bobs.components(separatedBy: "\"idempotency_key\"").count - 1 == 3)
+            let tasks = try await fixture.pool.query(
+                """
+                select count(*) filter (where status = 'done' and attempts = 1 and lease_owner is null) as clean,
+                       (select count(*) from deliveries where attempt = 1 and status = 'delivered') as recorded
+                  from tasks where idempotency_key like 'bulk-%'
+                """
+            ).single()
+            #expect(try tasks.decode(Int.self, "clean") == 30 && tasks.decode(Int.self, "recorded") == 30)
+        }
+    }
+
+    /// A file channel that cannot be written inside the round hands its tasks to the lease path,
+    /// which records the failure once and schedules the retry.
+    @Test func aFileThatCannotBeWrittenIsRetriedWithOneFailedAttempt() async throws {
+        try await EngineFixture.run { fixture in
+            let item = try await setUp(fixture, channel: "file:/nonexistent-podium-dir/messages.jsonl")
+            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
+            try await addReminders(2, item: item.id, due: tuesday10, pool: fixture.pool)
+            let summary = try await worker(fixture.pool, at: tuesday10).runOnce()
+            #expect(summary.delivered == 0 && summary.retried == 2)
+            let tasks = try await fixture.pool.query(
+                """
+                select count(*) filter (where status = 'pending' and attempts = 1 and run_at > \(tuesday10)) as waiting,
+                       (select count(*) from deliveries where attempt = 1 and status = 'failed') as failures
+                  from tasks where idempotency_key like 'bulk-%'
+                """
+            ).single()
+            #expect(try tasks.decode(Int.self, "waiting") == 2 && tasks.decode(Int.self, "failures") == 2)
+        }
+    }
+
     @Test func messagesCarryWhatARecipientNeeds() async throws {
         try await EngineFixture.run { fixture in
             let file = temporaryFile("message")
