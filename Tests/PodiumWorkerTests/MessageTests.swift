@@ -10,7 +10,7 @@ struct MessageTests {
     /// backslashes, control characters, non-Latin scripts and emoji.
     @Test(arguments: [
         "plain", #"say "hi""#, #"C:\path\"#, "two\nlines\ttab\r", "bell\u{07} nul\u{00} esc\u{1B}", "ünïcödé 日本語 🎉",
-        "slash / stays", "",
+        "slash / stays", "", "\"\n\\", "ends in a control\u{1F}",
     ])
     func roundTrips(text: String) throws {
         let task = ClaimedTask(
