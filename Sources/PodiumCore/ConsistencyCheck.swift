@@ -46,6 +46,13 @@ public struct ConsistencyCheck: Sendable {
                 "select distinct t.item_id from tasks t join items i on i.id = t.item_id where t.status = 'pending' and t.visit_id <> i.visit_id"
             ),
             (
+                "a task's visit is not a history row of its item",
+                """
+                select distinct t.item_id from tasks t
+                 where not exists (select 1 from history h where h.id = t.visit_id and h.item_id = t.item_id)
+                """
+            ),
+            (
                 "an item has no history",
                 "select i.id from items i where not exists (select 1 from history h where h.item_id = i.id)"
             ),
