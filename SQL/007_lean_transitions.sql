@@ -12,3 +12,8 @@ alter table history drop constraint history_item_id_idempotency_key_key;
 -- (15% of a transition's cost at 8 clients). `podium check` verifies the stronger fact that
 -- a task's visit is a history row of the task's own item.
 alter table tasks drop constraint tasks_item_id_fkey, drop constraint tasks_visit_id_fkey;
+
+-- The same for deliveries, written by the worker in the statement that closes their task, for a
+-- recipient it has just read (actors are never deleted). The two checks cost 9 microseconds per
+-- reminder, a tenth of a drain; `podium check` finds orphan deliveries instead.
+alter table deliveries drop constraint deliveries_task_id_fkey, drop constraint deliveries_recipient_fkey;

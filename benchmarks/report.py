@@ -37,7 +37,7 @@ LIMITS = [
     ("latency_p99_ms", 200, "ms"), ("latency_p50_ms", None, "ms"), ("worker_peak_rss_mb", 40, "MB"), ("worker_long_running_rss_mb", 40, "MB"),
     ("cli_peak_rss_mb", None, "MB"), ("validate_500_stages", 100, "ms"),
     ("scale_stuck_ms", 100, "ms"), ("scale_item_show_ms", 10, "ms"), ("scale_item_history_ms", 10, "ms"),
-    ("scale_report_flow_ms", None, "ms"),
+    ("scale_report_flow_ms", None, "ms"), ("fire_api_8_clients_one_hot_item_each", None, "tps"),
 ]
 
 

@@ -6,9 +6,11 @@ public struct ConsistencyCheck: Sendable {
     /// One broken invariant, with the rows that break it.
     public struct Violation: Sendable, Codable, CustomStringConvertible {
         public let invariant: String
-        public let itemIDs: [Int]
+        /// What `ids` identify: `items` for most invariants, `deliveries` for orphan records.
+        public let subject: String
+        public let ids: [Int]
         public var description: String {
-            "\(invariant): items \(itemIDs.prefix(20).map(String.init).joined(separator: ", "))"
+            "\(invariant): \(subject) \(ids.prefix(20).map(String.init).joined(separator: ", "))"
         }
     }
 
@@ -73,10 +75,26 @@ public struct ConsistencyCheck: Sendable {
                 "select distinct t.item_id from tasks t where t.status = 'dead' and coalesce(t.last_error, '') = ''"
             ),
         ]
+        // Deliveries have no foreign keys (SQL/007): the worker writes each one in the statement
+        // that closes its task, for a recipient it has just read.
+        let deliveryChecks: [(String, PostgresQuery)] = [
+            (
+                "a delivery's task does not exist",
+                "select d.id from deliveries d where not exists (select 1 from tasks t where t.id = d.task_id)"
+            ),
+            (
+                "a delivery's recipient is not an actor",
+                "select d.id from deliveries d where not exists (select 1 from actors a where a.handle = d.recipient)"
+            ),
+        ]
         var violations: [Violation] = []
-        for (invariant, query) in checks {
-            let ids = try await pool.query(query + " limit 1000").map { try $0.decode(Int.self, at: 0) }
-            if !ids.isEmpty { violations.append(Violation(invariant: invariant, itemIDs: ids.sorted())) }
+        for (subject, list) in [("items", checks), ("deliveries", deliveryChecks)] {
+            for (invariant, query) in list {
+                let ids = try await pool.query(query + " limit 1000").map { try $0.decode(Int.self, at: 0) }
+                if !ids.isEmpty {
+                    violations.append(Violation(invariant: invariant, subject: subject, ids: ids.sorted()))
+                }
+            }
         }
         return violations
     }

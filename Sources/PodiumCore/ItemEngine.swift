@@ -3,9 +3,10 @@ public import LibPQ
 public import WorkflowEngine
 internal import WorkflowLanguage
 
-/// Moves items through their workflows. Every change is one database transaction: the item row
-/// is locked, the pure ``TransitionDecider`` decides, and the history row, the item update, the
-/// task changes and the NOTIFY to the workers commit together or not at all.
+/// Moves items through their workflows. A transition reads the item and what surrounds it, lets
+/// the pure ``TransitionDecider`` decide, and writes the history row, the item update, the task
+/// changes and the NOTIFY to the workers in one statement that commits only if the item's
+/// revision is still the one read. Operators' fixes lock the item row in a transaction instead.
 public struct ItemEngine: Sendable {
     /// The channel workers LISTEN on; the payload is the item id.
     public static let taskChannel = "podium_tasks"
@@ -296,17 +297,21 @@ public struct ItemEngine: Sendable {
     }
 
     /// Two statements for a `with` list that retire the item's open tasks when the item leaves a
-    /// stage: tasks never attempted are deleted (the history row already says the item moved on,
-    /// and a delete leaves no new row or index entry behind); tasks attempted or running are kept
-    /// as `cancelled`, with their delivery rows. `condition` is SQL that must hold for either.
+    /// stage: tasks never attempted and without a delivery are deleted (the history row already
+    /// says the item moved on, and a delete leaves no new row or index entry behind); the others
+    /// (running, waiting to retry, or held for working hours after reaching some recipients) are
+    /// kept as `cancelled`, with their delivery rows. `condition` is SQL that must hold for either.
     static func retireOpenTasks(of item: Int, at now: Date, when condition: PostgresQuery) -> PostgresQuery {
         """
         , unattempted as (
-            delete from tasks
-             where item_id = \(item) and status = 'pending' and attempts = 0 and \(condition)
+            delete from tasks t
+             where t.item_id = \(item) and t.status = 'pending' and t.attempts = 0
+               and not exists (select from deliveries d where d.task_id = t.id) and \(condition)
         ), cancelled as (
-            update tasks set status = 'cancelled', finished_at = \(now)
-             where item_id = \(item) and (status = 'running' or (status = 'pending' and attempts > 0)) and \(condition)
+            update tasks t set status = 'cancelled', finished_at = \(now)
+             where t.item_id = \(item) and t.status in ('pending', 'running')
+               and (t.status = 'running' or t.attempts > 0 or exists (select from deliveries d where d.task_id = t.id))
+               and \(condition)
         )
         """
     }

@@ -3,41 +3,51 @@ import LibPQ
 import PodiumCore
 
 /// Transitions per second through `ItemEngine.fire`, with `clients` concurrent tasks on a pool of
-/// as many connections. Each client owns one exec-post item and bounces it between `draft` and
-/// `private_review` (`submit` by the executive, `request_changes` by the coach): every fire
-/// checks roles and requirements, appends history, updates the item, replaces its tasks and
-/// commits durably. Expects a migrated database with exec-post loaded and actors alice and bob.
+/// as many connections. Each client owns `itemsPerClient` exec-post items and goes round them,
+/// bouncing each between `draft` and `private_review` (`submit` by the executive,
+/// `request_changes` by the coach): every fire checks roles and requirements, appends history,
+/// updates the item, replaces its tasks and commits durably. Expects a migrated database with
+/// exec-post loaded and actors alice and bob.
+///
+/// With one item per client every item changes hundreds of times a second, far beyond any real
+/// program, and its dead row versions pile up faster than autovacuum removes them (BENCHMARKS.md).
 func benchmarkTransitions(
-    configuration: PostgresConfiguration, clients: Int, seconds: Double, runs: Int
+    configuration: PostgresConfiguration, clients: Int, itemsPerClient: Int, seconds: Double, runs: Int
 ) async throws -> Sample {
     let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: clients))
     defer { Task { await pool.shutdown() } }
     let engine = ItemEngine(pool: pool)
-    var items: [Int] = []
+    var owned: [[Int]] = []
     for client in 0..<clients {
-        let item = try await engine.create(
-            workflow: "exec-post", title: "Benchmark post \(client)", author: "alice",
-            participants: [.init(role: "executive", actor: "alice"), .init(role: "coach", actor: "bob")],
-            data: ["body": "A first draft.", "publish_at": "2099-01-01T09:00:00Z"])
-        _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
-        items.append(item.id)
+        var items: [Int] = []
+        for index in 0..<itemsPerClient {
+            let item = try await engine.create(
+                workflow: "exec-post", title: "Benchmark post \(client)-\(index)", author: "alice",
+                participants: [.init(role: "executive", actor: "alice"), .init(role: "coach", actor: "bob")],
+                data: ["body": "A first draft.", "publish_at": "2099-01-01T09:00:00Z"])
+            _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
+            items.append(item.id)
+        }
+        owned.append(items)
     }
     let round: @Sendable (Int) async throws -> Void = { item in
         _ = try await engine.fire(item: item, transition: "submit", actor: "alice")
         _ = try await engine.fire(item: item, transition: "request_changes", actor: "bob", comment: "Shorter, please.")
     }
-    for item in items { try await round(item) }  // warm up: connections open, definitions cached
+    for items in owned { try await round(items[0]) }  // warm up: connections open, definitions cached
     var rates: [Double] = []
     for _ in 0..<runs {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int(seconds * 1000))
         let fires = try await withThrowingTaskGroup(of: Int.self) { group in
-            for item in items {
+            for items in owned {
                 group.addTask {
                     var count = 0
+                    var next = 0
                     while clock.now < deadline {
-                        try await round(item)
+                        try await round(items[next])
+                        next = (next + 1) % items.count
                         count += 2
                     }
                     return count

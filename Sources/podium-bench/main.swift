@@ -2,7 +2,7 @@
 // baselines (pgbench, a plain SQL claim loop, pgqueuer) in the same run and prints the ratios.
 //
 //   podium-bench validate --runs N --out FILE
-//   podium-bench transitions --clients N --seconds S --runs N --out FILE   (needs DATABASE_URL)
+//   podium-bench transitions --clients N [--items-per-client N] --seconds S --runs N --out FILE   (needs DATABASE_URL)
 import Foundation
 import LibPQ
 
@@ -22,7 +22,7 @@ case "transitions":
     let clients = option("clients").flatMap(Int.init) ?? 1
     let sample = try await benchmarkTransitions(
         configuration: try PostgresConfiguration(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""),
-        clients: clients,
+        clients: clients, itemsPerClient: option("items-per-client").flatMap(Int.init) ?? 100,
         seconds: option("seconds").flatMap(Double.init) ?? 5, runs: runs)
     try Record.append([Record(name: "fire_api_\(clients)_clients", unit: "tps", sample: sample)], to: out)
 default:

@@ -30,7 +30,29 @@ struct ConsistencyCheckTests {
             #expect(named.contains("a task is dead without a reason"))
             #expect(named.contains("an item's stage differs from the stage its history ends in"))
             #expect(named.contains("a task's visit is not a history row of its item"))
-            #expect(violations.allSatisfy { $0.itemIDs == [item.id] })
+            #expect(violations.allSatisfy { $0.subject == "items" && $0.ids == [item.id] })
+        }
+    }
+
+    /// Deliveries have no foreign keys: an orphan record is a violation naming the delivery.
+    @Test func orphanDeliveriesAreDetected() async throws {
+        try await EngineFixture.run { fixture in
+            let item = try await fixture.item("exec-post", title: "Delivered to nobody")
+            let task = try await fixture.pool.query("select min(id) as id from tasks where item_id = \(item.id)")
+                .single().decode(Int.self, "id")
+            let rows = try await fixture.pool.query(
+                """
+                insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, at)
+                values (\(task + 1_000_000), 1, 'log', 'alice', 'k1', 'delivered', now()),
+                       (\(task), 1, 'log', 'nobody-by-that-name', 'k2', 'delivered', now())
+                returning id
+                """
+            ).map { try $0.decode(Int.self, "id") }
+            let violations = try await ConsistencyCheck(pool: fixture.pool).run()
+            let named = Dictionary(uniqueKeysWithValues: violations.map { ($0.invariant, $0) })
+            #expect(named["a delivery's task does not exist"]?.ids == [rows[0]])
+            #expect(named["a delivery's recipient is not an actor"]?.ids == [rows[1]])
+            #expect(violations.allSatisfy { $0.subject == "deliveries" })
         }
     }
 }

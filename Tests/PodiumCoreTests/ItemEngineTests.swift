@@ -280,7 +280,7 @@ struct ItemEngineTests {
     }
 
     /// Leaving a stage deletes its tasks that were never attempted and keeps the others (one
-    /// running, one waiting to retry) as cancelled. Workers are woken only for tasks due within
+    /// running, one waiting to retry, one held after a partial delivery) as cancelled. Workers are woken only for tasks due within
     /// the wake horizon; later ones they find by polling. NOTIFYs arrive in commit order, so a
     /// sentinel proves none came before it.
     @Test func movingRetiresTheOldTasksAndWakesWorkersOnlyForTasksDueSoon() async throws {
@@ -294,6 +294,14 @@ struct ItemEngineTests {
                 update tasks set status = case when sequence = 1 then 'running' else 'pending' end, attempts = 1
                  where item_id = \(item.id) and kind = 'reminder' and sequence in (1, 2)
                 """)
+            // Held for working hours after reaching one recipient: pending, attempts back to 0,
+            // but with a delivery that must keep its task.
+            try await fixture.pool.execute(
+                """
+                insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, at)
+                select id, 1, 'log', 'alice', idempotency_key || ':alice', 'delivered', now() from tasks
+                 where item_id = \(item.id) and kind = 'reminder' and sequence = 3
+                """)
             _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
             try await fixture.pool.execute("select pg_notify(\(ItemEngine.taskChannel), 'sentinel')")
             var notes = listener.notifications.makeAsyncIterator()
@@ -303,7 +311,7 @@ struct ItemEngineTests {
             let summary = try statuses.map {
                 "\(try $0.decode(String.self, "stage")):\(try $0.decode(String.self, "status")):\(try $0.decode(Int.self, "n"))"
             }
-            #expect(summary == ["draft:pending:6", "listen:cancelled:2"])
+            #expect(summary == ["draft:pending:6", "listen:cancelled:3"])
             // Publishing in an hour puts the review's reminders in the past: due now, so wake.
             _ = try await engine.fire(
                 item: item.id, transition: "submit", actor: "alice",
