@@ -6,11 +6,12 @@ internal import WorkflowEngine
 
 /// How a worker behaves.
 public struct WorkerOptions: Sendable {
-    /// Tasks processed at once, claimed in two batches of half as many (see `drain`).
+    /// Tasks processed at once, taken in two rounds of half as many (see `drain`).
     public var concurrency: Int
     /// The channel for actors without one of their own.
     public var defaultChannel: DeliveryChannel
-    /// How long a claim lasts; a crashed worker's tasks return to the queue after it.
+    /// How long a lease lasts (timers, one-at-a-time channels, holds, retries); a crashed
+    /// worker's leased tasks return to the queue after it. Tasks finished inside a round need none.
     public var lease: Duration
     /// The longest sleep between looks at the queue (NOTIFY is a hint; this poll is the guarantee).
     /// At most ``ItemEngine/wakeHorizon``: the engine only NOTIFYs for tasks due sooner than that.
@@ -160,7 +161,8 @@ public actor Worker {
             try await queue.finishLocked(
                 deliveries: delivered.map { $0.record(error: nil) }, done: Array(local), obsolete: plan.obsolete,
                 now: now, on: db)
-            let leased = locked.filter { !local.contains($0.id) && !plan.obsolete.contains($0.id) }
+            let obsolete = Set(plan.obsolete)
+            let leased = locked.filter { !local.contains($0.id) && !obsolete.contains($0.id) }
             try await queue.lease(leased.map(\.id), now: now, on: db)
             var summary = WorkerSummary()
             summary.delivered = delivered.count

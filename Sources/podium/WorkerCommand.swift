@@ -10,9 +10,10 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Sends reminders and escalations and fires timers, as tasks fall due.",
         discussion: """
-            Long-running by default: claims due tasks in batches (FOR UPDATE SKIP LOCKED, with a
-            lease), wakes on NOTIFY when new work arrives and otherwise sleeps until the next due
-            time, and on SIGTERM or SIGINT finishes what it holds and exits 0. With --once it
+            Long-running by default: takes due tasks in rounds, each one transaction that locks
+            them (FOR UPDATE SKIP LOCKED) and finishes file and log messages inside it; timers
+            and command or webhook messages are leased and done after it. It wakes on NOTIFY
+            when new work arrives and otherwise sleeps until the next due time, and on SIGTERM or SIGINT finishes what it holds and exits 0. With --once it
             processes everything due now, prints a one-line summary and exits: for cron, a
             systemd timer or a Kubernetes CronJob. Run as many workers as you like, anywhere.
 
@@ -35,7 +36,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Channel for people without their own: log, file:PATH, command:PROGRAM or webhook:URL.")
     var notifier = "log"
 
-    @Option(help: "Seconds before a crashed worker's tasks are taken over.")
+    @Option(help: "Seconds before a crashed worker's leased tasks are taken over.")
     var leaseSeconds = 60
 
     @Option(help: "First retry delay in seconds (doubles per attempt, with jitter).")
