@@ -29,8 +29,12 @@ private func setUp(_ fixture: EngineFixture, channel: String, hours: String = "a
         data: [:])
 }
 
-/// Adds `count` reminders for the item's current visit, due at `due`.
-private func addReminders(_ count: Int, item: Int, due: Date, maxAttempts: Int = 5, pool: PostgresPool) async throws {
+/// Cancels the item's own tasks and gives its current visit `count` reminders due at `due`
+/// instead, with keys `bulk-<item>-<n>`.
+private func replaceTasks(
+    withReminders count: Int, item: Int, due: Date, maxAttempts: Int = 5, pool: PostgresPool
+) async throws {
+    try await pool.execute("update tasks set status = 'cancelled' where item_id = \(item)")
     try await pool.execute(
         """
         insert into tasks (item_id, visit_id, kind, stage, recipient_role, sequence, run_at, idempotency_key, label,
@@ -39,6 +43,20 @@ private func addReminders(_ count: Int, item: Int, due: Date, maxAttempts: Int =
                \(maxAttempts), \(due)
           from items i, generate_series(1, \(count)) n where i.id = \(item)
         """)
+}
+
+/// How many bulk tasks (from `replaceTasks`) meet `tasks`, and how many deliveries meet `deliveries`.
+private func bulkCounts(tasks: PostgresQuery, deliveries: PostgresQuery, pool: PostgresPool) async throws -> (
+    tasks: Int, deliveries: Int
+) {
+    let row = try await pool.query(
+        """
+        select count(*) filter (where \(tasks)) as tasks,
+               (select count(*) from deliveries where \(deliveries)) as deliveries
+          from tasks where idempotency_key like 'bulk-%'
+        """
+    ).single()
+    return (try row.decode(Int.self, "tasks"), try row.decode(Int.self, "deliveries"))
 }
 
 private func worker(_ pool: PostgresPool, at now: Date, concurrency: Int = 8, retry: Duration = .seconds(30)) -> Worker
@@ -54,8 +72,8 @@ struct WorkerTests {
         try await EngineFixture.run { fixture in
             let file = temporaryFile("exactly-once")
             let item = try await setUp(fixture, channel: "file:\(file)")
-            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
-            try await addReminders(2000, item: item.id, due: tuesday10.addingTimeInterval(-60), pool: fixture.pool)
+            try await replaceTasks(
+                withReminders: 2000, item: item.id, due: tuesday10.addingTimeInterval(-60), pool: fixture.pool)
             let summaries = try await withThrowingTaskGroup(of: WorkerSummary.self) { group in
                 for _ in 0..<4 {
                     group.addTask {
@@ -98,8 +116,7 @@ struct WorkerTests {
             try await fixture.pool.execute(
                 "update actors set channel = \("command:cat >> \(bobFile)"), working_hours = 'always' where handle = 'bob'"
             )
-            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
-            try await addReminders(30, item: item.id, due: tuesday10, pool: fixture.pool)
+            try await replaceTasks(withReminders: 30, item: item.id, due: tuesday10, pool: fixture.pool)
             try await fixture.pool.execute(
                 "update tasks set recipient_role = 'coach' where idempotency_key like 'bulk-%' and sequence <= 3")
             let summary = try await worker(fixture.pool, at: tuesday10, concurrency: 8).runOnce()
@@ -108,14 +125,10 @@ struct WorkerTests {
             // Command deliveries run concurrently and append without newlines: count the messages.
             let bobs = (try? String(contentsOfFile: bobFile, encoding: .utf8)) ?? ""
             #expect(bobs.components(separatedBy: "\"idempotency_key\"").count - 1 == 3)
-            let tasks = try await fixture.pool.query(
-                """
-                select count(*) filter (where status = 'done' and attempts = 1 and lease_owner is null) as clean,
-                       (select count(*) from deliveries where attempt = 1 and status = 'delivered') as recorded
-                  from tasks where idempotency_key like 'bulk-%'
-                """
-            ).single()
-            #expect(try tasks.decode(Int.self, "clean") == 30 && tasks.decode(Int.self, "recorded") == 30)
+            let counts = try await bulkCounts(
+                tasks: "status = 'done' and attempts = 1 and lease_owner is null",
+                deliveries: "attempt = 1 and status = 'delivered'", pool: fixture.pool)
+            #expect(counts.tasks == 30 && counts.deliveries == 30)
         }
     }
 
@@ -124,18 +137,13 @@ struct WorkerTests {
     @Test func aFileThatCannotBeWrittenIsRetriedWithOneFailedAttempt() async throws {
         try await EngineFixture.run { fixture in
             let item = try await setUp(fixture, channel: "file:/nonexistent-podium-dir/messages.jsonl")
-            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
-            try await addReminders(2, item: item.id, due: tuesday10, pool: fixture.pool)
+            try await replaceTasks(withReminders: 2, item: item.id, due: tuesday10, pool: fixture.pool)
             let summary = try await worker(fixture.pool, at: tuesday10).runOnce()
             #expect(summary.delivered == 0 && summary.retried == 2)
-            let tasks = try await fixture.pool.query(
-                """
-                select count(*) filter (where status = 'pending' and attempts = 1 and run_at > \(tuesday10)) as waiting,
-                       (select count(*) from deliveries where attempt = 1 and status = 'failed') as failures
-                  from tasks where idempotency_key like 'bulk-%'
-                """
-            ).single()
-            #expect(try tasks.decode(Int.self, "waiting") == 2 && tasks.decode(Int.self, "failures") == 2)
+            let counts = try await bulkCounts(
+                tasks: "status = 'pending' and attempts = 1 and run_at > \(tuesday10)",
+                deliveries: "attempt = 1 and status = 'failed'", pool: fixture.pool)
+            #expect(counts.tasks == 2 && counts.deliveries == 2)
         }
     }
 
@@ -163,8 +171,7 @@ struct WorkerTests {
     @Test func aFailingCommandChannelEndsInADeadTaskWithItsErrors() async throws {
         try await EngineFixture.run { fixture in
             let item = try await setUp(fixture, channel: "command:echo refused >&2; exit 3")
-            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
-            try await addReminders(1, item: item.id, due: tuesday10, maxAttempts: 3, pool: fixture.pool)
+            try await replaceTasks(withReminders: 1, item: item.id, due: tuesday10, maxAttempts: 3, pool: fixture.pool)
             var now = tuesday10
             var outcomes: [WorkerSummary] = []
             for _ in 0..<3 {
@@ -214,9 +221,8 @@ struct WorkerTests {
         try await EngineFixture.run { fixture in
             let file = temporaryFile("hours")
             let item = try await setUp(fixture, channel: "file:\(file)", hours: "Mon-Fri 09:00-18:00")
-            try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")
             let threeInParis = Date(timeIntervalSince1970: 1_772_589_600)  // Wed 2026-03-04 02:00 UTC = 03:00 CET
-            try await addReminders(1, item: item.id, due: threeInParis, pool: fixture.pool)
+            try await replaceTasks(withReminders: 1, item: item.id, due: threeInParis, pool: fixture.pool)
             let night = try await worker(fixture.pool, at: threeInParis).runOnce()
             #expect(night.held == 1 && night.delivered == 0 && lines(file).isEmpty)
             let held = try await fixture.pool.query(
