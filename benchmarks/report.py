@@ -23,6 +23,10 @@ def add(path, name, unit, values):
 COMPARISONS = [
     *[(f"fire_api_{c}_clients", f"pgbench_N_{c}_clients", f"transitions/s, {c} clients, vs pgbench -N", 1.0, True)
       for c in (1, 4, 8)],
+    *[(f"fire_sql_pgbench_{c}_clients", f"pgbench_N_{c}_clients",
+       f"the same SQL driven by pgbench, {c} clients, vs pgbench -N", None, True) for c in (1, 4, 8)],
+    *[(f"fire_api_{c}_clients", f"fire_sql_pgbench_{c}_clients",
+       f"the Swift API vs its SQL driven by pgbench, {c} clients", None, True) for c in (1, 4, 8)],
     ("fire_cli_1_client", "fire_api_1_clients", "podium item fire processes vs the Swift API, 1 client", None, True),
     ("cli_help_ms", "psql_select_1_ms", "CLI cold start (podium --help) vs psql -c 'select 1'", None, False),
     *[(f"reminders_podium_{p}_proc", f"reminders_pgqueuer_{p}_proc", f"reminders/s, {p} process(es), vs pgqueuer",
