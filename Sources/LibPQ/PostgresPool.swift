@@ -92,20 +92,6 @@ public actor PostgresPool {
         }
     }
 
-    /// Runs `body` in a transaction on a leased connection, entirely on that connection's queue
-    /// (see ``PostgresConnection/transactionInPlace(level:_:)``), with `retry` as in
-    /// ``transaction(isolation:level:retry:_:)``.
-    public func transactionInPlace<T: Sendable>(
-        isolation callerIsolation: isolated (any Actor)? = #isolation,
-        level: PostgresIsolationLevel = .readCommitted,
-        retry: TransactionRetryPolicy = .never,
-        _ body: @escaping @Sendable (isolated PostgresConnection) throws -> T
-    ) async throws -> T {
-        try await retry.run {
-            try await withConnection { connection in try await connection.transactionInPlace(level: level, body) }
-        }
-    }
-
     /// Runs `body` on a leased connection's queue with no transaction around it (see
     /// ``PostgresConnection/inPlace(_:)``), with `retry` as in
     /// ``transaction(isolation:level:retry:_:)``: a body that lost its connection is run again on

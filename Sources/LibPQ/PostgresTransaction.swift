@@ -86,30 +86,11 @@ extension PostgresConnection {
         return try await policy.run { try await transactionOnce(level: level, body) }
     }
 
-    /// Runs `body` inside `BEGIN` ... `COMMIT` entirely on this connection's queue: one hop onto
-    /// the queue for the whole transaction, where the statements in `body` are plain synchronous
-    /// calls. `transaction` hops onto the queue and back for every statement, which costs two
-    /// thread wake-ups each; on a hot path with five statements that was a third of the time
-    /// (see BENCHMARKS.md). A throw rolls everything back.
-    public func transactionInPlace<T: Sendable>(
-        level: PostgresIsolationLevel = .readCommitted, _ body: (isolated PostgresConnection) throws -> T
-    ) throws -> T {
-        try execute(Self.begin(level))
-        let value: T
-        do {
-            value = try body(self)
-        } catch {
-            rollbackQuietly()
-            throw error
-        }
-        try commit()
-        return value
-    }
-
-    /// Runs `body` on this connection's queue, like ``transactionInPlace(level:_:)`` but with no
-    /// transaction around it: each statement in `body` commits on its own. For a read followed by
-    /// one conditional write (a version check), which needs two round trips where a transaction
-    /// needs four or more.
+    /// Runs `body` in one hop onto this connection's queue, where its statements are plain
+    /// synchronous calls (each `await` on a connection is a hop there and back: two thread
+    /// wake-ups). There is no transaction around it: each statement commits on its own. For a
+    /// read followed by one conditional write (a version check), which needs two round trips where
+    /// a transaction needs four.
     public func inPlace<T: Sendable>(_ body: (isolated PostgresConnection) throws -> T) rethrows -> T {
         try body(self)
     }

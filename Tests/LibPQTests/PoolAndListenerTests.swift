@@ -188,7 +188,7 @@ struct PoolTests {
             #expect(error?.commitOutcomeUnknown == true, "\(String(describing: error))")
             #expect(attempts.count.load(ordering: .relaxed) == 1, "an unknown outcome is never retried blindly")
             let misuse = await #expect(throws: PostgresError.self) {
-                try await pool.transactionInPlace { db in _ = try db.queryCommitting("select 1") }
+                try await pool.transaction { db in _ = try await db.queryCommitting("select 1") }
             }
             #expect(misuse?.kind == .client)
             await pool.shutdown()
