@@ -28,7 +28,7 @@ final class DefinitionCache: Sendable {
         -> WorkflowDefinition
     {
         let key = "\(workflow)@\(version)"
-        if let cached = definitions.withLock({ $0[key] }) { return cached }
+        if let cached = try? cached(workflow, version: version) { return cached }
         let rows = try await connection.query(
             "select definition::text as definition from workflow_versions where workflow = \(workflow) and version = \(version)"
         )

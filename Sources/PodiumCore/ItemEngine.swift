@@ -245,11 +245,10 @@ public struct ItemEngine: Sendable {
         var scheduled: PostgresQuery = ""
         if !tasks.isEmpty {
             let rows = tasks.map { task -> PostgresQuery in
-                let suffix = "\(task.kind.rawValue)-\(task.transition ?? String(task.sequence))"
-                return """
-                    (\(task.kind.rawValue), \(task.transition), \(task.recipientRole), \(task.sequence), \(task.runAt),
-                     \(suffix), \(task.label))
-                    """
+                """
+                (\(task.kind.rawValue), \(task.transition), \(task.recipientRole), \(task.sequence), \(task.runAt),
+                 \(Self.keySuffix(task)), \(task.label))
+                """
             }
             scheduled = """
                 , scheduled as (
@@ -316,6 +315,12 @@ public struct ItemEngine: Sendable {
         """
     }
 
+    /// The end of a task's idempotency key, after `item-<id>-visit-<visit>-`: its kind, then its
+    /// transition (timers) or its number (reminders, escalations). The same on every retry.
+    static func keySuffix(_ task: PlannedTask) -> String {
+        "\(task.kind.rawValue)-\(task.transition ?? String(task.sequence))"
+    }
+
     /// True when one of `tasks` is due within ``wakeHorizon`` of `now`.
     static func wakesWorkers(_ tasks: [PlannedTask], now: Date) -> Bool {
         let horizon = now.addingTimeInterval(TimeInterval(wakeHorizon.components.seconds))
@@ -330,7 +335,7 @@ public struct ItemEngine: Sendable {
         let tasks = StageSchedule.tasks(for: stage, in: definition, enteredAt: now, data: data)
         guard !tasks.isEmpty else { return }
         let rows = tasks.map { task -> PostgresQuery in
-            let key = "item-\(item)-visit-\(visit)-\(task.kind.rawValue)-\(task.transition ?? String(task.sequence))"
+            let key = "item-\(item)-visit-\(visit)-\(Self.keySuffix(task))"
             return """
                 (\(item), \(visit), \(task.kind.rawValue), \(stage.name), \(task.transition), \(task.recipientRole),
                  \(task.sequence), \(task.runAt), \(key), \(task.label), \(now))
