@@ -82,15 +82,12 @@ public struct TaskQueue: Sendable {
     public func finishLocked(
         deliveries: [DeliveryRecord], done: [Int], obsolete: [Int], now: Date, on db: PostgresConnection
     ) async throws {
-        guard !deliveries.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return }
-        try await db.execute(
-            """
-            \(Self.recording(deliveries, at: now))
-            update tasks
-               set status = case when id = any(\(done.map(String.init))::bigint[]) then 'done' else 'cancelled' end,
-                   attempts = attempts + 1, finished_at = \(now), last_error = null
-             where id = any(\((done + obsolete).map(String.init))::bigint[]) and status = 'pending'
-            """)
+        guard
+            let statement = Self.closing(
+                deliveries, done: done, obsolete: obsolete, at: now, also: "attempts = attempts + 1",
+                ifStill: "status = 'pending'")
+        else { return }
+        try await db.execute(statement)
     }
 
     /// A timer whose transition fired: done even if the transition's own task cancellation got there first.
@@ -157,34 +154,39 @@ public struct TaskQueue: Sendable {
     /// Records delivery attempts, marks `done` tasks done and `obsolete` ones (their item moved on
     /// or closed) cancelled, in one statement.
     public func finish(deliveries: [DeliveryRecord], done: [Int], obsolete: [Int] = [], now: Date) async throws {
-        guard !deliveries.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return }
-        try await pool.execute(
-            """
-            \(Self.recording(deliveries, at: now))
-            update tasks
-               set status = case when id = any(\(done.map(String.init))::bigint[]) then 'done' else 'cancelled' end,
-                   finished_at = \(now), lease_owner = null, lease_until = null, last_error = null
-             where id = any(\((done + obsolete).map(String.init))::bigint[]) and status = 'running'
-               and lease_owner = \(owner)
-            """)
+        guard
+            let statement = Self.closing(
+                deliveries, done: done, obsolete: obsolete, at: now, also: "lease_owner = null, lease_until = null",
+                ifStill: "status = 'running' and lease_owner = \(owner)")
+        else { return }
+        try await pool.execute(statement)
     }
 }
 
 extension TaskQueue {
-    /// A `with` clause that inserts `deliveries`, one row each, to prefix the statement that
-    /// closes their tasks.
-    private static func recording(_ deliveries: [DeliveryRecord], at now: Date) -> PostgresQuery {
-        """
-        with recorded as (
-            insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
-            select d.task_id, d.attempt, d.channel, d.recipient, d.key,
-                   case when d.error = '' then 'delivered' else 'failed' end, nullif(d.error, ''), \(now)
-              from unnest(\(deliveries.map { String($0.taskID) })::bigint[], \(deliveries.map { String($0.attempt) })::int[],
-                          \(deliveries.map(\.channel))::text[], \(deliveries.map(\.recipient))::text[],
-                          \(deliveries.map(\.key))::text[], \(deliveries.map(errorText))::text[])
-                   as d(task_id, attempt, channel, recipient, key, error)
-        )
-        """
+    /// One statement that records `deliveries` and closes tasks: `done` ones done, `obsolete`
+    /// ones cancelled, setting `also` too, only where `ifStill` holds. Nil when there is nothing
+    /// to write.
+    private static func closing(
+        _ deliveries: [DeliveryRecord], done: [Int], obsolete: [Int], at now: Date, also: PostgresQuery,
+        ifStill guarded: PostgresQuery
+    ) -> PostgresQuery? {
+        guard !deliveries.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return nil }
+        return """
+            with recorded as (
+                insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
+                select d.task_id, d.attempt, d.channel, d.recipient, d.key,
+                       case when d.error = '' then 'delivered' else 'failed' end, nullif(d.error, ''), \(now)
+                  from unnest(\(deliveries.map { String($0.taskID) })::bigint[], \(deliveries.map { String($0.attempt) })::int[],
+                              \(deliveries.map(\.channel))::text[], \(deliveries.map(\.recipient))::text[],
+                              \(deliveries.map(\.key))::text[], \(deliveries.map(errorText))::text[])
+                       as d(task_id, attempt, channel, recipient, key, error)
+            )
+            update tasks
+               set status = case when id = any(\(done.map(String.init))::bigint[]) then 'done' else 'cancelled' end,
+                   finished_at = \(now), last_error = null, \(also)
+             where id = any(\((done + obsolete).map(String.init))::bigint[]) and \(guarded)
+            """
     }
 
     /// A delivery's error as the batch insert carries it: empty when delivered, never empty otherwise.
