@@ -44,8 +44,8 @@ public struct ConsistencyCheck: Sendable {
                 "select distinct t.item_id from tasks t join items i on i.id = t.item_id where i.closed_at is not null and t.status in ('pending', 'running')"
             ),
             (
-                "an open task belongs to an earlier visit of its item's stage",
-                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where t.status = 'pending' and t.visit_id <> i.visit_id"
+                "an open task belongs to an earlier visit of its item",
+                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where t.status in ('pending', 'running') and t.visit_id <> i.visit_id"
             ),
             (
                 "a task's visit is not a history row of its item",

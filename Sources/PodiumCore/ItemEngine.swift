@@ -226,7 +226,7 @@ public struct ItemEngine: Sendable {
     public static let wakeHorizon: Duration = .seconds(60)
 
     /// The one statement that appends the history row and carries out a move: the item updated,
-    /// its open tasks retired (see ``retireOpenTasks(of:at:)``), the new stage's tasks inserted,
+    /// its open tasks retired (see ``retireOpenTasks(of:visit:at:when:)``), the new stage's tasks inserted,
     /// and the workers woken when one is due soon. It writes only while the item's revision is
     /// still `item.revision`; run it with ``applied(_:)``, which throws ``ItemChanged`` otherwise.
     ///
@@ -283,7 +283,7 @@ public struct ItemEngine: Sendable {
                        \(move.comment), \(change), \(key), \(now)
                   from visit, moved
                 returning id
-            )\(Self.retireOpenTasks(of: item.id, at: now, when: "exists (select from moved)"))\(scheduled)
+            )\(Self.retireOpenTasks(of: item.id, visit: item.visit, at: now, when: "exists (select from moved)"))\(scheduled)
             select entry.id, moved.revision\(wake) from entry, moved
             """
     }
@@ -300,15 +300,21 @@ public struct ItemEngine: Sendable {
     /// says the item moved on, and a delete leaves no new row or index entry behind); the others
     /// (running, waiting to retry, or held for working hours after reaching some recipients) are
     /// kept as `cancelled`, with their delivery rows. `condition` is SQL that must hold for either.
-    static func retireOpenTasks(of item: Int, at now: Date, when condition: PostgresQuery) -> PostgresQuery {
+    ///
+    /// An item's open tasks all belong to its current `visit` (`podium check` verifies it), and
+    /// looking them up by visit reads only those: the item's earlier visits leave index entries
+    /// behind until vacuum, hundreds of them on an item that changes often (`SQL/008`).
+    static func retireOpenTasks(
+        of item: Int, visit: Int, at now: Date, when condition: PostgresQuery
+    ) -> PostgresQuery {
         """
         , unattempted as (
             delete from tasks t
-             where t.item_id = \(item) and t.status = 'pending' and t.attempts = 0
+             where t.item_id = \(item) and t.visit_id = \(visit) and t.status = 'pending' and t.attempts = 0
                and not exists (select from deliveries d where d.task_id = t.id) and \(condition)
         ), cancelled as (
             update tasks t set status = 'cancelled', finished_at = \(now)
-             where t.item_id = \(item) and t.status in ('pending', 'running')
+             where t.item_id = \(item) and t.visit_id = \(visit) and t.status in ('pending', 'running')
                and (t.status = 'running' or t.attempts > 0 or exists (select from deliveries d where d.task_id = t.id))
                and \(condition)
         )

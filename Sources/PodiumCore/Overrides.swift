@@ -53,7 +53,7 @@ extension ItemEngine {
                     update items set closed_at = \(now), revision = revision + 1, visit_id = (select id from entry),
                                      due_at = null, last_activity_at = \(now), updated_at = \(now)
                      where id = \(id)
-                )\(Self.retireOpenTasks(of: id, at: now, when: "true"))
+                )\(Self.retireOpenTasks(of: id, visit: locked.visit, at: now, when: "true"))
                 select id from entry
                 """)
             let entryID = try entry.single().decode(Int.self, "id")

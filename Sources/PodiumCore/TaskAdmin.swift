@@ -52,9 +52,14 @@ public struct TaskAdmin: Sendable {
 
     /// Puts dead tasks back in the queue with fresh attempts, due now; each is recorded in its
     /// item's history with the operator and the reason. With `dryRun`, only says which.
+    ///
+    /// Only tasks of their item's current stage visit come back: a reminder for a stage the item
+    /// has left (or a visit it has since repeated) would go to the wrong people, and the next
+    /// transition, which retires the current visit's tasks, would never retire it.
     public func retry(ids: [Int]?, actor: String, reason: String, dryRun: Bool) async throws -> [TaskRecord] {
         try await change(
             ids: ids, from: ["dead"], verb: "retried", actor: actor, reason: reason, dryRun: dryRun,
+            onlyCurrentVisits: true,
             update: "status = 'pending', attempts = 0, run_at = \(time.now()), finished_at = null")
     }
 
@@ -62,32 +67,48 @@ public struct TaskAdmin: Sendable {
     public func cancel(ids: [Int], actor: String, reason: String, dryRun: Bool) async throws -> [TaskRecord] {
         try await change(
             ids: ids, from: ["pending", "dead"], verb: "cancelled", actor: actor, reason: reason, dryRun: dryRun,
-            update: "status = 'cancelled', finished_at = \(time.now())")
+            onlyCurrentVisits: false, update: "status = 'cancelled', finished_at = \(time.now())")
     }
 
     private func change(
         ids: [Int]?, from statuses: [String], verb: String, actor: String, reason: String, dryRun: Bool,
-        update: PostgresQuery
+        onlyCurrentVisits: Bool, update: PostgresQuery
     ) async throws -> [TaskRecord] {
         let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
         let now = time.now()
         return try await pool.transaction { db in
             let operatorRole = try await ActorStore.find(actor, on: db).roles.first ?? "operator"
-            let selected = try await db.query(
+            let rows = try await db.query(
                 """
-                select id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error from tasks
-                 where status = any(\(statuses)::text[])
-                   and (\(ids == nil) or id = any(\((ids ?? []).map(String.init))::bigint[]))
-                 order by id for update
+                select t.id, t.item_id, t.kind, t.label, t.stage, t.status, t.run_at, t.attempts, t.max_attempts,
+                       t.last_error, i.visit_id is distinct from t.visit_id or i.closed_at is not null as left_behind
+                  from tasks t left join items i on i.id = t.item_id
+                 where t.status = any(\(statuses)::text[])
+                   and (\(ids == nil) or t.id = any(\((ids ?? []).map(String.init))::bigint[]))
+                 order by t.id for update of t
                 """
-            ).map(Self.record)
+            )
             if let ids {
-                let found = Set(selected.map(\.id))
+                let found = Set(try rows.map { try $0.decode(Int.self, "id") })
                 for id in ids where !found.contains(id) {
                     throw PodiumError(
                         .refused, "task \(id) does not exist or is not \(statuses.joined(separator: " or "))",
                         hint: "podium tasks list shows the tasks")
                 }
+            }
+            var selected: [TaskRecord] = []
+            for row in rows {
+                let task = try Self.record(row)
+                if onlyCurrentVisits, try row.decode(Bool.self, "left_behind") {
+                    guard ids == nil else {
+                        throw PodiumError(
+                            .refused,
+                            "task \(task.id) is for a stage visit item \(task.itemID) has left; it cannot be \(verb)",
+                            hint: "podium item show \(task.itemID) shows the item's current tasks")
+                    }
+                    continue
+                }
+                selected.append(task)
             }
             if !dryRun && !selected.isEmpty {
                 try await db.execute(

@@ -108,7 +108,7 @@ struct TasksCommand: AsyncParsableCommand {
         @Argument(help: "Task ids.")
         var ids: [Int] = []
 
-        @Flag(help: "Every dead task.")
+        @Flag(help: "Every dead task of an item's current stage visit (older ones are left dead: cancel them).")
         var allDead = false
 
         @Option(name: .customLong("as"), help: "The operator.")

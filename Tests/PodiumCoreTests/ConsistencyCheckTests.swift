@@ -21,7 +21,8 @@ struct ConsistencyCheckTests {
             let other = try await fixture.item("exec-post", title: "Another item")
             try await fixture.pool.execute(
                 """
-                update tasks set visit_id = (select visit_id from items where id = \(other.id))
+                update tasks set visit_id = (select visit_id from items where id = \(other.id)), status = 'running',
+                                 lease_owner = 'worker-1', lease_until = now() + interval '1 minute'
                  where id = (select max(id) from tasks where item_id = \(item.id))
                 """)
             let violations = try await ConsistencyCheck(pool: fixture.pool).run()
@@ -30,6 +31,7 @@ struct ConsistencyCheckTests {
             #expect(named.contains("a task is dead without a reason"))
             #expect(named.contains("an item's stage differs from the stage its history ends in"))
             #expect(named.contains("a task's visit is not a history row of its item"))
+            #expect(named.contains("an open task belongs to an earlier visit of its item"))
             #expect(violations.allSatisfy { $0.subject == "items" && $0.ids == [item.id] })
         }
     }

@@ -103,6 +103,33 @@ struct FixTests {
             await #expect(throws: PodiumError.self) { _ = try await admin.list(status: "lost") }
         }
     }
+
+    @Test func deadTasksOfAVisitTheItemHasLeftStayDead() async throws {
+        try await EngineFixture.run { fixture in
+            let engine = fixture.engine(at: monday)
+            let item = try await engine.create(
+                workflow: "exec-post", title: "Moved on", author: "carol",
+                participants: [Participant(role: "executive", actor: "alice")], data: [:])
+            try await fixture.pool.execute(
+                "update tasks set status = 'dead', attempts = 5 where item_id = \(item.id) and label = 'at due'")
+            let admin = TaskAdmin(pool: fixture.pool, time: FixedTime(monday))
+            let dead = try #require(try await admin.list(status: "dead").first)
+            _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
+
+            let refused = await #expect(throws: PodiumError.self) {
+                _ = try await admin.retry(ids: [dead.id], actor: "carol", reason: "again", dryRun: false)
+            }
+            #expect(refused?.kind == .refused)
+            #expect(
+                refused?.message
+                    == "task \(dead.id) is for a stage visit item \(item.id) has left; it cannot be retried")
+            #expect(try await admin.retry(ids: nil, actor: "carol", reason: "all", dryRun: false).isEmpty)
+            #expect(try await admin.list(status: "dead").map(\.id) == [dead.id])
+            _ = try await admin.cancel(ids: [dead.id], actor: "carol", reason: "obsolete", dryRun: false)
+            #expect(try await admin.list(status: "cancelled").contains { $0.id == dead.id })
+            #expect(try await ConsistencyCheck(pool: fixture.pool).run().isEmpty)
+        }
+    }
 }
 
 @Suite("Migrating items to a new workflow version")
