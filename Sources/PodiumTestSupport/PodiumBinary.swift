@@ -23,12 +23,7 @@ public enum PodiumBinary {
     public static func run(
         _ arguments: [String], environment: [String: String], directory: URL = TestDatabase.repositoryRoot
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Swift.Result { try runBlocking(arguments, environment: environment, directory: directory) })
-            }
-        }
+        try await offTheCooperativePool { try runBlocking(arguments, environment: environment, directory: directory) }
     }
 
     private static func runBlocking(_ arguments: [String], environment: [String: String], directory: URL) throws
@@ -80,5 +75,12 @@ extension PodiumBinary {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return !process.isRunning
+    }
+}
+
+/// Runs blocking `work` (a child process, a wait) on a dispatch thread and resumes with its result.
+func offTheCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Swift.Result { try work() }) }
     }
 }

@@ -5,7 +5,9 @@ public import LibPQ
 /// shared one: `initdb` into a temporary folder, a unix socket there, no TCP.
 ///
 /// When the tests run as root, the server runs as the `postgres` system user (PostgreSQL refuses
-/// root), exactly as `scripts/local-postgres` does.
+/// root), exactly as `scripts/local-postgres` does. `initdb` and `pg_ctl` run on a dispatch thread
+/// (see ``PodiumBinary/run(_:environment:directory:)``): waiting for them on a cooperative thread
+/// stalled every other test in the process for seconds.
 public final class ThrowawayServer: Sendable {
     private let folder: URL
     private let binaries: URL
@@ -13,7 +15,7 @@ public final class ThrowawayServer: Sendable {
     public let configuration: PostgresConfiguration
 
     /// Initialises and starts a new server.
-    public init() throws {
+    public init() async throws {
         guard let binaries = Self.findBinaries() else {
             throw ServerError("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin; run scripts/local-postgres")
         }
@@ -24,17 +26,17 @@ public final class ThrowawayServer: Sendable {
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:", folder.path]) }
         let socket = folder.path
         configuration = try PostgresConfiguration("host=\(socket) port=5432 dbname=postgres user=podium")
-        try asOwner(
+        try await Self.asOwner(
             binaries.appendingPathComponent("initdb").path,
             [
                 "-D", folder.appendingPathComponent("data").path, "-U", "podium", "--auth=trust", "--no-locale",
                 "--encoding=UTF8", "--no-sync",
             ])
-        try start()
+        try await start()
     }
 
     deinit {
-        try? asOwner(
+        try? Self.asOwnerBlocking(
             binaries.appendingPathComponent("pg_ctl").path,
             [
                 "-D", folder.appendingPathComponent("data").path, "-m", "immediate", "-w", "stop",
@@ -43,8 +45,8 @@ public final class ThrowawayServer: Sendable {
     }
 
     /// Starts the server and waits until it accepts connections.
-    public func start() throws {
-        try asOwner(
+    public func start() async throws {
+        try await Self.asOwner(
             binaries.appendingPathComponent("pg_ctl").path,
             [
                 "-D", folder.appendingPathComponent("data").path, "-l", folder.appendingPathComponent("log").path,
@@ -53,15 +55,19 @@ public final class ThrowawayServer: Sendable {
     }
 
     /// Stops the server (fast shutdown: sessions are terminated).
-    public func stop() throws {
-        try asOwner(
+    public func stop() async throws {
+        try await Self.asOwner(
             binaries.appendingPathComponent("pg_ctl").path,
             [
                 "-D", folder.appendingPathComponent("data").path, "-m", "fast", "-w", "stop",
             ])
     }
 
-    private func asOwner(_ executable: String, _ arguments: [String]) throws {
+    private static func asOwner(_ executable: String, _ arguments: [String]) async throws {
+        try await offTheCooperativePool { try asOwnerBlocking(executable, arguments) }
+    }
+
+    private static func asOwnerBlocking(_ executable: String, _ arguments: [String]) throws {
         if getuid() == 0 {
             try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
         } else {

@@ -257,17 +257,17 @@ struct BlockingTests {
 @Suite("Riding out a server restart")
 struct RestartTests {
     @Test func poolReconnectsWithBackoffAfterARestart() async throws {
-        let server = try ThrowawayServer()
+        let server = try await ThrowawayServer()
         let pool = PostgresPool(
             configuration: server.configuration,
             options: .init(maxConnections: 2, reconnectFor: .seconds(20), initialBackoff: .milliseconds(20)))
         let before = try await pool.query("select pg_backend_pid() as pid").single().decode(Int32.self, "pid")
-        try server.stop()
+        try await server.stop()
         let clock = ContinuousClock()
         let stoppedAt = clock.now
         async let answer = pool.query("select 42 as answer")
         try await Task.sleep(for: .milliseconds(700))
-        try server.start()
+        try await server.start()
         let value = try await answer.single().decode(Int32.self, "answer")
         #expect(value == 42)
         #expect(clock.now - stoppedAt >= .milliseconds(700), "the query waited for the server")
@@ -277,7 +277,7 @@ struct RestartTests {
     }
 
     @Test func finalFailuresAreNotRetried() async throws {
-        let server = try ThrowawayServer()
+        let server = try await ThrowawayServer()
         let wrongDatabase = server.configuration.withDatabase("no_such_database")
         let pool = PostgresPool(configuration: wrongDatabase, options: .init(reconnectFor: .seconds(20)))
         let clock = ContinuousClock()

@@ -263,7 +263,7 @@ struct WorkerTests {
 @Suite("The worker rides out a PostgreSQL restart")
 struct WorkerRestartTests {
     @Test func aRunningWorkerReconnectsAndCarriesOn() async throws {
-        let server = try ThrowawayServer()
+        let server = try await ThrowawayServer()
         let admin = try await PostgresConnection.connect(server.configuration)
         try await admin.execute("create database podium")
         let configuration = server.configuration.withDatabase("podium")
@@ -302,9 +302,9 @@ struct WorkerRestartTests {
         let running = Task { try await worker.run(configuration: configuration) }
         try await addDueReminders(1...20)
         try await waitUntil { Set(keysWritten(file)).count == 20 }
-        try server.stop()
+        try await server.stop()
         try await Task.sleep(for: .milliseconds(500))
-        try server.start()
+        try await server.start()
         try await addDueReminders(21...40)
         try await waitUntil { Set(keysWritten(file)).count == 40 }
         await worker.stop()
