@@ -242,19 +242,32 @@ struct WorkerTests {
         try await EngineFixture.run { fixture in
             let file = temporaryFile("escalation")
             let item = try await setUp(fixture, channel: "file:\(file)")
-            _ = try await ActorStore(pool: fixture.pool).add(
+            let actors = ActorStore(pool: fixture.pool)
+            _ = try await actors.add(
                 handle: "carol", name: "Carol Diaz", roles: ["community_manager"], timezone: "UTC",
                 channel: "file:\(file)", workingHours: "always")
+            _ = try await actors.add(
+                handle: "dave", name: "Dave Okafor", roles: [], timezone: "UTC", channel: "file:\(file)",
+                workingHours: "always")
+            // A second item has its own community manager, who takes precedence over the global one.
+            _ = try await fixture.engine(at: tuesday10).create(
+                workflow: "exec-post", title: "Managed post", author: "carol",
+                participants: [
+                    Participant(role: "executive", actor: "alice"),
+                    Participant(role: "community_manager", actor: "dave"),
+                ],
+                data: [:])
             // Listening is due after 3 days and escalates 2 days later.
             let summary = try await worker(fixture.pool, at: tuesday10.addingTimeInterval(5 * 86_400 + 60)).runOnce()
-            #expect(summary.delivered == 5)  // four reminders to Alice, one escalation to Carol
+            #expect(summary.delivered == 10)  // per item, four reminders to Alice and one escalation
             let recipients = lines(file).compactMap { line in
                 (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]).flatMap { message in
                     (message["kind"] as? String).map { "\($0):\(message["recipient"] as? String ?? "")" }
                 }
             }
-            #expect(recipients.contains("escalation:carol"))
-            #expect(recipients.filter { $0 == "reminder:alice" }.count == 4)
+            #expect(
+                recipients.filter { $0.hasPrefix("escalation:") }.sorted() == ["escalation:carol", "escalation:dave"])
+            #expect(recipients.filter { $0 == "reminder:alice" }.count == 8)
             _ = item
         }
     }
