@@ -13,6 +13,20 @@ private func addAdmin(_ fixture: EngineFixture) async throws {
         handle: "root", name: "Operator", roles: ["admin"], timezone: "UTC", channel: nil, workingHours: nil)
 }
 
+/// A new exec-post item whose "at due" reminder died after five attempts, its engine and the task admin.
+private func itemWithADeadReminder(
+    _ fixture: EngineFixture, title: String
+) async throws -> (ItemEngine, ItemView, TaskAdmin) {
+    let engine = fixture.engine(at: monday)
+    let item = try await engine.create(
+        workflow: "exec-post", title: title, author: "carol",
+        participants: [Participant(role: "executive", actor: "alice")], data: [:])
+    try await fixture.pool.execute(
+        "update tasks set status = 'dead', attempts = 5, last_error = 'boom' where item_id = \(item.id) and label = 'at due'"
+    )
+    return (engine, item, TaskAdmin(pool: fixture.pool, time: FixedTime(monday)))
+}
+
 @Suite("Operators' fixes are recorded and can be undone")
 struct FixTests {
     @Test func moveIsAnAdminOverrideRecordedWithItsReasonAndUndoable() async throws {
@@ -72,14 +86,7 @@ struct FixTests {
 
     @Test func deadTasksAreRetriedAndTasksCancelledWithDryRuns() async throws {
         try await EngineFixture.run { fixture in
-            let engine = fixture.engine(at: monday)
-            let item = try await engine.create(
-                workflow: "exec-post", title: "Unreachable", author: "carol",
-                participants: [Participant(role: "executive", actor: "alice")], data: [:])
-            try await fixture.pool.execute(
-                "update tasks set status = 'dead', attempts = 5, last_error = 'boom' where item_id = \(item.id) and label = 'at due'"
-            )
-            let admin = TaskAdmin(pool: fixture.pool, time: FixedTime(monday))
+            let (engine, item, admin) = try await itemWithADeadReminder(fixture, title: "Unreachable")
             let dead = try await admin.list(status: "dead")
             #expect(dead.count == 1 && dead.first?.lastError == "boom")
             let preview = try await admin.retry(ids: nil, actor: "carol", reason: "channel fixed", dryRun: true)
@@ -106,13 +113,7 @@ struct FixTests {
 
     @Test func deadTasksOfAVisitTheItemHasLeftStayDead() async throws {
         try await EngineFixture.run { fixture in
-            let engine = fixture.engine(at: monday)
-            let item = try await engine.create(
-                workflow: "exec-post", title: "Moved on", author: "carol",
-                participants: [Participant(role: "executive", actor: "alice")], data: [:])
-            try await fixture.pool.execute(
-                "update tasks set status = 'dead', attempts = 5 where item_id = \(item.id) and label = 'at due'")
-            let admin = TaskAdmin(pool: fixture.pool, time: FixedTime(monday))
+            let (engine, item, admin) = try await itemWithADeadReminder(fixture, title: "Moved on")
             let dead = try #require(try await admin.list(status: "dead").first)
             _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
 
