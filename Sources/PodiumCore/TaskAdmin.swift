@@ -88,28 +88,27 @@ public struct TaskAdmin: Sendable {
                  order by t.id for update of t
                 """
             )
+            let candidates = try rows.map { row in
+                (
+                    task: try Self.record(row),
+                    leftBehind: try onlyCurrentVisits && row.decode(Bool.self, "left_behind")
+                )
+            }
             if let ids {
-                let found = Set(try rows.map { try $0.decode(Int.self, "id") })
+                let found = Set(candidates.map(\.task.id))
                 for id in ids where !found.contains(id) {
                     throw PodiumError(
                         .refused, "task \(id) does not exist or is not \(statuses.joined(separator: " or "))",
                         hint: "podium tasks list shows the tasks")
                 }
-            }
-            var selected: [TaskRecord] = []
-            for row in rows {
-                let task = try Self.record(row)
-                if onlyCurrentVisits, try row.decode(Bool.self, "left_behind") {
-                    guard ids == nil else {
-                        throw PodiumError(
-                            .refused,
-                            "task \(task.id) is for a stage visit item \(task.itemID) has left; it cannot be \(verb)",
-                            hint: "podium item show \(task.itemID) shows the item's current tasks")
-                    }
-                    continue
+                if let task = candidates.first(where: \.leftBehind)?.task {
+                    throw PodiumError(
+                        .refused,
+                        "task \(task.id) is for a stage visit item \(task.itemID) has left; it cannot be \(verb)",
+                        hint: "podium item show \(task.itemID) shows the item's current tasks")
                 }
-                selected.append(task)
             }
+            let selected = candidates.filter { !$0.leftBehind }.map(\.task)
             if !dryRun && !selected.isEmpty {
                 try await db.execute(
                     "update tasks set \(update) where id = any(\(selected.map { String($0.id) })::bigint[])")
