@@ -5,9 +5,10 @@ public import LibPQ
 /// shared one: `initdb` into a temporary folder, a unix socket there, no TCP.
 ///
 /// When the tests run as root, the server runs as the `postgres` system user (PostgreSQL refuses
-/// root), exactly as `scripts/local-postgres` does. `initdb` and `pg_ctl` run on a dispatch thread
+/// root), exactly as `scripts/local-postgres` does. `chown`, `initdb` and `pg_ctl` run on a dispatch thread
 /// (see ``PodiumBinary/run(_:environment:directory:)``): waiting for them on a cooperative thread
-/// stalled every other test in the process for seconds.
+/// stalled every other test in the process for seconds. Only `deinit`, which cannot wait, stops a
+/// forgotten server in place (`pg_ctl -m immediate`, a fraction of a second).
 public final class ThrowawayServer: Sendable {
     private let folder: URL
     private let binaries: URL
@@ -23,7 +24,9 @@ public final class ThrowawayServer: Sendable {
         folder = URL(fileURLWithPath: NSTemporaryDirectory())
             .appendingPathComponent("podium-throwaway-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if getuid() == 0 { try Self.run("/bin/chown", ["postgres:", folder.path]) }
+        if getuid() == 0 {
+            try await offTheCooperativePool { [folder] in try Self.run("/bin/chown", ["postgres:", folder.path]) }
+        }
         let socket = folder.path
         configuration = try PostgresConfiguration("host=\(socket) port=5432 dbname=postgres user=podium")
         try await Self.asOwner(
