@@ -102,20 +102,31 @@ public actor PostgresPool {
         _ body: @escaping @Sendable (isolated PostgresConnection) throws -> T
     ) async throws -> T {
         try await retry.run {
-            try await withConnection { connection in try await connection.inPlace(body) }
+            // One hop onto the connection's queue checks that the idle connection is still
+            // alive, runs the body and checks that it can be reused: a lease costs two thread
+            // wake-ups instead of six (BENCHMARKS.md, "The client").
+            while true {
+                let connection = try await lease(checkingIdle: false)
+                guard let lease = await connection.runLeased(body) else {
+                    await discard(connection)
+                    continue
+                }
+                await giveBack(connection, reusable: lease.reusable)
+                return try lease.result.get()
+            }
         }
     }
 
     /// Runs one query on a leased connection.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        try await withConnection { try await $0.query(query) }
+        try await withConnectionInPlace { try $0.query(query) }
     }
 
     /// Runs one statement on a leased connection and returns the rows it touched.
     @discardableResult
     public func execute(_ query: PostgresQuery) async throws -> Int {
-        try await withConnection { try await $0.execute(query) }
+        try await withConnectionInPlace { try $0.execute(query) }
     }
 
     /// Closes idle connections, fails waiting tasks, and closes leased ones as they come back.
@@ -135,12 +146,14 @@ public actor PostgresPool {
     private static let shutDownError = PostgresError(
         kind: .pool, message: "the connection pool was shut down", hint: "create a new pool")
 
-    private func lease() async throws -> PostgresConnection {
+    /// A connection for one task: an idle one (checked for life here unless `checkingIdle` is
+    /// false, when the caller checks it in its own hop), a new one, or the next one given back.
+    private func lease(checkingIdle: Bool = true) async throws -> PostgresConnection {
         guard !isShutDown else { throw Self.shutDownError }
         while let connection = idle.popLast() {
+            if !checkingIdle { return connection }
             if await connection.isReusable() { return connection }
-            await connection.close()
-            openCount -= 1
+            await discard(connection)
         }
         if openCount < options.maxConnections {
             openCount += 1
@@ -184,13 +197,18 @@ public actor PostgresPool {
         waiter.continuation.resume(throwing: error)
     }
 
+    /// Closes a leased connection found dead before use; the caller leases another.
+    private func discard(_ connection: PostgresConnection) async {
+        await connection.close()
+        openCount -= 1
+    }
+
     private func giveBack(_ connection: PostgresConnection) async {
-        var reusable = await connection.isReusable()
-        if !reusable, await connection.isInTransaction {
-            // The body left a transaction open: roll it back rather than hand it to someone else.
-            _ = try? await connection.execute("rollback")
-            reusable = await connection.isReusable()
-        }
+        await giveBack(connection, reusable: connection.settleForReuse())
+    }
+
+    /// Returns a connection to the idle list or to the first waiter; closes it unless `reusable`.
+    private func giveBack(_ connection: PostgresConnection, reusable: Bool) async {
         guard reusable, !isShutDown else {
             await connection.close()
             openCount -= 1

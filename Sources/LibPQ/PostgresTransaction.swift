@@ -95,6 +95,30 @@ extension PostgresConnection {
         try body(self)
     }
 
+    /// What a body run by ``runLeased(_:)`` left: its result, and whether the connection can
+    /// go back to the pool.
+    struct Lease<T: Sendable>: Sendable {
+        let result: Result<T, any Error>
+        let reusable: Bool
+    }
+
+    /// ``inPlace(_:)`` with the pool's checks before and after, in the same hop: nil, with
+    /// nothing run, when the idle connection turns out to be dead.
+    func runLeased<T: Sendable>(_ body: (isolated PostgresConnection) throws -> T) -> Lease<T>? {
+        guard isReusable() else { return nil }
+        let result = Result { try body(self) }
+        return Lease(result: result, reusable: settleForReuse())
+    }
+
+    /// True when the connection can go back to the pool once its lease ends. A transaction the
+    /// body left open is rolled back first, rather than handed to someone else.
+    func settleForReuse() -> Bool {
+        if isReusable() { return true }
+        guard isInTransaction else { return false }
+        _ = try? execute("rollback")
+        return isReusable()
+    }
+
     /// Runs one statement outside any transaction block, so that it commits on its own, and
     /// returns its rows.
     ///

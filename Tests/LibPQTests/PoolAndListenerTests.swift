@@ -216,8 +216,22 @@ struct PoolTests {
                 try await db.execute("begin")
                 try await db.execute("insert into notes values (\("abandoned"))")
             }
+            // The same through the in-place path, which checks the connection in its own hop:
+            // a body that returns and one that throws.
+            try await pool.withConnectionInPlace { db in
+                try db.execute("begin")
+                try db.execute("insert into notes values (\("abandoned in place"))")
+            }
+            await #expect(throws: PostgresError.self) {
+                try await pool.withConnectionInPlace { db in
+                    try db.execute("begin")
+                    try db.execute("insert into notes values (\("abandoned on error"))")
+                    try db.execute("select 1/0")
+                }
+            }
             let count = try await pool.query("select count(*) as n from notes").single().decode(Int.self, "n")
             #expect(count == 0)
+            #expect(try await pool.query("select 1 as one").single().decode(Int32.self, "one") == 1)
             await pool.shutdown()
         }
     }
