@@ -201,6 +201,13 @@ public struct PostgresJSON<Value: Codable & Sendable>: PostgresEncodable, Postgr
     public static var postgresType: PostgresDataType { .jsonb }
 
     public func postgresText() throws -> String {
+        // Flat string objects (an item's data) are most of what is stored: written directly,
+        // keys sorted as below.
+        if let object = value as? [String: String] {
+            var writer = JSONObjectWriter()
+            for (key, text) in object.sorted(by: { $0.key < $1.key }) { writer.add(key, text) }
+            return writer.finishedText()
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
@@ -212,6 +219,9 @@ public struct PostgresJSON<Value: Codable & Sendable>: PostgresEncodable, Postgr
 
     public static func decode(postgresText text: String, type: PostgresDataType, column: String) throws -> Self {
         guard type == .json || type == .jsonb || type.isTextual else { throw mismatch(type, column: column) }
+        if Value.self == [String: String].self, let object = JSONStringsReader.object(text) as? Value {
+            return Self(object)
+        }
         do {
             return Self(try JSONDecoder().decode(Value.self, from: Data(text.utf8)))
         } catch {

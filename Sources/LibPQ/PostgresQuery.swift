@@ -28,13 +28,19 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     /// The SQL text with `$n` placeholders.
     public var sql: String {
         var text = ""
+        text.reserveCapacity(
+            parts.reduce(0) { length, part in
+                if case .sql(let literal) = part { return length + literal.utf8.count }
+                return length + 4
+            })
         var position = 0
         for part in parts {
             switch part {
-            case .sql(let literal): text += literal
+            case .sql(let literal): text.append(literal)
             case .binding:
                 position += 1
-                text += "$\(position)"
+                text.append("$")
+                text.append(String(position))
             }
         }
         return text

@@ -14,13 +14,28 @@ enum PostgresTimestamp {
         let (year, month, day) = CivilCalendar.date(days: days)
         let isBC = year <= 0
         let shownYear = isBC ? 1 - year : year
-        var text =
-            "\(pad(shownYear, 4))-\(pad(month, 2))-\(pad(day, 2)) "
-            + "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if microseconds != 0 { text += ".\(pad(microseconds, 6))" }
-        text += "+00"
-        if isBC { text += " BC" }
-        return text
+        // Written byte by byte: a transition binds half a dozen timestamps, and string
+        // interpolation made this 3% of the client's CPU.
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        appendPadded(&text, shownYear, 4)
+        text.append(UInt8(ascii: "-"))
+        appendPadded(&text, month, 2)
+        text.append(UInt8(ascii: "-"))
+        appendPadded(&text, day, 2)
+        text.append(UInt8(ascii: " "))
+        appendPadded(&text, secondOfDay / 3600, 2)
+        text.append(UInt8(ascii: ":"))
+        appendPadded(&text, secondOfDay / 60 % 60, 2)
+        text.append(UInt8(ascii: ":"))
+        appendPadded(&text, secondOfDay % 60, 2)
+        if microseconds != 0 {
+            text.append(UInt8(ascii: "."))
+            appendPadded(&text, microseconds, 6)
+        }
+        text.append(contentsOf: "+00".utf8)
+        if isBC { text.append(contentsOf: " BC".utf8) }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Parses the server's ISO output into whole seconds and microseconds since 1970.
@@ -66,9 +81,15 @@ enum PostgresTimestamp {
         (0..<exponent).reduce(1) { value, _ in value * 10 }
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    /// Appends a non-negative `value` in decimal, zero-padded to at least `width` digits.
+    private static func appendPadded(_ text: inout [UInt8], _ value: Int64, _ width: Int) {
+        let start = text.count
+        var rest = value
+        repeat {
+            text.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0 || text.count - start < width
+        text[start...].reverse()
     }
 
     /// A tiny forward-only reader over ASCII digits and punctuation.

@@ -53,10 +53,8 @@ struct FireContext {
         guard let row = rows.first else {
             throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
         }
-        let decoder = JSONDecoder()
-        let participants = try decoder.decode(
-            [[String]].self, from: Data(try row.decode(String.self, "participants").utf8))
-        let approvals = try decoder.decode([[String]].self, from: Data(try row.decode(String.self, "approvals").utf8))
+        let participants = try pairs(try row.decode(String.self, "participants"))
+        let approvals = try pairs(try row.decode(String.self, "approvals"))
         return FireContext(
             item: try ItemEngine.ItemRow(row),
             participants: participants.map { Participant(role: $0[0], actor: $0[1]) },
@@ -64,5 +62,11 @@ struct FireContext {
             stageAuthor: try row.decode(String.self, "stage_author"),
             replayedEntry: try row.decode(Int?.self, "replayed"),
             handle: handle, globalRoles: try row.decode([String]?.self, "roles"))
+    }
+
+    /// A `json_agg` of two-element arrays of text, read directly; Foundation reports what is
+    /// wrong with anything else.
+    private static func pairs(_ text: String) throws -> [[String]] {
+        try JSONStringsReader.arrays(text) ?? JSONDecoder().decode([[String]].self, from: Data(text.utf8))
     }
 }

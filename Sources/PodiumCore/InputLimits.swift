@@ -44,8 +44,12 @@ public enum InputLimits {
 
     /// Checks free text (titles, comments) against a length limit.
     public static func text(_ text: String, what: String, limit: Int) throws(PodiumError) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw PodiumError(.usage, "the \(what) is empty") }
+        // Unicode white space, as Foundation's `.whitespacesAndNewlines`, without bridging
+        // through NSString (2% of a transition's client CPU when it carried a comment).
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+            let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { throw PodiumError(.usage, "the \(what) is empty") }
+        let trimmed = String(text[first...last])
         guard trimmed.count <= limit else {
             throw PodiumError(.usage, "the \(what) is \(trimmed.count) characters; the limit is \(limit)")
         }

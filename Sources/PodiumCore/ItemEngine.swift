@@ -474,6 +474,7 @@ public struct ItemEngine: Sendable {
     }
 
     static func decodeData(_ text: String) throws -> [String: String] {
+        if let strings = JSONStringsReader.object(text) { return strings }
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
         return object.mapValues { value in (value as? String) ?? "\(value)" }
     }

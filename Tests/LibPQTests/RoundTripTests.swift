@@ -78,6 +78,17 @@ struct RoundTripTests {
             let guidance = Guidance(stage: "draft", tips: ["short updates", "ask a question"], due: nil)
             let back = try await roundTrip(PostgresJSON(guidance), on: db)
             #expect(back.value == guidance)
+            // Flat string objects take the direct writer: every character class that needs an
+            // escape, slashes (left as they are), and text beyond ASCII.
+            let fields: [String: String] = [
+                "body": "Line one\nline \"two\"\t\\ and a bell \u{07} and \u{1F}",
+                "url": "https://example.com/a/b", "name": "Zoë 👩‍💼", "": "empty key", "z": "",
+            ]
+            let sameFields = try await roundTrip(PostgresJSON(fields), on: db)
+            #expect(sameFields.value == fields)
+            let reparsed = try JSONDecoder().decode(
+                [String: String].self, from: Data(try PostgresJSON(fields).postgresText().utf8))
+            #expect(reparsed == fields)
             let arrays: [[String]] = [[], ["coach"], ["a b", #"q"u"#, #"b\s"#, "NULL", "", "{x}", "é"]]
             for array in arrays {
                 let back = try await roundTrip(array, on: db)
