@@ -101,12 +101,13 @@ enum PostgresTimestamp {
 
         var isAtEnd: Bool { index == bytes.count }
 
-        mutating func skip(_ literal: String) -> Bool {
-            let expected = Array(literal.utf8)
-            guard bytes.count - index >= expected.count,
-                Array(bytes[index..<index + expected.count]) == expected
-            else { return false }
-            index += expected.count
+        /// Consumes `literal` when it comes next. Compares in place: allocating two arrays per
+        /// call made parsing timestamps 6% of the worker's CPU.
+        mutating func skip(_ literal: StaticString) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard bytes.count - index >= count else { return false }
+            for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] { return false }
+            index += count
             return true
         }
 

@@ -97,6 +97,10 @@ struct TextFormatTests {
         #expect(PostgresArrayLiteral.parse("{}") == [])
         #expect(PostgresArrayLiteral.parse("{a,") == nil)
         #expect(PostgresArrayLiteral.parse("{{a},{b}}") == nil)
+        #expect(PostgresArrayLiteral.parse(#"{"é \"漢\"",NULLS,"NULL",x́}"#) == [#"é "漢""#, "NULLS", "NULL", "x́"])
+        for malformed in ["", "{", "}", "[0:1]", #"{"a"b}"#, #"{"a}"#, #"{a,"b"#, "{a}x", "x{a}"] {
+            #expect(PostgresArrayLiteral.parse(malformed) == nil, "\(malformed)")
+        }
     }
 }
 
