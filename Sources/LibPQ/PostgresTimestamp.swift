@@ -18,20 +18,20 @@ enum PostgresTimestamp {
         // interpolation made this 3% of the client's CPU.
         var text: [UInt8] = []
         text.reserveCapacity(32)
-        appendPadded(&text, shownYear, 4)
+        CivilCalendar.appendPadded(shownYear, width: 4, to: &text)
         text.append(UInt8(ascii: "-"))
-        appendPadded(&text, month, 2)
+        CivilCalendar.appendPadded(month, width: 2, to: &text)
         text.append(UInt8(ascii: "-"))
-        appendPadded(&text, day, 2)
+        CivilCalendar.appendPadded(day, width: 2, to: &text)
         text.append(UInt8(ascii: " "))
-        appendPadded(&text, secondOfDay / 3600, 2)
+        CivilCalendar.appendPadded(secondOfDay / 3600, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        appendPadded(&text, secondOfDay / 60 % 60, 2)
+        CivilCalendar.appendPadded(secondOfDay / 60 % 60, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        appendPadded(&text, secondOfDay % 60, 2)
+        CivilCalendar.appendPadded(secondOfDay % 60, width: 2, to: &text)
         if microseconds != 0 {
             text.append(UInt8(ascii: "."))
-            appendPadded(&text, microseconds, 6)
+            CivilCalendar.appendPadded(microseconds, width: 6, to: &text)
         }
         text.append(contentsOf: "+00".utf8)
         if isBC { text.append(contentsOf: " BC".utf8) }
@@ -79,17 +79,6 @@ enum PostgresTimestamp {
 
     private static func power10(_ exponent: Int) -> Int64 {
         (0..<exponent).reduce(1) { value, _ in value * 10 }
-    }
-
-    /// Appends a non-negative `value` in decimal, zero-padded to at least `width` digits.
-    private static func appendPadded(_ text: inout [UInt8], _ value: Int64, _ width: Int) {
-        let start = text.count
-        var rest = value
-        repeat {
-            text.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0 || text.count - start < width
-        text[start...].reverse()
     }
 
     /// A tiny forward-only reader over ASCII digits and punctuation.

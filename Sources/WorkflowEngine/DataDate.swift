@@ -58,10 +58,21 @@ public enum DataDate {
         let days = CivilCalendar.floorDivide(seconds, 86_400)
         let inDay = seconds - days * 86_400
         let (year, month, day) = CivilCalendar.date(days: days)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
-        return
-            "\(yearText)-\(two(month))-\(two(day))T\(two(inDay / 3600)):\(two(inDay % 3600 / 60)):\(two(inDay % 60))Z"
+        var text: [UInt8] = []
+        text.reserveCapacity(20)
+        CivilCalendar.appendPadded(year, width: 4, to: &text)
+        text.append(dash)
+        CivilCalendar.appendPadded(month, width: 2, to: &text)
+        text.append(dash)
+        CivilCalendar.appendPadded(day, width: 2, to: &text)
+        text.append(UInt8(ascii: "T"))
+        CivilCalendar.appendPadded(inDay / 3600, width: 2, to: &text)
+        text.append(colon)
+        CivilCalendar.appendPadded(inDay % 3600 / 60, width: 2, to: &text)
+        text.append(colon)
+        CivilCalendar.appendPadded(inDay % 60, width: 2, to: &text)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static let dash = UInt8(ascii: "-")
