@@ -35,21 +35,28 @@ public struct ReminderRecipient: Sendable {
 extension ItemEngine {
     /// The contexts of the reminder and escalation tasks `taskIDs`, read for the whole batch in
     /// one query. Tasks that are obsolete (their item closed or left the task's stage) are absent.
-    /// Earlier deliveries are looked up only for retried tasks (a first attempt has none), so the
-    /// common case never touches the deliveries table.
+    ///
+    /// A recipient is ``ReminderRecipient/alreadyDelivered`` when a delivery to them is recorded
+    /// for the task. That is looked up only for the tasks in `reached`, those that may have
+    /// reached someone already (a retry, or a round that reached some of its recipients), so a
+    /// first attempt, the common case, never touches the deliveries table.
     ///
     /// Each task's recipients are named first (its item's holders of the role, or else the role's
     /// global holders) and then looked up by handle, so the cost does not grow with the number of
     /// actors: the earlier form, one join condition over every actor, took 240 ms for 128 tasks
     /// with 2,000 actors, against 1 ms now (BENCHMARKS.md).
-    public func reminderContexts(taskIDs: [Int]) async throws -> [Int: ReminderContext] {
+    public func reminderContexts(taskIDs: [Int], reached: [Int]) async throws -> [Int: ReminderContext] {
         guard !taskIDs.isEmpty else { return [:] }
-        return try await pool.withConnection { db in try await reminderContexts(taskIDs: taskIDs, on: db) }
+        return try await pool.withConnection { db in
+            try await reminderContexts(taskIDs: taskIDs, reached: reached, on: db)
+        }
     }
 
-    /// ``reminderContexts(taskIDs:)`` on `db`, e.g. inside the transaction that locked the tasks.
+    /// ``reminderContexts(taskIDs:reached:)`` on `db`, e.g. inside the transaction that locked
+    /// the tasks.
     public func reminderContexts(
-        isolation callerIsolation: isolated (any Actor)? = #isolation, taskIDs: [Int], on db: PostgresConnection
+        isolation callerIsolation: isolated (any Actor)? = #isolation, taskIDs: [Int], reached: [Int],
+        on db: PostgresConnection
     ) async throws -> [Int: ReminderContext] {
         guard !taskIDs.isEmpty else { return [:] }
         let rows = try await db.query(
@@ -58,7 +65,7 @@ extension ItemEngine {
                    a.handle, a.display_name, a.timezone, a.channel, a.working_hours,
                    (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
                      where p.item_id = i.id and p.actor = a.handle) as roles,
-                   (t.attempts > 1 and exists (
+                   (t.id = any(\(reached.map(String.init))::bigint[]) and exists (
                        select 1 from deliveries d
                         where d.task_id = t.id and d.recipient = a.handle and d.status = 'delivered')) as delivered
               from tasks t

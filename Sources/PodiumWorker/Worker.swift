@@ -146,7 +146,8 @@ public actor Worker {
             let locked = try await queue.lockDue(limit: limit, now: now, on: db)
             guard !locked.isEmpty else { return nil }
             let reminders = locked.filter { $0.kind != "timer" }
-            let contexts = try await engine.reminderContexts(taskIDs: reminders.map(\.id), on: db)
+            let contexts = try await engine.reminderContexts(
+                taskIDs: reminders.map(\.id), reached: reminders.filter { $0.attempts > 1 }.map(\.id), on: db)
             let plan = plan(reminders, contexts: contexts, now: now)
             let messages = Dictionary(grouping: plan.messages) { $0.task.id }
             var local = Set(
@@ -157,7 +158,9 @@ public actor Worker {
             let sent = plan.messages.filter { local.contains($0.task.id) }
             let errors = await send(sent)
             for (message, error) in zip(sent, errors) where error != nil { local.remove(message.task.id) }
-            let delivered = sent.filter { local.contains($0.task.id) }
+            // Every message that went out is recorded, also those of a task leased below because
+            // another of its messages failed: the lease path then skips the recipients reached.
+            let delivered = zip(sent, errors).filter { $0.1 == nil }.map(\.0)
             try await queue.finishLocked(
                 deliveries: delivered.map { $0.record(error: nil) }, done: Array(local), obsolete: plan.obsolete,
                 now: now, on: db)
@@ -336,7 +339,8 @@ public actor Worker {
 
     /// Delivers the leased reminders and escalations of a batch and records the outcome of each.
     private func deliver(_ tasks: [ClaimedTask]) async throws -> WorkerSummary {
-        let contexts = try await engine.reminderContexts(taskIDs: tasks.map(\.id))
+        // A leased task may have reached some recipients in its round, or in an earlier attempt.
+        let contexts = try await engine.reminderContexts(taskIDs: tasks.map(\.id), reached: tasks.map(\.id))
         let now = time.now()
         var plan = plan(tasks, contexts: contexts, now: now)
         var summary = WorkerSummary()

@@ -147,6 +147,44 @@ struct WorkerTests {
         }
     }
 
+    /// A task for two people, one of whose files cannot be written: the one reached hears once,
+    /// neither again when the lease path retries the other in the same attempt, nor when the
+    /// task is retried later.
+    @Test func aRecipientReachedIsNotMessagedAgainWhenTheTaskIsRetried() async throws {
+        try await EngineFixture.run { fixture in
+            let aliceFile = temporaryFile("reached")
+            let erinDirectory = NSTemporaryDirectory() + "podium-later-\(UUID().uuidString.prefix(8))"
+            let erinFile = erinDirectory + "/messages.jsonl"
+            let item = try await setUp(fixture, channel: "file:\(aliceFile)")
+            _ = try await ActorStore(pool: fixture.pool).add(
+                handle: "erin", name: "Erin Park", roles: [], timezone: "UTC", channel: "file:\(erinFile)",
+                workingHours: "always")
+            try await fixture.pool.execute(
+                "insert into participants (item_id, role, actor) values (\(item.id), 'executive', 'erin')")
+            try await replaceTasks(withReminders: 1, item: item.id, due: tuesday10, pool: fixture.pool)
+
+            let first = try await worker(fixture.pool, at: tuesday10).runOnce()
+            #expect(first.delivered == 1 && first.retried == 1)
+            #expect(lines(aliceFile).count == 1)
+
+            try FileManager.default.createDirectory(atPath: erinDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: erinDirectory) }
+            let second = try await worker(fixture.pool, at: tuesday10.addingTimeInterval(3600)).runOnce()
+            #expect(second.delivered == 1 && second.retried == 0)
+            #expect(lines(aliceFile).count == 1)
+            #expect(lines(erinFile).count == 1)
+            let counts = try await bulkCounts(
+                tasks: "status = 'done' and attempts = 2",
+                deliveries: """
+                    (recipient, attempt, status) in (('alice', 1, 'delivered'), ('erin', 1, 'failed'),
+                                                     ('erin', 2, 'delivered'))
+                    """, pool: fixture.pool)
+            #expect(counts.tasks == 1 && counts.deliveries == 3)
+            let deliveries = try await fixture.pool.query("select count(*) as n from deliveries").single()
+            #expect(try deliveries.decode(Int.self, "n") == 3)
+        }
+    }
+
     @Test func messagesCarryWhatARecipientNeeds() async throws {
         try await EngineFixture.run { fixture in
             let file = temporaryFile("message")
