@@ -21,8 +21,11 @@ public struct PostgresDataType: Hashable, Sendable, CustomStringConvertible {
     public static let float4 = PostgresDataType(oid: 700)
     public static let float8 = PostgresDataType(oid: 701)
     public static let unknownLiteral = PostgresDataType(oid: 705)
+    public static let int2Array = PostgresDataType(oid: 1005)
+    public static let int4Array = PostgresDataType(oid: 1007)
     public static let textArray = PostgresDataType(oid: 1009)
     public static let varcharArray = PostgresDataType(oid: 1015)
+    public static let int8Array = PostgresDataType(oid: 1016)
     public static let bpchar = PostgresDataType(oid: 1042)
     public static let varchar = PostgresDataType(oid: 1043)
     public static let date = PostgresDataType(oid: 1082)
@@ -39,7 +42,8 @@ public struct PostgresDataType: Hashable, Sendable, CustomStringConvertible {
     private static let names: [UInt32: String] = [
         0: "unknown", 16: "bool", 17: "bytea", 18: "char", 19: "name", 20: "int8", 21: "int2",
         23: "int4", 25: "text", 26: "oid", 114: "json", 700: "float4", 701: "float8",
-        705: "unknown", 1009: "text[]", 1015: "varchar[]", 1042: "bpchar", 1043: "varchar",
+        705: "unknown", 1005: "int2[]", 1007: "int4[]", 1009: "text[]", 1015: "varchar[]", 1016: "int8[]",
+        1042: "bpchar", 1043: "varchar",
         1082: "date", 1114: "timestamp", 1184: "timestamptz", 1186: "interval", 1700: "numeric",
         2950: "uuid", 3802: "jsonb",
     ]

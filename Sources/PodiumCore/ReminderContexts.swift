@@ -65,7 +65,7 @@ extension ItemEngine {
                    a.handle, a.display_name, a.timezone, a.channel, a.working_hours,
                    (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
                      where p.item_id = i.id and p.actor = a.handle) as roles,
-                   (t.id = any(\(reached.map(String.init))::bigint[]) and exists (
+                   (t.id = any(\(reached)::bigint[]) and exists (
                        select 1 from deliveries d
                         where d.task_id = t.id and d.recipient = a.handle and d.status = 'delivered')) as delivered
               from tasks t
@@ -77,7 +77,7 @@ extension ItemEngine {
                          as handles
               ) holders
               left join actors a on a.handle = any(holders.handles)
-             where t.id = any(\(taskIDs.map(String.init))::bigint[])
+             where t.id = any(\(taskIDs)::bigint[])
              order by t.id, a.handle
             """)
         var contexts: [Int: ReminderContext] = [:]

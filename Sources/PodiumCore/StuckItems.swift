@@ -99,7 +99,7 @@ public struct StuckFinder: Sendable {
                      where \(filters) \(firstOnly))
                     union
                     (select x.id from items x
-                      join unnest(\(quiet.map(\.0))::text[], \(quiet.map { String($0.1) })::int[],
+                      join unnest(\(quiet.map(\.0))::text[], \(quiet.map(\.1))::int[],
                                   \(quiet.map(\.2))::text[], \(quiet.map(\.3))::text[]) as q(workflow, version, stage, roles)
                         on x.workflow = q.workflow and x.stage = q.stage and x.version = q.version
                      where \(filters)

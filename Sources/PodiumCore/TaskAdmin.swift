@@ -84,7 +84,7 @@ public struct TaskAdmin: Sendable {
                        t.last_error, i.visit_id is distinct from t.visit_id or i.closed_at is not null as left_behind
                   from tasks t left join items i on i.id = t.item_id
                  where t.status = any(\(statuses)::text[])
-                   and (\(ids == nil) or t.id = any(\((ids ?? []).map(String.init))::bigint[]))
+                   and (\(ids == nil) or t.id = any(\(ids ?? [])::bigint[]))
                  order by t.id for update of t
                 """
             )
@@ -111,7 +111,7 @@ public struct TaskAdmin: Sendable {
             let selected = candidates.filter { !$0.leftBehind }.map(\.task)
             if !dryRun && !selected.isEmpty {
                 try await db.execute(
-                    "update tasks set \(update) where id = any(\(selected.map { String($0.id) })::bigint[])")
+                    "update tasks set \(update) where id = any(\(selected.map(\.id))::bigint[])")
                 for task in selected {
                     try await db.execute(
                         """

@@ -73,7 +73,7 @@ public struct TaskQueue: Sendable {
             update tasks
                set status = 'running', lease_owner = \(owner), lease_until = \(now.addingTimeInterval(leaseSeconds)),
                    attempts = attempts + 1
-             where id = any(\(ids.map(String.init))::bigint[])
+             where id = any(\(ids)::bigint[])
             """)
     }
 
@@ -131,7 +131,7 @@ public struct TaskQueue: Sendable {
         try await pool.execute(
             """
             update tasks set lease_until = \(now.addingTimeInterval(leaseSeconds))
-             where id = any(\(ids.map(String.init))::bigint[]) and status = 'running' and lease_owner = \(owner)
+             where id = any(\(ids)::bigint[]) and status = 'running' and lease_owner = \(owner)
             """)
     }
 
@@ -177,15 +177,15 @@ extension TaskQueue {
                 insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
                 select d.task_id, d.attempt, d.channel, d.recipient, d.key,
                        case when d.error = '' then 'delivered' else 'failed' end, nullif(d.error, ''), \(now)
-                  from unnest(\(deliveries.map { String($0.taskID) })::bigint[], \(deliveries.map { String($0.attempt) })::int[],
+                  from unnest(\(deliveries.map(\.taskID))::bigint[], \(deliveries.map(\.attempt))::int[],
                               \(deliveries.map(\.channel))::text[], \(deliveries.map(\.recipient))::text[],
                               \(deliveries.map(\.key))::text[], \(deliveries.map(errorText))::text[])
                        as d(task_id, attempt, channel, recipient, key, error)
             )
             update tasks
-               set status = case when id = any(\(done.map(String.init))::bigint[]) then 'done' else 'cancelled' end,
+               set status = case when id = any(\(done)::bigint[]) then 'done' else 'cancelled' end,
                    finished_at = \(now), last_error = null, \(also)
-             where id = any(\((done + obsolete).map(String.init))::bigint[]) and \(guarded)
+             where id = any(\(done + obsolete)::bigint[]) and \(guarded)
             """
     }
 

@@ -97,6 +97,24 @@ struct RoundTripTests {
         }
     }
 
+    @Test func integerArraysTravelTypedSoStatementsNeedNoCast() async throws {
+        try await TestDatabase.withConnection { db in
+            let ids: [Int] = [7, -2, 9_000_000_000]
+            let counts: [Int32] = [1, 2]
+            let row = try await db.query(
+                """
+                select pg_typeof(\(ids))::text as ids_type, pg_typeof(\(counts))::text as counts_type,
+                       (\(ids))[3] as third, 9000000000 = any(\(ids)) as found, cardinality(\([Int]())) as empty
+                """
+            ).single()
+            #expect(try row.decode(String.self, "ids_type") == "bigint[]")
+            #expect(try row.decode(String.self, "counts_type") == "integer[]")
+            #expect(try row.decode(Int.self, "third") == 9_000_000_000)
+            #expect(try row.decode(Bool.self, "found"))
+            #expect(try row.decode(Int.self, "empty") == 0)
+        }
+    }
+
     @Test func nullsDecodeAsNilAndRefuseNonOptionals() async throws {
         try await TestDatabase.withConnection { db in
             let nothing: Int? = nil
