@@ -81,7 +81,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "podium-fuzz",
-            dependencies: ["PodiumCore", "WorkflowEngine", "WorkflowLanguage"],
+            dependencies: ["LibPQ", "PodiumCore", "WorkflowEngine", "WorkflowLanguage"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

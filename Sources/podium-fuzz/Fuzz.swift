@@ -1,5 +1,5 @@
 // Fuzzing Podium's parsers of untrusted text: workflow files, durations, `KEY=VALUE` arguments,
-// working hours, scenario files and dates in item data.
+// working hours, scenario files, dates in item data, and the flat JSON a transition reads.
 //
 // Built two ways:
 // - normally (`swift build`): `podium-fuzz DIR...` replays every file in the corpus folders
@@ -7,6 +7,7 @@
 // - for fuzzing (`scripts/fuzz`, `-sanitize=fuzzer,address -DFUZZING`): libFuzzer's driver
 //   calls `check` with generated inputs and keeps those that reach new code.
 import Foundation
+import LibPQ
 import PodiumCore
 import WorkflowEngine
 import WorkflowLanguage
@@ -38,6 +39,24 @@ func check(_ bytes: UnsafeRawBufferPointer) {
         }
     }
     _ = try? Scenario.parse(text)
+    checkFlatJSON(text)
+}
+
+/// The direct JSON reader accepts only what Foundation reads the same way, and reads back what
+/// the direct writer wrote.
+func checkFlatJSON(_ text: String) {
+    if let object = JSONStringsReader.object(text) {
+        let foundation = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        precondition(foundation == object, "JSONStringsReader.object and Foundation disagree on \(text)")
+        var writer = JSONObjectWriter()
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) { writer.add(key, value) }
+        precondition(
+            JSONStringsReader.object(writer.finishedText()) == object, "a written object does not read back")
+    }
+    if let arrays = JSONStringsReader.arrays(text) {
+        let foundation = try? JSONDecoder().decode([[String]].self, from: Data(text.utf8))
+        precondition(foundation == arrays, "JSONStringsReader.arrays and Foundation disagree on \(text)")
+    }
 }
 
 #if FUZZING

@@ -48,6 +48,7 @@ struct JSONStringsReaderTests {
             "", "{", "}", #"{"a": 1}"#, #"{"a": null}"#, #"{"a": {"b": "c"}}"#, #"{"a": "b",}"#, #"{"a": "b"} x"#,
             #"{"a" "b"}"#, #"{"a": "b"#, #"{"a": "\x"}"#, #"{"a": "\u12"}"#, #"{"a": "\ud800"}"#,
             #"{"a": "\udc00"}"#, "{\"a\": \"raw\ncontrol\"}", #"["a"]"#, #"[["a"], "b"]"#, #"[["a",]]"#,
+            #"{"a": "b", "a": "c"}"#,
         ]
         for text in refused {
             #expect(JSONStringsReader.object(text) == nil, "\(text)")
