@@ -64,6 +64,11 @@ extension Scenario {
 
     /// Parses a scenario file's text.
     public static func parse(_ text: String) throws(ScenarioError) -> Scenario {
+        // The YAML library expands aliases before anything could count them: a dozen lines of
+        // them took 9 s (found by scripts/fuzz), a few more would take gigabytes.
+        if let problem = WorkflowParser.precheck(text, documents: "scenario files") {
+            throw ScenarioError(line: problem.location.line, message: problem.message)
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -70,16 +70,18 @@ public enum WorkflowParser {
         return WorkflowCheck(definition: definition, diagnostics: diagnostics.sorted(), source: text)
     }
 
-    /// Cheap checks that protect the YAML parser: size, binary content, runaway nesting.
-    static func precheck(_ text: String) -> Diagnostic? {
+    /// Cheap checks that protect the YAML parser from a hostile file: size, anchors and aliases,
+    /// binary content, runaway nesting. Every reader of YAML that Podium accepts from people runs
+    /// them first; `documents` names what is read in the messages ("scenario files").
+    public static func precheck(_ text: String, documents: String = "workflow files") -> Diagnostic? {
         if text.utf8.count > maximumBytes {
             return Diagnostic(
-                .error, "the file is \(text.utf8.count) bytes; workflow files may be at most \(maximumBytes)",
+                .error, "the file is \(text.utf8.count) bytes; \(documents) may be at most \(maximumBytes)",
                 at: .start)
         }
         if let anchor = firstAnchorOrAlias(in: text) {
             return Diagnostic(
-                .error, "anchors and aliases (&name, *name) are not allowed in workflow files; write the value out",
+                .error, "anchors and aliases (&name, *name) are not allowed in \(documents); write the value out",
                 at: anchor)
         }
         var line = 1
@@ -101,7 +103,7 @@ public enum WorkflowParser {
                 depth += 1
                 if depth > maximumNesting {
                     return Diagnostic(
-                        .error, "nesting deeper than \(maximumNesting) levels; workflow files are flat",
+                        .error, "nesting deeper than \(maximumNesting) levels; \(documents) are flat",
                         at: SourceLocation(line: line, column: column))
                 }
             case "]", "}":

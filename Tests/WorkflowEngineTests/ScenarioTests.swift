@@ -66,4 +66,20 @@ struct ScenarioTests {
         }
         #expect(unknown?.message.contains("unknown expectation \"stgae\"") == true)
     }
+
+    /// Found by scripts/fuzz: nine lines of aliases took the YAML library 9 s to expand. They are
+    /// refused before it reads them, as in workflow files.
+    @Test func aliasBombsAreRefusedBeforeTheYAMLIsRead() {
+        var text = "scenario: laughs\nworkflow: x.yaml\nl0: &l0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n"
+        for level in 1...6 {
+            text +=
+                "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = #expect(throws: ScenarioError.self) { try Scenario.parse(text) }
+        #expect(clock.now - start < .seconds(1))
+        #expect(error?.line == 3)
+        #expect(error?.message.contains("anchors and aliases (&name, *name) are not allowed in scenario files") == true)
+    }
 }
