@@ -43,15 +43,13 @@ func check(_ bytes: UnsafeRawBufferPointer) {
 }
 
 /// The direct JSON reader accepts only what Foundation reads the same way, and reads back what
-/// the direct writer wrote.
+/// `PostgresJSON` writes for an item's data.
 func checkFlatJSON(_ text: String) {
     if let object = JSONStringsReader.object(text) {
         let foundation = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
         precondition(foundation == object, "JSONStringsReader.object and Foundation disagree on \(text)")
-        var writer = JSONObjectWriter()
-        for (key, value) in object.sorted(by: { $0.key < $1.key }) { writer.add(key, value) }
-        precondition(
-            JSONStringsReader.object(writer.finishedText()) == object, "a written object does not read back")
+        let written = try? PostgresJSON(object).postgresText()
+        precondition(written.flatMap(JSONStringsReader.object) == object, "a written object does not read back")
     }
     if let arrays = JSONStringsReader.arrays(text) {
         let foundation = try? JSONDecoder().decode([[String]].self, from: Data(text.utf8))
