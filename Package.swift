@@ -108,6 +108,7 @@ let package = Package(
         .testTarget(
             name: "WorkflowEngineTests",
             dependencies: ["WorkflowEngine", "WorkflowLanguage", "PodiumTestSupport"],
+            resources: [.copy("Oracle")],
             swiftSettings: strictSettings
         ),
         .testTarget(

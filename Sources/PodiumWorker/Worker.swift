@@ -317,10 +317,19 @@ public actor Worker {
                 let hours = workingHours.value(for: recipient.workingHours) {
                     (try? WorkingHours(parsing: $0)) ?? .standard
                 }
-                guard hours.isOpen(at: now, in: zone) else {
+                if !hours.isOpen(at: now, in: zone) {
+                    // Strictly later than now when closed, so a held task is not due again in
+                    // this round (a worker with a fixed clock would otherwise claim it forever).
                     let opening = hours.nextOpening(atOrAfter: now, in: zone)
-                    plan.holds[task.id] = min(plan.holds[task.id] ?? opening, opening)
-                    continue
+                    // A reminder that warns of a deadline is not held past the deadline: when
+                    // the recipient's hours open only at or after it, the warning goes out now.
+                    let warnsInTime =
+                        task.kind == PlannedTask.Kind.reminder.rawValue
+                        && context.dueAt.map { task.runAt < $0 && now < $0 && opening >= $0 } == true
+                    if !warnsInTime {
+                        plan.holds[task.id] = min(plan.holds[task.id] ?? opening, opening)
+                        continue
+                    }
                 }
                 do {
                     let channel = try recipient.channel.map { try DeliveryChannel(spec: $0) } ?? options.defaultChannel

@@ -64,8 +64,9 @@ extension Scenario {
 
     /// Parses a scenario file's text.
     public static func parse(_ text: String) throws(ScenarioError) -> Scenario {
-        // The YAML library expands aliases before anything could count them: a dozen lines of
-        // them took 9 s (found by scripts/fuzz), a few more would take gigabytes.
+        let text = WorkflowParser.withoutByteOrderMark(text)
+        // Aliases expand as the tree is built: a dozen lines of them took 9 s (found by
+        // scripts/fuzz), a few more would take gigabytes. The guard reads the events first.
         if let problem = WorkflowParser.precheck(text, documents: "scenario files") {
             throw ScenarioError(line: problem.location.line, message: problem.message)
         }

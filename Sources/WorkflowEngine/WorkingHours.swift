@@ -71,30 +71,48 @@ public struct WorkingHours: Sendable, Equatable, CustomStringConvertible {
             "\(days) \(String(format: "%02d:%02d", opens / 60, opens % 60))-\(String(format: "%02d:%02d", closes / 60, closes % 60))"
     }
 
-    /// True when `date` falls inside the window in `timeZone`.
+    /// True when `date` falls inside the window on the clock of `timeZone`: the local weekday is
+    /// a working day and the local time is at or after the opening, before the closing.
     public func isOpen(at date: Date, in timeZone: TimeZone) -> Bool {
-        if isAlways { return true }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.weekday, .hour, .minute], from: date)
-        let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
-        return weekdays.contains(parts.weekday ?? 0) && minute >= opens && minute < closes
+        isAlways || isOpen(WallClock(timeZone).localTime(at: date))
     }
 
-    /// The first instant at or after `date` inside the window in `timeZone`.
+    /// `date` when the window is open then; otherwise the first instant strictly after `date` at
+    /// which it opens on the clock of `timeZone`.
+    ///
+    /// Worked out on the wall clock, not as "local midnight plus the opening's minutes": on the
+    /// day the offset changes the window opens when the clock shows the opening time (the first
+    /// time it does, when the clocks go back), when the clocks jump over it (going forward), or
+    /// when a jump lands the clock inside the window. A day whose window the clocks skip
+    /// entirely is not a working day. Checked against a year of tzdata in
+    /// `Tests/WorkflowEngineTests/Oracle`.
     public func nextOpening(atOrAfter date: Date, in timeZone: TimeZone) -> Date {
-        if isOpen(at: date, in: timeZone) { return date }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let startOfDay = calendar.startOfDay(for: date)
-        for offset in 0...8 {
-            guard let day = calendar.date(byAdding: .day, value: offset, to: startOfDay),
-                weekdays.contains(calendar.component(.weekday, from: day)),
-                let opening = calendar.date(byAdding: .minute, value: opens, to: day)
-            else { continue }
-            if opening >= date { return opening }
+        let clock = WallClock(timeZone)
+        if isAlways || isOpen(clock.localTime(at: date)) { return date }
+        let today = clock.localTime(at: date).day
+        var best: Date?
+        // A week ahead finds the next working day; a second week covers a working day whose
+        // window the clocks skip.
+        for day in (today - 1)...(today + 15) {
+            // Local days span at most ±14 h (and ±1 h of jumps) of UTC around their midnight.
+            let earliest = Date(timeIntervalSince1970: TimeInterval(day * 86_400 - 16 * 3_600))
+            if let best, earliest > best { break }
+            let latest = Date(timeIntervalSince1970: TimeInterval((day + 1) * 86_400 + 16 * 3_600))
+            let opening = WallClock.LocalTime(day: day, second: opens * 60)
+            var candidates = clock.instants(of: opening)
+            if candidates.isEmpty { candidates.append(clock.firstInstant(atOrAfter: opening)) }
+            candidates += clock.offsetChanges(in: earliest...latest)
+            for candidate in candidates where candidate > date && isOpen(clock.localTime(at: candidate)) {
+                best = min(best ?? candidate, candidate)
+            }
         }
-        return date
+        // Unreachable for parsed hours (a working day every week, a window of at least a
+        // minute); still strictly later, so a worker holding a task until then moves on.
+        return best ?? date.addingTimeInterval(86_400)
+    }
+
+    private func isOpen(_ time: WallClock.LocalTime) -> Bool {
+        weekdays.contains(time.weekday) && time.second >= opens * 60 && time.second < closes * 60
     }
 }
 

@@ -33,11 +33,10 @@ public struct WorkflowCheck: Sendable {
 public enum WorkflowParser {
     /// The largest workflow file accepted.
     public static let maximumBytes = 1 << 20
-    /// The deepest bracket nesting accepted before the YAML parser is even asked.
-    static let maximumNesting = 64
 
     /// Parses and validates a workflow file's text.
     public static func check(_ text: String) -> WorkflowCheck {
+        let text = withoutByteOrderMark(text)
         var reader = NodeReader()
         if let problem = precheck(text) {
             return WorkflowCheck(definition: nil, diagnostics: [problem], source: text)
@@ -70,23 +69,18 @@ public enum WorkflowParser {
         return WorkflowCheck(definition: definition, diagnostics: diagnostics.sorted(), source: text)
     }
 
-    /// Cheap checks that protect the YAML parser from a hostile file: size, anchors and aliases,
-    /// binary content, runaway nesting. Every reader of YAML that Podium accepts from people runs
-    /// them first; `documents` names what is read in the messages ("scenario files").
+    /// Checks that protect the YAML composer from a hostile file: its size, binary content, then
+    /// the file's YAML events (anchors and aliases, nesting, node count; see ``YAMLGuard``). Every
+    /// reader of YAML that Podium accepts from people runs them first; `documents` names what is
+    /// read in the messages ("scenario files").
     public static func precheck(_ text: String, documents: String = "workflow files") -> Diagnostic? {
         if text.utf8.count > maximumBytes {
             return Diagnostic(
                 .error, "the file is \(text.utf8.count) bytes; \(documents) may be at most \(maximumBytes)",
                 at: .start)
         }
-        if let anchor = firstAnchorOrAlias(in: text) {
-            return Diagnostic(
-                .error, "anchors and aliases (&name, *name) are not allowed in \(documents); write the value out",
-                at: anchor)
-        }
         var line = 1
         var column = 0
-        var depth = 0
         for scalar in text.unicodeScalars {
             column += 1
             switch scalar {
@@ -99,81 +93,44 @@ public enum WorkflowParser {
             case "\n":
                 line += 1
                 column = 0
-            case "[", "{":
-                depth += 1
-                if depth > maximumNesting {
-                    return Diagnostic(
-                        .error, "nesting deeper than \(maximumNesting) levels; \(documents) are flat",
-                        at: SourceLocation(line: line, column: column))
-                }
-            case "]", "}":
-                depth = max(0, depth - 1)
             default: break
             }
         }
-        return nil
+        return YAMLGuard.check(text, documents: documents)
     }
 
-    /// Finds `&name` or `*name` where a YAML value starts (after `:`, `-`, `[`, `{`, `,` or `?`),
-    /// outside quotes and comments. Anchors and aliases let a few lines expand into gigabytes
-    /// ("billion laughs"), and the YAML library resolves them before Podium could count them.
-    static func firstAnchorOrAlias(in text: String) -> SourceLocation? {
-        // Byte-wise: every character that matters here is ASCII, and grapheme iteration would
-        // cost more than the YAML parse on large files.
-        let bytes = Array(text.utf8)
-        let space: UInt8 = 0x20, tab: UInt8 = 0x09, newline: UInt8 = 0x0A
-        let valueStarts: Set<UInt8> = Set(":-[{,?".utf8), openers: Set<UInt8> = Set("[{,".utf8)
-        var line = 1
-        var lineStart = 0
-        var quote: UInt8?
-        var previous = newline
-        var lastSignificant = newline
-        var inComment = false
-        for (index, byte) in bytes.enumerated() {
-            defer {
-                previous = byte
-                if byte != space && byte != tab { lastSignificant = byte }
-            }
-            if byte == newline {
-                line += 1
-                lineStart = index + 1
-                quote = nil
-                inComment = false
-                continue
-            }
-            if inComment { continue }
-            if let open = quote {
-                if byte == open { quote = nil }
-                continue
-            }
-            let afterSpace = previous == space || previous == tab || previous == newline
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "'"):
-                if afterSpace || openers.contains(previous) || previous == UInt8(ascii: ":") { quote = byte }
-            case UInt8(ascii: "#") where afterSpace:
-                inComment = true
-            case UInt8(ascii: "&"), UInt8(ascii: "*"):
-                guard afterSpace || openers.contains(previous), valueStarts.contains(lastSignificant),
-                    index + 1 < bytes.count
-                else { continue }
-                let next = bytes[index + 1]
-                let isNameStart =
-                    (next >= 0x30 && next <= 0x39) || (next >= 0x41 && next <= 0x5A) || (next >= 0x61 && next <= 0x7A)
-                    || next == UInt8(ascii: "_")
-                if isNameStart {
-                    let column = String(decoding: bytes[lineStart..<index], as: UTF8.self).unicodeScalars.count + 1
-                    return SourceLocation(line: line, column: column)
-                }
-            default: break
-            }
+    /// `text` without a leading byte order mark: YAML 1.2 allows one, and editors on Windows save
+    /// "UTF-8 with BOM".
+    public static func withoutByteOrderMark(_ text: String) -> String {
+        text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+    }
+
+    /// Where a tab indents line `line` of `text` (or stands at `column`, where a token should
+    /// start): libyaml's own words for it ("found character that cannot start any token") hide
+    /// the cause.
+    private static func indentingTab(onLine line: Int, orAt column: Int, in text: String) -> SourceLocation? {
+        guard line >= 1,
+            let content = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(line - 1).first
+        else { return nil }
+        let scalars = Array(content.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            if scalar == "\t" { return SourceLocation(line: line, column: index + 1) }
+            if scalar != " " && scalar != "-" { break }
+        }
+        if column >= 1, column <= scalars.count, scalars[column - 1] == "\t" {
+            return SourceLocation(line: line, column: column)
         }
         return nil
     }
 
     private static func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, let text),
+            .parser(let context, let problem, let mark, let text),
+            .composer(let context, let problem, let mark, let text):
+            if let tab = indentingTab(onLine: mark.line, orAt: mark.column, in: text) {
+                return Diagnostic(.error, "tabs are not allowed for indentation; indent with spaces", at: tab)
+            }
             let prefix = context.map { "\($0.text): " } ?? ""
             return Diagnostic(
                 .error, "YAML syntax: \(prefix)\(problem)", at: SourceLocation(line: mark.line, column: mark.column))
@@ -394,11 +351,21 @@ struct NodeReader {
             error("\(context) must be a mapping of names to values, not \(kind(of: node))", at: location(node))
             return nil
         }
+        // Keys are names, so `no:` and `"no":` are the same key although YAML reads the first as a
+        // boolean and its library sees two different keys.
+        var seen: [String: SourceLocation] = [:]
         return mapping.compactMap { key, value in
             guard case .scalar(let scalar) = key else {
                 error("\(context): keys must be plain names", at: location(key))
                 return nil
             }
+            if let first = seen[scalar.string] {
+                error(
+                    "duplicate key \"\(scalar.string)\" in \(context); each name may appear once (first at \(first))",
+                    at: location(key))
+                return nil
+            }
+            seen[scalar.string] = location(key)
             return Entry(key: scalar.string, keyNode: key, value: value)
         }
     }

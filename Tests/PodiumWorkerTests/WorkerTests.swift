@@ -276,6 +276,66 @@ struct WorkerTests {
         }
     }
 
+    /// The wall clock decides, not "local midnight plus nine hours": on the days New York's
+    /// clocks change, 09:00 is 13:00Z (spring) and 14:00Z (autumn). A second worker at the same
+    /// fixed instant finds nothing due and ends (it used to hold the task until "now" and claim
+    /// it again forever).
+    @Test(
+        .timeLimit(.minutes(1)),
+        arguments: [
+            ("2026-03-08T12:00:00Z", "2026-03-08T13:00:00Z"),
+            ("2026-11-01T13:00:00Z", "2026-11-01T14:00:00Z"),
+        ])
+    func onTheDaysTheClocksChangeAReminderWaitsForNineOnTheWallClock(now: String, nine: String) async throws {
+        try await EngineFixture.run { fixture in
+            let file = temporaryFile("dst")
+            let item = try await setUp(fixture, channel: "file:\(file)", hours: "Mon-Sun 09:00-18:00")
+            try await fixture.pool.execute("update actors set timezone = 'America/New_York' where handle = 'alice'")
+            let now = try #require(DataDate.parse(now)), nine = try #require(DataDate.parse(nine))
+            try await replaceTasks(withReminders: 1, item: item.id, due: now, pool: fixture.pool)
+            let first = try await worker(fixture.pool, at: now).runOnce()
+            #expect(first.held == 1 && first.delivered == 0)
+            let heldUntil = try await fixture.pool.query(
+                "select run_at from tasks where idempotency_key like 'bulk-%'"
+            ).single().decode(Date.self, "run_at")
+            #expect(heldUntil == nine)
+            let again = try await worker(fixture.pool, at: now).runOnce()
+            #expect(again.held == 0 && again.delivered == 0)
+            let atNine = try await worker(fixture.pool, at: nine).runOnce()
+            #expect(atNine.delivered == 1 && lines(file).count == 1)
+        }
+    }
+
+    /// `4h before due` at 22:00 in Paris, due at 02:00, hours 09:00 to 18:00: holding the
+    /// warning for the morning would deliver it seven hours after the deadline, so it goes out
+    /// at once; the `at due` reminder waits for the morning.
+    @Test func aWarningBeforeADeadlineIsNotHeldPastTheDeadline() async throws {
+        try await EngineFixture.run { fixture in
+            let file = temporaryFile("before-due")
+            let item = try await setUp(fixture, channel: "file:\(file)", hours: "Mon-Fri 09:00-18:00")
+            let due = try #require(DataDate.parse("2026-03-04T01:00:00Z"))  // Wed 02:00 in Paris
+            let tenAtNight = due.addingTimeInterval(-4 * 3_600)
+            try await replaceTasks(withReminders: 1, item: item.id, due: tenAtNight, pool: fixture.pool)
+            try await fixture.pool.execute("update items set due_at = \(due) where id = \(item.id)")
+            try await fixture.pool.execute(
+                """
+                insert into tasks (item_id, visit_id, kind, stage, recipient_role, sequence, run_at, idempotency_key,
+                                   label, created_at)
+                select id, visit_id, 'reminder', stage, 'executive', 2, \(due), 'bulk-at-due', 'at due', \(due)
+                  from items where id = \(item.id)
+                """)
+            let evening = try await worker(fixture.pool, at: tenAtNight).runOnce()
+            #expect(evening.delivered == 1 && evening.held == 0 && lines(file).count == 1)
+            let night = try await worker(fixture.pool, at: due).runOnce()
+            #expect(night.held == 1 && night.delivered == 0)
+            let morning = try #require(DataDate.parse("2026-03-04T08:00:00Z"))  // 09:00 in Paris
+            let atDue = try await fixture.pool.query(
+                "select run_at from tasks where idempotency_key = 'bulk-at-due'"
+            ).single().decode(Date.self, "run_at")
+            #expect(atDue == morning)
+        }
+    }
+
     @Test func escalationsReachTheGlobalRoleWhenNoParticipantHoldsIt() async throws {
         try await EngineFixture.run { fixture in
             let file = temporaryFile("escalation")

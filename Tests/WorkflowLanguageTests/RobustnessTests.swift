@@ -29,8 +29,11 @@ struct RobustnessTests {
     }
 
     @Test func deepNestingIsRefusedBeforeParsing() {
-        let deep = "name: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let deep = "name: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         #expect(WorkflowParser.check(deep).diagnostics.first?.message.contains("nesting deeper") == true)
+        // Far deeper, libyaml's own nesting limit stops its scanner before the first event.
+        let deeper = "name: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(WorkflowParser.check(deeper).diagnostics.first?.message.contains("Maximum nesting level") == true)
     }
 
     @Test func billionLaughsIsRefused() throws {
