@@ -28,10 +28,16 @@ public struct ActorStore: Sendable {
         self.pool = pool
     }
 
-    /// Adds an actor, or updates the one with this handle.
-    public func add(
-        handle: String, name: String, roles: [String], timezone: String, channel: String?, workingHours: String?
-    ) async throws -> ActorRecord {
+    /// Checks an actor's fields without a database, so a command can refuse bad input before it
+    /// connects; returns the display name as stored (trimmed).
+    ///
+    /// - Throws: `PodiumError` `.usage` for a handle that is not lowercase letters, digits, `.`,
+    ///   `_` or `-`; a role that is not snake_case; a time zone that is not a tz database name
+    ///   (see `TimeZoneName`); unreadable working hours; an empty or too long name. `.refused`
+    ///   for `system`.
+    public static func check(
+        handle: String, name: String, roles: [String], timezone: String, workingHours: String?
+    ) throws(PodiumError) -> String {
         guard handle.count <= 63, handle.first.map({ $0.isLowercase || $0.isNumber }) == true,
             handle.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) })
         else {
@@ -43,9 +49,10 @@ public struct ActorStore: Sendable {
         for role in roles where !InputLimits.isName(role) {
             throw PodiumError(.usage, "role \"\(role)\" must be snake_case")
         }
-        guard TimeZone(identifier: timezone) != nil else {
-            throw PodiumError(
-                .usage, "unknown time zone \"\(timezone)\"", hint: "use an Area/City name such as Europe/Paris")
+        do {
+            _ = try TimeZoneName.zone(timezone)
+        } catch {
+            throw PodiumError(.usage, error.message, hint: error.hint)
         }
         if let workingHours {
             do {
@@ -54,7 +61,18 @@ public struct ActorStore: Sendable {
                 throw PodiumError(.usage, error.description)
             }
         }
-        let displayName = try InputLimits.text(name, what: "name", limit: 200)
+        return try InputLimits.text(name, what: "name", limit: 200)
+    }
+
+    /// Adds an actor, or updates the one with this handle.
+    ///
+    /// - Throws: `PodiumError` `.usage` for what ``check(handle:name:roles:timezone:workingHours:)``
+    ///   refuses, `.refused` for `system`.
+    public func add(
+        handle: String, name: String, roles: [String], timezone: String, channel: String?, workingHours: String?
+    ) async throws -> ActorRecord {
+        let displayName = try Self.check(
+            handle: handle, name: name, roles: roles, timezone: timezone, workingHours: workingHours)
         let rows = try await pool.query(
             """
             insert into actors (handle, display_name, roles, timezone, channel, working_hours)

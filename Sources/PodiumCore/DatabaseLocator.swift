@@ -63,6 +63,12 @@ extension PodiumError {
                 hint: "check that PostgreSQL runs (scripts/local-postgres status) and that DATABASE_URL is right")
         } else if error.sqlState == .undefinedTable {
             self.init(.schema, "cannot \(action): \(error.message)", hint: "run podium migrate")
+        } else if let errorClass = error.sqlState?.errorClass, errorClass == "22" || errorClass == "23" {
+            // Data exceptions and integrity violations: the input broke a rule the schema keeps
+            // (a length, a check, a reference). Bad input, not a database that went away.
+            self.init(
+                .usage, "cannot \(action): the database refused the input: \(error.message)",
+                hint: error.constraint.map { "constraint \($0)" } ?? error.hint)
         } else {
             self.init(.database, "cannot \(action): \(error)", hint: error.hint)
         }

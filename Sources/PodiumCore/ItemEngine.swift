@@ -50,6 +50,9 @@ public struct ItemEngine: Sendable {
                         .refused, "\(workflow) allows at most \(limit) \(role.name) per item, not \(holders)")
                 }
             }
+            if let problem = DataDate.problem(in: data, dateFields: definition.dateFields) {
+                throw PodiumError(.usage, problem)
+            }
             guard let stage = definition.stage(definition.initial) else {
                 throw PodiumError(.schema, "\(workflow)@\(version) has no initial stage \(definition.initial)")
             }
@@ -163,7 +166,7 @@ public struct ItemEngine: Sendable {
             for: context.state)
         {
         case .refused(let refusal):
-            throw PodiumError(.refused, refusal.message)
+            throw PodiumError(refusal.reason == .invalidData ? .usage : .refused, refusal.message)
         case .approvalRecorded(let progress):
             var revision = item.revision
             if !progress.wasAlreadyCounted {

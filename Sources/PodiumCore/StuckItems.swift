@@ -1,5 +1,6 @@
 import Foundation
 public import LibPQ
+internal import WorkflowEngine
 internal import WorkflowLanguage
 
 /// Why an open item needs a person's attention.
@@ -283,7 +284,8 @@ public struct StuckFinder: Sendable {
         Set(definition.transitions(from: stage).flatMap(\.roles)).sorted()
     }
 
+    /// RFC 3339 in UTC, proleptic Gregorian (Foundation's formatter turns Julian before 1582).
     static func iso(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+        DataDate.format(date)
     }
 }

@@ -313,7 +313,7 @@ public actor Worker {
                 continue
             }
             for recipient in context.recipients where !recipient.alreadyDelivered {
-                let zone = zones.value(for: recipient.timezone) { TimeZone(identifier: $0) ?? .gmt }
+                let zone = zones.value(for: recipient.timezone) { (try? TimeZoneName.zone($0)) ?? .gmt }
                 let hours = workingHours.value(for: recipient.workingHours) {
                     (try? WorkingHours(parsing: $0)) ?? .standard
                 }

@@ -2,14 +2,28 @@ internal import CivilCalendar
 public import Foundation
 
 /// Reads the dates executives and coaches put in an item's data (`publish_at: 2026-03-10T09:00:00Z`):
-/// an RFC 3339 timestamp with seconds, an optional fraction and a zone (`Z` or `+02:00`), or a plain
-/// day (`2026-03-10`, taken as midnight UTC). Anything else, including impossible dates such as
-/// `2026-02-30`, is nil.
+/// an RFC 3339 `date-time` (§5.6, with its errata), or a plain `full-date` (`2026-03-10`, taken as
+/// midnight UTC). Anything else is nil.
+///
+/// What RFC 3339 allows, and this reader therefore accepts: `T` and `Z` in either case; a fraction
+/// of any length; an offset `Z` or `±HH:MM` with hours 00 to 23 (`-00:00` included); a leap second
+/// (`:60`) where the time in UTC is 23:59, read as the instant after 23:59:59 (as PostgreSQL does);
+/// years 0000 to 9999 of the proleptic Gregorian calendar. Refused: hour 24, a missing offset, a
+/// space for `T`, one-digit fields, non-ASCII digits, impossible days such as `2026-02-30`.
+///
+/// One reader for the engine and the flow report: `podium_data_timestamp` in `SQL/009` reads the
+/// same forms to the same instants, and a shared table of cases proves it
+/// (`PodiumTestSupport.DateCases`). A value that a due rule reads is checked when it is set
+/// (``problem(in:dateFields:)``), so no item holds a date Podium cannot read.
 ///
 /// A hand-written reader rather than `ISO8601DateFormatter`: every transition computes due times,
 /// and building ICU formatters took a quarter of the engine's CPU time under load (see
-/// BENCHMARKS.md). `podium_data_timestamp` in `SQL/004_flow_report.sql` reads the same forms.
+/// BENCHMARKS.md); Foundation's formatter also refuses leap seconds and lowercase `t`.
 public enum DataDate {
+    /// The forms accepted, for messages.
+    public static let acceptedForms =
+        "an RFC 3339 time such as 2026-03-10T09:00:00Z or 2026-03-10T09:00:00+01:00, or a day such as 2026-03-10"
+
     /// The instant `text` names, or nil.
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
@@ -19,9 +33,9 @@ public enum DataDate {
         else { return nil }
         var seconds = Int(CivilCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day))) * 86_400
         if bytes.count == 10 { return Date(timeIntervalSince1970: TimeInterval(seconds)) }
-        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T"), let hour = number(bytes, 11, 2), bytes[13] == colon,
-            let minute = number(bytes, 14, 2), bytes[16] == colon, let second = number(bytes, 17, 2), hour < 24,
-            minute < 60, second < 60
+        guard bytes.count >= 20, bytes[10] | 0x20 == UInt8(ascii: "t"), let hour = number(bytes, 11, 2),
+            bytes[13] == colon, let minute = number(bytes, 14, 2), bytes[16] == colon,
+            let second = number(bytes, 17, 2), hour < 24, minute < 60, second <= 60
         else { return nil }
         seconds += hour * 3600 + minute * 60 + second
         var index = 19
@@ -38,17 +52,33 @@ public enum DataDate {
             guard index > start else { return nil }
         }
         guard index < bytes.count else { return nil }
-        if bytes[index] == UInt8(ascii: "Z") {
+        var offset = 0
+        if bytes[index] | 0x20 == UInt8(ascii: "z") {
             guard index + 1 == bytes.count else { return nil }
         } else {
             guard bytes[index] == UInt8(ascii: "+") || bytes[index] == dash, index + 6 == bytes.count,
                 let offsetHours = number(bytes, index + 1, 2), bytes[index + 3] == colon,
                 let offsetMinutes = number(bytes, index + 4, 2), offsetHours < 24, offsetMinutes < 60
             else { return nil }
-            let offset = offsetHours * 3600 + offsetMinutes * 60
-            seconds -= bytes[index] == dash ? -offset : offset
+            offset = (offsetHours * 3600 + offsetMinutes * 60) * (bytes[index] == dash ? -1 : 1)
         }
-        return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+        // A leap second ends a UTC day: 23:59:60Z, or 15:59:60-08:00.
+        if second == 60 {
+            let minuteInUTC = ((hour * 60 + minute - offset / 60) % 1440 + 1440) % 1440
+            guard minuteInUTC == 1439 else { return nil }
+        }
+        return Date(timeIntervalSince1970: TimeInterval(seconds - offset) + fraction)
+    }
+
+    /// Why `changes` cannot be stored, or nil: a value of one of `dateFields` (the fields a due
+    /// rule reads, ``WorkflowDefinition/dateFields``) that is not a date. An empty value is left to
+    /// the transition's requirements.
+    public static func problem(in changes: [String: String], dateFields: Set<String>) -> String? {
+        for (field, value) in changes.sorted(by: { $0.key < $1.key })
+        where dateFields.contains(field) && !value.isEmpty && parse(value) == nil {
+            return "\(field) \"\(value)\" is not a date, and a due time is read from it; write \(acceptedForms)"
+        }
+        return nil
     }
 
     /// `date` as `2026-03-10T09:00:00Z` (UTC, whole seconds, fractions dropped), the form

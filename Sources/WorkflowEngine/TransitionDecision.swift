@@ -4,6 +4,8 @@ public import WorkflowLanguage
 public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: String, Sendable {
         case closed, unknownTransition, wrongStage, notPermitted, timerOnly, missingRequirements, ownWork
+        /// A value that must be a date is not one (exit 2 on the command line: bad input, not a rule).
+        case invalidData
     }
 
     public let reason: Reason
@@ -113,6 +115,9 @@ public struct TransitionDecider: Sendable {
                     .notPermitted, "\(request.actor.handle) is not \(article(roles)) \(roles) on item \(item.id)")
             }
             role = held
+        }
+        if let problem = DataDate.problem(in: request.dataChanges, dateFields: definition.dateFields) {
+            return refuse(.invalidData, problem)
         }
         var data = item.data
         for (key, value) in request.dataChanges { data[key] = value }

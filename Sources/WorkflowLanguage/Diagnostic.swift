@@ -45,8 +45,9 @@ public struct Diagnostic: Sendable, Equatable, Comparable {
 }
 
 /// Suggests the closest known word for a misspelt one ("did you mean ...?").
-enum Suggestion {
-    static func closest(to word: String, in candidates: [String]) -> String? {
+public enum Suggestion {
+    /// The candidate within a few edits of `word` (case ignored), or nil.
+    public static func closest(to word: String, in candidates: [String]) -> String? {
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
         return best.1 <= min(3, max(2, word.count / 3)) && best.1 < word.count ? best.0 : nil

@@ -21,6 +21,10 @@ public struct WorkflowDefinition: Codable, Sendable, Equatable {
 
     /// The stage with this name.
     public func stage(_ name: String) -> StageDefinition? { stages.first { $0.name == name } }
+
+    /// The data fields a due rule reads a date from (`due: {at: publish_at}`), in any stage: a
+    /// value set for one of them must be a date.
+    public var dateFields: Set<String> { Set(stages.compactMap { $0.due?.field }) }
     /// The transition with this name.
     public func transition(_ name: String) -> TransitionDefinition? { transitions.first { $0.name == name } }
     /// The role with this name.

@@ -15,7 +15,8 @@ public struct SourceMap: Sendable {
 public struct WorkflowCheck: Sendable {
     /// The definition, present when parsing succeeded (it may still have semantic errors).
     public let definition: WorkflowDefinition?
-    /// Errors and warnings, in file order.
+    /// Errors and warnings, root causes first (a wrong stage name before the stages it leaves
+    /// unreachable), each group in file order.
     public let diagnostics: [Diagnostic]
     /// The original text.
     public let source: String
@@ -62,11 +63,13 @@ public enum WorkflowParser {
                 source: text)
         }
         let definition = reader.readWorkflow(root)
-        var diagnostics = reader.diagnostics
+        var diagnostics = reader.diagnostics.sorted()
         if let definition, !reader.diagnostics.contains(where: { $0.severity == .error }) {
+            // The reader found only warnings: they come first, then the meaning's findings,
+            // which keep their own order (root causes first).
             diagnostics += WorkflowValidator(definition: definition, sourceMap: reader.sourceMap).validate()
         }
-        return WorkflowCheck(definition: definition, diagnostics: diagnostics.sorted(), source: text)
+        return WorkflowCheck(definition: definition, diagnostics: diagnostics, source: text)
     }
 
     /// Checks that protect the YAML composer from a hostile file: its size, binary content, then

@@ -23,14 +23,19 @@ struct WorkflowValidator {
         self.outgoing = outgoing
     }
 
+    /// Every finding, root causes first: each group in file order, and the reachability
+    /// findings, which a wrong stage name or a missing transition causes, after all the others
+    /// (`finish goes to unknown stage "dne"` comes before `stage "done" cannot be reached`).
     func validate() -> [Diagnostic] {
         var copy = self
         copy.checkNames()
         copy.checkInitialStage()
         copy.checkStages()
         copy.checkTransitions()
+        let causes = copy.findings.sorted()
+        copy.findings = []
         copy.checkReachability()
-        return copy.findings
+        return causes + copy.findings.sorted()
     }
 
     private var stageNames: [String] { definition.stages.map(\.name) }

@@ -30,7 +30,7 @@ struct ActorCommand: AsyncParsableCommand {
         @Option(help: "A global role (repeatable).")
         var role: [String] = []
 
-        @Option(help: "Time zone, Area/City.")
+        @Option(help: "Time zone: a tz database name (Area/City, e.g. Europe/London) or UTC.")
         var timezone = "UTC"
 
         @Option(help: "Delivery channel: log, file:PATH, command:PROGRAM or webhook:URL.")
@@ -42,6 +42,8 @@ struct ActorCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
+            _ = try ActorStore.check(
+                handle: handle, name: name, roles: role, timezone: timezone, workingHours: workingHours)
             let actor = try await ActorStore(pool: try await Database.pool()).add(
                 handle: handle, name: name, roles: role, timezone: timezone, channel: channel,
                 workingHours: workingHours)

@@ -269,7 +269,9 @@ struct ItemCommand: AsyncParsableCommand {
 /// The text form of `podium item show`.
 enum ItemText {
     static func render(_ item: ItemView, now: Date) -> String {
-        var lines = ["item \(item.id): \(item.title)  (\(item.workflow)@\(item.version), revision \(item.revision))"]
+        var lines = [
+            "item \(item.id): \(Terminal.field(item.title))  (\(item.workflow)@\(item.version), revision \(item.revision))"
+        ]
         let stayed = Formatting.duration(seconds: Int(now.timeIntervalSince(item.stageEnteredAt)))
         lines.append(
             "  stage      \(item.stage): \(item.stageTitle) (for \(stayed))\(item.closedAt != nil ? ", closed" : "")")
@@ -285,7 +287,9 @@ enum ItemText {
         if !item.data.isEmpty {
             lines.append(
                 "  data       "
-                    + item.data.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.prefix(60))" }.joined(
+                    + item.data.sorted { $0.key < $1.key }.map {
+                        "\($0.key)=\(Terminal.field(String($0.value.prefix(60))))"
+                    }.joined(
                         separator: "; "))
         }
         for approval in item.approvals {
@@ -307,7 +311,8 @@ enum ItemText {
             lines.append("  guidance   \(item.guidance.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         for comment in item.comments.reversed() {
-            lines.append("  comment    \(Formatting.time(comment.at)) \(comment.actor): \(comment.body)")
+            lines.append(
+                "  comment    \(Formatting.time(comment.at)) \(comment.actor): \(Terminal.field(comment.body))")
         }
         return lines.joined(separator: "\n")
     }

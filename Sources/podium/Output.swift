@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkflowEngine
 
 /// Options every listing shares.
 struct OutputOptions: ParsableArguments {
@@ -12,15 +13,20 @@ enum JSONOutput {
     static func print(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        Terminal.output(String(decoding: try encoder.encode(value), as: UTF8.self))
+        // The one writer of dates (RFC 3339, UTC, proleptic Gregorian) that text and messages use.
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(DataDate.format(date))
+        }
+        Terminal.json(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
 
 /// Aligned text columns for terminals.
 enum Table {
+    /// Each cell is one line: a line break or control character people typed is shown escaped.
     static func render(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map(Terminal.field) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { column, cell in

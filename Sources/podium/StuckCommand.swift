@@ -49,8 +49,10 @@ struct Stuck: AsyncParsableCommand {
             Terminal.output("nothing is stuck")
         } else {
             for item in items {
-                Terminal.output("item \(item.itemID)  \(item.workflow)@\(item.version)  \(item.stage)  \(item.title)")
-                for reason in item.reasons { Terminal.output("  \(reason.kind): \(reason.message)") }
+                Terminal.output(
+                    "item \(item.itemID)  \(item.workflow)@\(item.version)  \(item.stage)  \(Terminal.field(item.title))"
+                )
+                for reason in item.reasons { Terminal.output("  \(reason.kind): \(Terminal.field(reason.message))") }
             }
         }
         if items.count == limit && !output.json {

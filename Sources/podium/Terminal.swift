@@ -1,19 +1,69 @@
 import Foundation
 
 /// Where output goes: results to stdout, everything else to stderr.
+///
+/// Text people typed (titles, comments, data, names, reasons) is shown, never obeyed: every line
+/// written for people passes through ``visible(_:keepingNewlines:)``, so a comment holding
+/// ESC `[1A` ESC `[2K` cannot rewrite the line above it, ring the bell, open an OSC 8 link or turn
+/// text around with a bidi override. JSON (``json(_:)``) is written exactly: its encoder escapes
+/// what JSON requires, and readers of `--json` get every character as stored.
 enum Terminal {
-    /// Prints a result line on stdout.
+    /// Prints a result line on stdout, control characters made visible.
     static func output(_ line: String, terminator: String = "\n") {
-        print(line, terminator: terminator)
+        print(visible(line, keepingNewlines: true), terminator: terminator)
     }
 
-    /// Prints a diagnostic on stderr, prefixed with `podium: `.
+    /// Prints JSON on stdout exactly as encoded.
+    static func json(_ text: String) {
+        print(text)
+    }
+
+    /// Prints a diagnostic on stderr, prefixed with `podium: `, control characters made visible.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("podium: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("podium: \(visible(message, keepingNewlines: true))\n".utf8))
     }
 
-    /// Prints a note on stderr as it is.
+    /// Prints a note on stderr, control characters made visible.
     static func note(_ line: String) {
-        FileHandle.standardError.write(Data("\(line)\n".utf8))
+        FileHandle.standardError.write(Data("\(visible(line, keepingNewlines: true))\n".utf8))
+    }
+
+    /// One field of a line (a title, a comment in a table): like ``visible(_:keepingNewlines:)``,
+    /// and its line breaks shown as `\n` too, so a field cannot start a line of its own.
+    static func field(_ text: String) -> String {
+        visible(text, keepingNewlines: false)
+    }
+
+    /// `text` with every character that a terminal would act on instead of show written as a
+    /// visible escape: C0 controls (`\n`, `\r`, `\t`, the rest as `\u{1B}`), DEL, C1 controls,
+    /// and the invisible direction marks and overrides (U+061C, U+200E, U+200F, U+202A to U+202E,
+    /// U+2066 to U+2069) and line and paragraph separators (U+2028, U+2029). Line feeds are kept
+    /// when `keepingNewlines`.
+    static func visible(_ text: String, keepingNewlines: Bool) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0, keepingNewlines) }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar, keepingNewlines) else {
+                result.unicodeScalars.append(scalar)
+                continue
+            }
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default: result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            }
+        }
+        return result
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar, _ keepingNewlines: Bool) -> Bool {
+        switch scalar.value {
+        case 0x0A: !keepingNewlines
+        case 0x00...0x1F, 0x7F...0x9F: true
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029: true
+        default: false
+        }
     }
 }

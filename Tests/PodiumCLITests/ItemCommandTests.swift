@@ -3,27 +3,11 @@ import LibPQ
 import PodiumTestSupport
 import Testing
 
-/// Runs podium against one database, at a fixed "now".
-private struct CLI {
-    let url: String
-
-    func run(_ arguments: [String], at now: String = "2026-03-02T09:00:00Z") async throws -> PodiumBinary.Result {
-        try await PodiumBinary.run(arguments, environment: ["DATABASE_URL": url, "PODIUM_NOW": now])
-    }
-
-    @discardableResult
-    func ok(_ arguments: [String], at now: String = "2026-03-02T09:00:00Z") async throws -> String {
-        let result = try await run(arguments, at: now)
-        #expect(result.exitCode == 0, "podium \(arguments.joined(separator: " ")): \(result.stderr)")
-        return result.stdout
-    }
-}
-
 @Suite("podium actor and podium item")
 struct ItemCommandTests {
     @Test func aWholeExecPostThroughTheBinary() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
-            let cli = CLI(url: configuration.conninfoIncludingPassword())
+            let cli = PodiumSession(url: configuration.conninfoIncludingPassword())
             try await cli.ok(["workflow", "load"])
             try await cli.ok(["actor", "add", "alice", "--name", "Alice Chen", "--timezone", "America/New_York"])
             try await cli.ok(["actor", "add", "bob", "--name", "Bob Reyes"])
@@ -97,7 +81,7 @@ struct ItemCommandTests {
 
     @Test func usageAndNotFoundExitCodes() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
-            let cli = CLI(url: configuration.conninfoIncludingPassword())
+            let cli = PodiumSession(url: configuration.conninfoIncludingPassword())
             try await cli.ok(["workflow", "load"])
             let missingItem = try await cli.run(["item", "show", "4242"])
             #expect(missingItem.exitCode == 3 && missingItem.stderr.contains("no item 4242"))

@@ -1,4 +1,6 @@
+import LibPQ
 import PodiumCore
+import PodiumTestSupport
 import Testing
 
 @Suite("Limits on free text")
@@ -12,13 +14,43 @@ struct InputLimitsTests {
     @Test func emptyLongAndNULTextIsRefused() {
         for (text, message) in [
             (" \n\u{A0} ", "the comment is empty"), ("", "the comment is empty"),
-            ("toolong", "the comment is 7 characters; the limit is 6"),
+            ("toolong", "the comment is 7 characters (Unicode code points); the limit is 6"),
+            // 3 characters on screen, 7 code points: counted as the database counts
+            ("👍🏽👍🏽e\u{301}", "the comment is 6 characters (Unicode code points); the limit is 5"),
             ("a\0b", "the comment contains a NUL character"),
         ] {
             #expect {
-                try InputLimits.text(text, what: "comment", limit: 6)
+                try InputLimits.text(text, what: "comment", limit: text.unicodeScalars.first == "👍" ? 5 : 6)
             } throws: { error in
                 (error as? PodiumError)?.message == message && (error as? PodiumError)?.kind == .usage
+            }
+        }
+    }
+}
+
+/// A rule the schema keeps and the input broke is bad input (exit 2), never "database
+/// unavailable" (exit 6), whatever path let the input reach the database.
+@Suite("Integrity and data errors are input errors")
+struct SchemaRefusalTests {
+    static func statement(_ name: String) -> PostgresQuery {
+        switch name {
+        case "check": "insert into actors (handle, display_name) values ('x', '')"
+        case "foreign key": "insert into participants (item_id, role, actor) values (999999, 'coach', 'nobody')"
+        case "invalid text": "select 'not a number'::integer"
+        default: "select 1 / 0"
+        }
+    }
+
+    @Test(arguments: ["check", "foreign key", "invalid text", "division by zero"])
+    func aRealConstraintViolationExitsAsBadInput(violation: String) async throws {
+        try await EngineFixture.run { fixture in
+            do {
+                try await fixture.pool.execute(Self.statement(violation))
+                Issue.record("\(violation) succeeded")
+            } catch let error as PostgresError {
+                let podium = PodiumError(error, while: "finish")
+                #expect(podium.kind == .usage, "\(error)")
+                #expect(podium.message.contains("the database refused the input"))
             }
         }
     }

@@ -79,10 +79,12 @@ struct DiagnosticTests {
             ])
     }
 
-    @Test func unknownStageReferenceWithSuggestion() {
-        #expect(
-            findings(replacing("    to: review\n", with: "    to: reviw\n")).contains(
-                "f.yaml:32:9: error: submit goes to unknown stage \"reviw\"; did you mean \"review\"?"))
+    /// The misspelt stage is the root cause, so it is printed first, before the stages it left
+    /// unreachable, although those stand earlier in the file.
+    @Test func unknownStageReferenceWithSuggestionComesBeforeWhatItCauses() {
+        let found = findings(replacing("    to: review\n", with: "    to: reviw\n"))
+        #expect(found.first == "f.yaml:32:9: error: submit goes to unknown stage \"reviw\"; did you mean \"review\"?")
+        #expect(found.dropFirst().contains { $0.contains("cannot be reached from the initial stage") }, "\(found)")
     }
 
     @Test func unknownRoles() {

@@ -1,0 +1,127 @@
+import Foundation
+import LibPQ
+import PodiumTestSupport
+import Testing
+
+extension PodiumSession {
+    /// A fresh database with the workflows, alice (executive), bob (coach), carol (community
+    /// manager), and one exec-post item in `draft`; returns the session and the item's id.
+    static func withDraft(_ body: (PodiumSession, String) async throws -> Void) async throws {
+        try await TestDatabase.withFreshDatabase { configuration in
+            let session = PodiumSession(url: configuration.conninfoIncludingPassword())
+            try await session.ok(["workflow", "load"])
+            try await session.ok(["actor", "add", "alice", "--name", "Alice Chen"])
+            try await session.ok(["actor", "add", "bob", "--name", "Bob Reyes"])
+            try await session.ok(["actor", "add", "carol", "--name", "Carol Diaz", "--role", "community_manager"])
+            let id = try await session.ok([
+                "item", "create", "exec-post", "--title", "What support taught me", "--as", "carol",
+                "--participant", "executive=alice", "--participant", "coach=bob",
+            ]).trimmingCharacters(in: .whitespacesAndNewlines)
+            try await session.ok(["item", "fire", id, "start_draft", "--as", "alice"])
+            try await body(session, id)
+        }
+    }
+}
+
+@Suite("Edges of time and text through the binary")
+struct EdgeInputTests {
+    /// Abbreviations are refused before any database is opened: BST was read as Dhaka.
+    @Test(arguments: [("BST", "Europe/London"), ("IST", "Asia/Kolkata"), ("EST", "America/New_York")])
+    func aTimeZoneAbbreviationIsRefusedWithASuggestion(zone: String, suggestion: String) async throws {
+        let result = try await PodiumBinary.run(
+            ["actor", "add", "exec1", "--name", "Exec One", "--timezone", zone],
+            environment: ["DATABASE_URL": "postgresql:///nowhere?host=/nonexistent&port=1"])
+        #expect(result.exitCode == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("time zone \"\(zone)\" is not a tz database name"))
+        #expect(result.stderr.contains("did you mean \(suggestion)?"))
+    }
+
+    /// A value a due rule reads must be a date when it is set: `next-tuesday` would have left the
+    /// stage with no deadline, no reminders and no escalation.
+    @Test func aDateFieldThatIsNotADateIsRefusedAndNothingChanges() async throws {
+        try await PodiumSession.withDraft { session, id in
+            let refused = try await session.run([
+                "item", "fire", id, "submit", "--as", "alice", "--set", "body=Three things",
+                "--set", "publish_at=next-tuesday",
+            ])
+            #expect(refused.exitCode == 2, "\(refused.stderr)")
+            #expect(refused.stderr.contains("publish_at \"next-tuesday\" is not a date"))
+            #expect(refused.stderr.contains("2026-03-10T09:00:00Z"))
+            let item = try await session.ok(["item", "show", id, "--json"])
+            #expect(item.contains("\"stage\" : \"draft\"") && !item.contains("next-tuesday"))
+        }
+    }
+
+    /// RFC 3339 allows a lowercase `t` and `z`; such a date gives the stage its due time (private
+    /// review is due a day before `publish_at`).
+    @Test func aLowercaseRFC3339DateGivesTheStageItsDeadline() async throws {
+        try await PodiumSession.withDraft { session, id in
+            try await session.ok([
+                "item", "fire", id, "submit", "--as", "alice", "--set", "body=Three things",
+                "--set", "publish_at=2026-03-10t09:00:00z",
+            ])
+            let shown = try await session.ok(["item", "show", id])
+            #expect(shown.contains("due        2026-03-09 09:00 UTC"), "\(shown)")
+        }
+    }
+
+    /// Before 1582 too, every output prints the proleptic Gregorian instant: private review is
+    /// due a day before a `publish_at` of 1500-01-01, 1499-12-31 (Foundation's formatter printed
+    /// the Julian 1499-12-22), in text, in JSON and in `stuck`.
+    @Test func datesBefore1582ArePrintedAsTyped() async throws {
+        try await PodiumSession.withDraft { session, id in
+            try await session.ok([
+                "item", "fire", id, "submit", "--as", "alice", "--set", "body=Three things",
+                "--set", "publish_at=1500-01-01T00:00:00Z",
+            ])
+            #expect(try await session.ok(["item", "show", id]).contains("due        1499-12-31 00:00 UTC"))
+            let json = try await session.ok(["item", "show", id, "--json"])
+            #expect(json.contains("\"due_at\" : \"1499-12-31T00:00:00Z\""), "\(json)")
+            #expect(try await session.ok(["stuck", "--json"]).contains("\"due_at\" : \"1499-12-31T00:00:00Z\""))
+            #expect(try await session.ok(["stuck"]).contains("What support taught me"))
+        }
+    }
+
+    /// A comment or title that would rewrite the line above (ESC [1A ESC [2K), ring the bell,
+    /// hide a link (OSC 8), turn text around (U+202E) or start a line of its own is shown
+    /// escaped; `--json` keeps it exact.
+    @Test func controlCharactersPeopleTypedAreShownNotObeyed() async throws {
+        try await PodiumSession.withDraft { session, id in
+            let hostile =
+                "fine\u{1B}[1A\u{1B}[2Kdone (approved by the CEO)\u{07}\u{1B}]8;;http://x\u{1B}\\link\u{1B}]8;;\u{1B}\\ \u{202E}txt.exe\nfake line"
+            try await session.ok(["item", "comment", id, "--as", "bob", hostile])
+            try await session.ok([
+                "item", "create", "exec-post", "--title", hostile, "--as", "carol", "--participant", "executive=alice",
+            ])
+            for command in [["item", "show", id], ["item", "list"], ["stuck"]] {
+                let shown = try await session.ok(command, at: "2026-03-20T09:00:00Z")
+                #expect(!shown.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(command)")
+                #expect(!shown.unicodeScalars.contains("\u{202E}"))
+                #expect(shown.contains("fine\\u{1B}[1A\\u{1B}[2Kdone (approved by the CEO)\\u{7}"), "\(shown)")
+                #expect(shown.contains("\\u{202E}txt.exe\\nfake line"))
+            }
+            let json = try await session.ok(["item", "show", id, "--json"])
+            let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            let comments = decoded?["comments"] as? [[String: Any]]
+            #expect(comments?.first?["body"] as? String == hostile)
+        }
+    }
+
+    /// Lengths count what the database counts (code points): a Hindi title of 430 visible
+    /// characters is refused with exit 2 and the limit, not a raw SQL error with exit 6.
+    @Test func limitsCountWhatTheDatabaseCounts() async throws {
+        try await PodiumSession.withDraft { session, id in
+            let hindi = String(repeating: "नमस्ते ", count: 72)  // 288 characters, 503 code points trimmed
+            #expect(hindi.count < 500 && hindi.unicodeScalars.count > 500)
+            let title = try await session.run([
+                "item", "create", "exec-post", "--title", hindi, "--as", "carol", "--participant", "executive=alice",
+            ])
+            #expect(title.exitCode == 2, "\(title.stderr)")
+            #expect(title.stderr.contains("the title is 503 characters (Unicode code points); the limit is 500"))
+            let emoji = String(repeating: "👍🏽", count: 3_000)  // 3,000 characters, 6,000 code points
+            let comment = try await session.run(["item", "comment", id, "--as", "bob", emoji + emoji])
+            #expect(comment.exitCode == 2, "\(comment.stderr)")
+            #expect(comment.stderr.contains("the limit is 10000"))
+        }
+    }
+}
