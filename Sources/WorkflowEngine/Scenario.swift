@@ -94,7 +94,7 @@ extension Scenario {
         if let node = top["start"] {
             guard let text = node.string, let date = StageSchedule.parseDate(text) else {
                 throw ScenarioError(
-                    line: line(node), message: "start must be an ISO 8601 time such as 2026-03-02T09:00:00Z")
+                    line: line(node), message: "start must be \(DataDate.acceptedForms)")
             }
             start = date
         }

@@ -190,7 +190,7 @@ struct ScenarioRunner {
             }
             if expected == "none" { return due == nil ? nil : "expected no due time, it is \(due!)" }
             guard let wanted = StageSchedule.parseDate(expected) else {
-                return "due: \(expected) is not an ISO 8601 time"
+                return "due: \(expected) is not a date; write \(DataDate.acceptedForms)"
             }
             return due == wanted ? nil : "expected due \(expected), it is \(due.map { "\($0)" } ?? "none")"
         case ("history", .list(let transitions)):

@@ -33,13 +33,37 @@ func check(_ bytes: UnsafeRawBufferPointer) {
         if let (key, value) = try? InputLimits.pair(line, what: "--set") {
             precondition(!key.isEmpty && "\(key)=\(value)" == line, "KEY=VALUE split \(line) into \(key) and \(value)")
         }
-        _ = try? WorkingHours(parsing: line)
+        if let hours = try? WorkingHours(parsing: line) { checkOpenings(hours) }
         if let date = DataDate.parse(line) {
             precondition(date.timeIntervalSince1970.isFinite, "a date in data must be finite")
+            let whole = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+            precondition(DataDate.parse(DataDate.format(date)) == whole, "\(line) does not read back from its spelling")
         }
     }
     _ = try? Scenario.parse(text)
     checkFlatJSON(text)
+}
+
+/// Working hours open at an instant that is open, never before the moment asked about, and
+/// strictly later when closed (a worker holds a task until then), on both kinds of clock change.
+func checkOpenings(_ hours: WorkingHours) {
+    for (zone, moment) in openingProbes {
+        let opening = hours.nextOpening(atOrAfter: moment, in: zone)
+        precondition(hours.isOpen(at: opening, in: zone), "\(hours) opens at a closed instant in \(zone.identifier)")
+        precondition(
+            hours.isOpen(at: moment, in: zone) ? opening == moment : opening > moment,
+            "\(hours) in \(zone.identifier) opens at \(opening), not after \(moment)")
+    }
+}
+
+/// Zones and instants around their 2026 clock changes: New York (spring forward at 02:00),
+/// Lord Howe (half an hour back) and Santiago (back across midnight).
+let openingProbes: [(TimeZone, Date)] = [
+    ("America/New_York", "2026-03-08T06:30:00Z"), ("America/New_York", "2026-11-01T05:30:00Z"),
+    ("Australia/Lord_Howe", "2026-04-04T14:45:00Z"), ("America/Santiago", "2026-04-05T02:30:00Z"),
+].compactMap { name, instant in
+    guard let zone = TimeZone(identifier: name), let date = DataDate.parse(instant) else { return nil }
+    return (zone, date)
 }
 
 /// The direct JSON reader accepts only what Foundation reads the same way, and reads back what

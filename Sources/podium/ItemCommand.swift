@@ -22,7 +22,7 @@ struct ItemCommand: AsyncParsableCommand {
     static func clock() throws -> any TimeSource {
         guard let fixed = ProcessInfo.processInfo.environment["PODIUM_NOW"], !fixed.isEmpty else { return SystemTime() }
         guard let instant = StageSchedule.parseDate(fixed) else {
-            throw PodiumError(.usage, "PODIUM_NOW=\(fixed) is not an ISO 8601 time such as 2026-03-02T09:00:00Z")
+            throw PodiumError(.usage, "PODIUM_NOW=\(fixed) is not a date; write \(DataDate.acceptedForms)")
         }
         return FixedTime(instant)
     }

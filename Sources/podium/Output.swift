@@ -8,7 +8,7 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// JSON output with stable, sorted keys and ISO 8601 dates.
+/// JSON output with stable, sorted keys and RFC 3339 dates in UTC (`DataDate.format`).
 enum JSONOutput {
     static func print(_ value: some Encodable) throws {
         let encoder = JSONEncoder()

@@ -22,7 +22,7 @@ extension ItemCommand {
         @Option(help: "Likes counted.")
         var likes: Int
 
-        @Option(help: "When it was measured (ISO 8601; default now).")
+        @Option(help: "When it was measured (RFC 3339, e.g. 2026-03-10T09:00:00Z, or a day; default now).")
         var at: String?
 
         func run() async throws {
@@ -45,11 +45,11 @@ struct ReportCommand: AsyncParsableCommand {
         try text.map { try date($0, option: "--since") }
     }
 
-    /// An ISO 8601 date or time given on the command line.
+    /// An RFC 3339 time or a day given on the command line (``DataDate``).
     static func date(_ text: String, option: String) throws -> Date {
         guard let date = StageSchedule.parseDate(text) else {
             throw PodiumError(
-                .usage, "\(option) \(text) is not an ISO 8601 date such as 2026-03-01 or 2026-03-01T09:00:00Z")
+                .usage, "\(option) \(text) is not a date; write \(DataDate.acceptedForms)")
         }
         return date
     }

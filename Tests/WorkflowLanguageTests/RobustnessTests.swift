@@ -36,6 +36,17 @@ struct RobustnessTests {
         #expect(WorkflowParser.check(deeper).diagnostics.first?.message.contains("Maximum nesting level") == true)
     }
 
+    /// Anchors alone on their lines, aliases alone on theirs, the last one as a mapping key: 684
+    /// bytes that took the text scan's guard 51 s to let through (debug build; 6.4 s with one
+    /// level fewer). Refused at the first anchor now, in milliseconds.
+    @Test func billionLaughsWithAnchorsOnTheirOwnLinesIsRefusedAtTheFirstAnchor() throws {
+        let text = try String(
+            contentsOf: Self.corpus.appendingPathComponent("billion-laughs-own-lines.yaml"), encoding: .utf8)
+        let first = WorkflowParser.check(text).diagnostics.first
+        #expect(first?.message.hasPrefix("anchors and aliases (&name, *name) are not allowed") == true)
+        #expect(first?.location == SourceLocation(line: 5, column: 3))
+    }
+
     @Test func billionLaughsIsRefused() throws {
         let text = try String(contentsOf: Self.corpus.appendingPathComponent("billion-laughs.yaml"), encoding: .utf8)
         let check = WorkflowParser.check(text)
