@@ -1,4 +1,5 @@
 public import LibPQ
+internal import WorkflowEngine
 
 /// Invariants that must hold whatever happened: crashes, killed connections, retries.
 /// `podium check` runs them; tests run them after trying to break things.
@@ -26,7 +27,7 @@ public struct ConsistencyCheck: Sendable {
                 "an item's stage differs from the stage its history ends in",
                 """
                 select i.id from items i
-                  join lateral (select to_stage from history h where h.item_id = i.id and h.kind not in ('assign', 'task')
+                  join lateral (select to_stage from history h where h.item_id = i.id and h.kind = any(\(HistoryKind.visitStarting))
                                  order by h.id desc limit 1) last on true
                  where last.to_stage <> i.stage
                 """
@@ -36,7 +37,7 @@ public struct ConsistencyCheck: Sendable {
                 """
                 select i.id from items i
                  where i.visit_id is distinct from (select max(h.id) from history h
-                                                     where h.item_id = i.id and h.kind not in ('assign', 'task'))
+                                                     where h.item_id = i.id and h.kind = any(\(HistoryKind.visitStarting)))
                 """
             ),
             (

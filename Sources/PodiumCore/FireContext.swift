@@ -10,10 +10,13 @@ struct FireContext {
     let item: ItemEngine.ItemRow
     let participants: [Participant]
     let approvals: [Approval]
-    /// Who moved the item into its current stage.
+    /// Who moved the item into its current stage, in which role, from which stage.
     let stageAuthor: String
-    /// The history entry an earlier fire with the same idempotency key wrote.
-    let replayedEntry: Int?
+    let stageAuthorRole: String
+    let enteredFrom: String?
+    /// The history entry an earlier fire with the same idempotency key wrote, and the
+    /// fingerprint of that request (nil for entries written before fingerprints were kept).
+    let replayed: (entry: Int, fingerprint: String?)?
     private let handle: String
     private let globalRoles: [String]?
 
@@ -31,7 +34,8 @@ struct FireContext {
     var state: ItemState {
         ItemState(
             id: item.id, stage: item.stage, data: item.data, participants: participants, stageAuthor: stageAuthor,
-            stageEnteredAt: item.stageEnteredAt, approvals: approvals, isClosed: item.isClosed)
+            stageAuthorRole: stageAuthorRole, enteredFrom: enteredFrom, stageEnteredAt: item.stageEnteredAt,
+            approvals: approvals, isClosed: item.isClosed)
     }
 
     static func read(
@@ -44,10 +48,12 @@ struct FireContext {
                       from participants where item_id = i.id)::text as participants,
                    (select coalesce(json_agg(json_build_array(transition, actor) order by at, actor), '[]')
                       from approvals where item_id = i.id and visit_id = i.visit_id)::text as approvals,
-                   (select actor from history where id = i.visit_id) as stage_author,
-                   (select id from history where item_id = i.id and idempotency_key = \(idempotencyKey)) as replayed,
+                   visit.actor as stage_author, visit.role as stage_author_role, visit.from_stage as entered_from,
+                   replayed.id as replayed, replayed.request_fingerprint as replayed_fingerprint,
                    (select roles from actors where handle = \(handle)) as roles
               from items i
+              join history visit on visit.id = i.visit_id
+              left join history replayed on replayed.item_id = i.id and replayed.idempotency_key = \(idempotencyKey)
              where i.id = \(id)
             """)
         guard let row = rows.first else {
@@ -60,7 +66,11 @@ struct FireContext {
             participants: participants.map { Participant(role: $0[0], actor: $0[1]) },
             approvals: approvals.map { Approval(transition: $0[0], actor: $0[1]) },
             stageAuthor: try row.decode(String.self, "stage_author"),
-            replayedEntry: try row.decode(Int?.self, "replayed"),
+            stageAuthorRole: try row.decode(String.self, "stage_author_role"),
+            enteredFrom: try row.decode(String?.self, "entered_from"),
+            replayed: try row.decode(Int?.self, "replayed").map {
+                (entry: $0, fingerprint: try row.decode(String?.self, "replayed_fingerprint"))
+            },
             handle: handle, globalRoles: try row.decode([String]?.self, "roles"))
     }
 

@@ -1,3 +1,4 @@
+internal import Crypto
 import Foundation
 public import LibPQ
 public import WorkflowEngine
@@ -75,7 +76,7 @@ public struct ItemEngine: Sendable {
             let entry = try await db.query(
                 """
                 insert into history (item_id, kind, to_stage, actor, role, data_change, at)
-                values (\(id), 'create', \(stage.name), \(author), \(role), \(PostgresJSON(data)), \(now))
+                values (\(id), \(HistoryKind.create.rawValue), \(stage.name), \(author), \(role), \(PostgresJSON(data)), \(now))
                 returning id
                 """)
             let visit = try entry.single().decode(Int.self, "id")
@@ -154,7 +155,20 @@ public struct ItemEngine: Sendable {
     ) throws -> FireResult? {
         let context = try FireContext.read(item: id, actor: handle, idempotencyKey: idempotencyKey, on: db)
         let item = context.item
-        if context.replayedEntry != nil { return nil }
+        let requestKey = idempotencyKey.map {
+            RequestKey(key: $0, transition: transition, actor: handle, comment: comment, data: data)
+        }
+        if let replayed = context.replayed {
+            // The same key again: the same request replays its first result; another request is
+            // refused, never answered with someone else's result.
+            if let stored = replayed.fingerprint, stored != requestKey?.fingerprint {
+                throw PodiumError(
+                    .conflict,
+                    "idempotency key \(idempotencyKey ?? "") was used for a different request on item \(id)",
+                    hint: "send a new key with a new request")
+            }
+            return nil
+        }
         if let expectRevision, expectRevision != item.revision {
             throw PodiumError(
                 .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(item.revision)",
@@ -181,6 +195,13 @@ public struct ItemEngine: Sendable {
                         select \(id), \(item.visit), \(transition), \(handle), \(progress.role), \(comment), \(now)
                           from bumped
                         on conflict do nothing
+                        returning role
+                    ), logged as (
+                        insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment,
+                                             idempotency_key, request_fingerprint, at)
+                        select \(id), \(HistoryKind.approval.rawValue), \(transition), \(item.stage), \(item.stage),
+                               \(handle), approval.role, \(comment), \(requestKey?.key), \(requestKey?.fingerprint), \(now)
+                          from approval
                     )
                     select revision from bumped
                     """)
@@ -194,10 +215,11 @@ public struct ItemEngine: Sendable {
                     transition: progress.transition, approvers: progress.approvers, needed: progress.needed))
         case .move(let move):
             let statement = try moveStatement(
-                move, kind: "transition", of: item, definition: definition, key: idempotencyKey, at: now)
+                move, kind: .transition, of: item, definition: definition, key: requestKey, at: now)
             let applied = try Self.applied(db.queryCommitting(statement))
             let entry = HistoryEntry(
-                id: applied.entry, kind: "transition", transition: move.transition, fromStage: move.from,
+                id: applied.entry, kind: HistoryKind.transition.rawValue, transition: move.transition,
+                fromStage: move.from,
                 toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
                 dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, secondsInStage: 0)
             return FireResult(
@@ -219,7 +241,8 @@ public struct ItemEngine: Sendable {
             "select stage, revision, closed_at is not null as closed from items where id = \(id)"
         ).single()
         return FireResult(
-            outcome: .moved, replayed: true, itemID: id, stage: try item.decode(String.self, "stage"),
+            outcome: entry?.kind == HistoryKind.approval.rawValue ? .approvalRecorded : .moved, replayed: true,
+            itemID: id, stage: try item.decode(String.self, "stage"),
             revision: try item.decode(Int.self, "revision"), isClosed: try item.decode(Bool.self, "closed"),
             entry: entry, approval: nil)
     }
@@ -236,13 +259,14 @@ public struct ItemEngine: Sendable {
     /// The history row's id comes from its sequence inside the statement, so the item can point
     /// at its new visit in the same statement.
     func moveStatement(
-        _ move: Move, kind: String, of item: ItemRow, definition: WorkflowDefinition, key: String?, at now: Date
+        _ move: Move, kind: HistoryKind, of item: ItemRow, definition: WorkflowDefinition, key: RequestKey?,
+        at now: Date
     ) throws -> PostgresQuery {
         guard let stage = definition.stage(move.to) else {
             throw PodiumError(.schema, "\(definition.name) has no stage \(move.to)")
         }
         let change = move.dataChanges.isEmpty ? nil : PostgresJSON(move.dataChanges)
-        let transition = kind == "transition" ? move.transition : nil
+        let transition = kind == .transition ? move.transition : nil
         let due = StageSchedule.dueTime(of: stage, enteredAt: now, data: move.data)
         let tasks = StageSchedule.tasks(for: stage, in: definition, enteredAt: now, data: move.data)
         var scheduled: PostgresQuery = ""
@@ -280,10 +304,10 @@ public struct ItemEngine: Sendable {
                 returning revision
             ), entry as (
                 insert into history (id, item_id, kind, transition, from_stage, to_stage, actor, role, comment,
-                                     data_change, idempotency_key, at)
+                                     data_change, idempotency_key, request_fingerprint, at)
                 overriding system value
-                select visit.id, \(item.id), \(kind), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
-                       \(move.comment), \(change), \(key), \(now)
+                select visit.id, \(item.id), \(kind.rawValue), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
+                       \(move.comment), \(change), \(key?.key), \(key?.fingerprint), \(now)
                   from visit, moved
                 returning id
             )\(Self.retireOpenTasks(of: item.id, visit: item.visit, at: now, when: "exists (select from moved)"))\(scheduled)
@@ -370,25 +394,39 @@ public struct ItemEngine: Sendable {
         try await pool.transaction(retry: .resilient) { db in
             let locked = try await lockItem(id, on: db)
             let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
-            _ = try await actingRole(handle, on: locked, definition: definition, db: db)
+            let role = try await actingRole(handle, on: locked, definition: definition, db: db)
             try await db.execute(
                 "insert into comments (item_id, actor, body, at) values (\(id), \(handle), \(body), \(now))")
+            try await db.execute(
+                """
+                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
+                values (\(id), \(HistoryKind.comment.rawValue), \(locked.stage), \(locked.stage), \(handle), \(role),
+                        \(body), \(now))
+                """)
             try await db.execute("update items set last_activity_at = \(now), updated_at = \(now) where id = \(id)")
         }
     }
 
     /// Gives `handle` the role `role` on the item; recorded in history.
+    ///
+    /// - Throws: ``PodiumError`` `.refused` when the decider says no (see
+    ///   `TransitionDecider.assignment(of:by:on:)`: only the roles the workflow names in
+    ///   `assigned_by:`, by default the community manager, and admins assign), when `handle`
+    ///   holds the role already or the role is full; `.notFound` for an unknown item or actor.
     public func assign(item id: Int, role: String, to handle: String, actor: String) async throws -> HistoryEntry {
         let now = time.now()
         let entryID = try await pool.transaction(retry: .resilient) { db in
             let locked = try await lockItem(id, on: db)
             let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
-            guard let declared = definition.role(role) else {
-                throw PodiumError(
-                    .refused, "\(locked.workflow) has no role \(role)",
-                    hint: "its roles: \(definition.roles.map(\.name).joined(separator: ", "))")
+            let context = try await FireContext.read(item: id, actor: actor, idempotencyKey: nil, on: db)
+            let actingAs: String
+            switch TransitionDecider(definition: definition).assignment(
+                of: role, by: try context.actor(), on: context.state)
+            {
+            case .success(let held): actingAs = held
+            case .failure(let refusal): throw PodiumError(.refused, refusal.message)
             }
-            let actingAs = try await actingRole(actor, on: locked, definition: definition, db: db)
+            guard let declared = definition.role(role) else { throw PodiumError(.refused, "no role \(role)") }
             _ = try await ActorStore.find(handle, on: db)
             let holders = try await db.query("select actor from participants where item_id = \(id) and role = \(role)")
                 .map { try $0.decode(String.self, "actor") }
@@ -404,7 +442,7 @@ public struct ItemEngine: Sendable {
             let entry = try await db.query(
                 """
                 insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, data_change, at)
-                values (\(id), 'assign', \(locked.stage), \(locked.stage), \(actor), \(actingAs),
+                values (\(id), \(HistoryKind.assign.rawValue), \(locked.stage), \(locked.stage), \(actor), \(actingAs),
                         \("\(handle) is now a \(role)"), \(PostgresJSON(["assigned": "\(role)=\(handle)"])), \(now))
                 returning id
                 """)
@@ -480,5 +518,25 @@ public struct ItemEngine: Sendable {
         if let strings = JSONStringsReader.object(text) { return strings }
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
         return object.mapValues { value in (value as? String) ?? "\(value)" }
+    }
+}
+
+/// An idempotency key and the fingerprint of the request it came with: SHA-256 of the
+/// transition, the actor, the comment and the data, each spelled unambiguously. A key reused with
+/// another fingerprint is a different request.
+struct RequestKey {
+    let key: String
+    let fingerprint: String
+
+    init(key: String, transition: String, actor: String, comment: String?, data: [String: String]) {
+        self.key = key
+        // Lengths before each part keep "a" + "bc" apart from "ab" + "c".
+        var spelled = ""
+        for part in [transition, actor, comment ?? "\u{0}"]
+            + data.sorted(by: { $0.key < $1.key }).flatMap({ [$0.key, $0.value] })
+        {
+            spelled += "\(part.utf8.count):\(part);"
+        }
+        fingerprint = SHA256.hash(data: Data(spelled.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

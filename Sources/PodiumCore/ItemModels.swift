@@ -13,11 +13,16 @@ public struct ItemView: Sendable, Codable {
     public let data: [String: String]
     public let participants: [Participant]
     public let assignee: String?
+    /// The people the stage waits on: the item's holders of the assignee role, or else the
+    /// role's global holders (whom reminders then reach).
+    public let nextActors: [String]
     public let dueAt: Date?
     public let stageEnteredAt: Date
     public let createdAt: Date
     public let createdBy: String
     public let closedAt: Date?
+    /// Set when an operator cancelled the item rather than it reaching a terminal stage.
+    public let cancellation: Cancellation?
     public let guidance: String
     public let approvals: [ApprovalView]
     public let openTasks: [TaskView]
@@ -26,7 +31,9 @@ public struct ItemView: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, workflow, version, title, stage, revision, data, participants, assignee, guidance, approvals, comments
+        case cancellation
         case stageTitle = "stage_title"
+        case nextActors = "next_actors"
         case dueAt = "due_at"
         case stageEnteredAt = "stage_entered_at"
         case createdAt = "created_at"
@@ -66,7 +73,8 @@ public struct PossibleTransition: Sendable, Codable {
     public let name: String
     public let to: String
     public let roles: [String]
-    /// The participants holding those roles on this item (global role holders may also fire it).
+    /// The people who may fire it now (participants and global holders of its roles), as the
+    /// decider judges them: nobody who would review their own work or approve twice.
     public let participants: [String]
     public let requires: [String]
     public let timer: String?
@@ -142,11 +150,20 @@ public struct ItemSummary: Sendable, Codable {
     public let revision: Int
     public let dueAt: Date?
     public let closedAt: Date?
+    /// True when an operator cancelled the item (it is closed without finishing).
+    public let cancelled: Bool
     public let assignees: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, workflow, version, title, stage, revision, assignees
+        case id, workflow, version, title, stage, revision, assignees, cancelled
         case dueAt = "due_at"
         case closedAt = "closed_at"
     }
+}
+
+/// Who cancelled an item, when and why.
+public struct Cancellation: Sendable, Codable {
+    public let actor: String
+    public let reason: String
+    public let at: Date
 }

@@ -10,9 +10,12 @@ extension ItemEngine {
         try await pool.withConnection { db in
             let rows = try await db.query(
                 """
-                select id, workflow, version, title, stage, revision, data::text as data, due_at, stage_entered_at,
-                       created_at, created_by, closed_at, visit_id
-                  from items where id = \(id)
+                select i.id, i.workflow, i.version, i.title, i.stage, i.revision, i.data::text as data, i.due_at,
+                       i.stage_entered_at, i.created_at, i.created_by, i.closed_at, i.visit_id,
+                       visit.actor as stage_author, visit.role as stage_author_role, visit.from_stage as entered_from,
+                       visit.kind as visit_kind, visit.comment as visit_comment, visit.at as visit_at
+                  from items i join history visit on visit.id = i.visit_id
+                 where i.id = \(id)
                 """)
             guard let row = rows.first else {
                 throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
@@ -28,8 +31,18 @@ extension ItemEngine {
             ).map { Participant(role: try $0.decode(String.self, "role"), actor: try $0.decode(String.self, "actor")) }
             let approvals = try await db.query(
                 "select transition, actor from approvals where item_id = \(id) and visit_id = \(visit) order by at"
-            )
-            .map { (try $0.decode(String.self, "transition"), try $0.decode(String.self, "actor")) }
+            ).map {
+                Approval(
+                    transition: try $0.decode(String.self, "transition"), actor: try $0.decode(String.self, "actor"))
+            }
+            // People holding one of the workflow's roles globally: they may act on every item.
+            let globalHolders = try await db.query(
+                "select handle, roles from actors where roles && \(definition.roles.map(\.name)) order by handle"
+            ).map {
+                ActorIdentity(
+                    handle: try $0.decode(String.self, "handle"),
+                    globalRoles: Set(try $0.decode([String].self, "roles")))
+            }
             let tasks = try await db.query(
                 """
                 select id, kind, label, run_at, status, recipient_role, transition from tasks
@@ -50,37 +63,54 @@ extension ItemEngine {
                     actor: try $0.decode(String.self, "actor"), body: try $0.decode(String.self, "body"),
                     at: try $0.decode(Date.self, "at"))
             }
-            let isClosed = try row.decode(Date?.self, "closed_at") != nil
-            let possible =
-                isClosed
-                ? []
-                : Self.nextSteps(from: stageName, in: definition).map { transition in
-                    PossibleTransition(
-                        name: transition.name, to: transition.to, roles: transition.roles,
-                        participants: participants.filter { transition.roles.contains($0.role) }.map(\.actor),
-                        requires: transition.requiredFields + (transition.requiresComment ? ["comment"] : []),
-                        timer: transition.timer?.description)
-                }
+            let state = ItemState(
+                id: id, stage: stageName, data: try Self.decodeData(try row.decode(String.self, "data")),
+                participants: participants, stageAuthor: try row.decode(String.self, "stage_author"),
+                stageAuthorRole: try row.decode(String.self, "stage_author_role"),
+                enteredFrom: try row.decode(String?.self, "entered_from"),
+                stageEnteredAt: try row.decode(Date.self, "stage_entered_at"), approvals: approvals,
+                isClosed: try row.decode(Date?.self, "closed_at") != nil)
+            let decider = TransitionDecider(definition: definition)
+            // Everyone who could act: the item's people and the global holders of its roles.
+            let people =
+                Set(participants.map(\.actor)).subtracting(globalHolders.map(\.handle)).sorted().map {
+                    ActorIdentity(handle: $0)
+                } + globalHolders
+            let possible = Self.nextSteps(from: stageName, in: definition).compactMap {
+                transition -> PossibleTransition? in
+                guard !state.isClosed else { return nil }
+                return PossibleTransition(
+                    name: transition.name, to: transition.to, roles: transition.roles,
+                    participants: people.filter { decider.mayFire(transition, actor: $0, on: state) }.map(\.handle)
+                        .sorted(),
+                    requires: transition.requiredFields + (transition.requiresComment ? ["comment"] : []),
+                    timer: transition.timer?.description)
+            }
             let approvalViews = definition.transitions(from: stageName).compactMap { transition -> ApprovalView? in
-                guard let rule = transition.approvals else { return nil }
-                let approvers = approvals.filter { $0.0 == transition.name }.map(\.1)
-                let needed: Int
-                switch rule {
-                case .count(let count): needed = count
-                case .allParticipants:
-                    needed = max(1, Set(participants.filter { transition.roles.contains($0.role) }.map(\.actor)).count)
-                }
-                return ApprovalView(transition: transition.name, approvers: approvers, needed: needed)
+                guard transition.approvals != nil else { return nil }
+                return ApprovalView(
+                    transition: transition.name,
+                    approvers: approvals.filter { $0.transition == transition.name }.map(\.actor),
+                    needed: decider.approvalsNeeded(for: transition, on: state))
+            }
+            var next: [String] = []
+            if let role = stage?.assignee {
+                next = state.holders(of: role).sorted()
+                if next.isEmpty { next = globalHolders.filter { $0.globalRoles.contains(role) }.map(\.handle) }
             }
             return ItemView(
                 id: id, workflow: workflow, version: version, title: try row.decode(String.self, "title"),
                 stage: stageName, stageTitle: stage?.title ?? stageName, revision: try row.decode(Int.self, "revision"),
-                data: try Self.decodeData(try row.decode(String.self, "data")), participants: participants,
-                assignee: stage?.assignee, dueAt: try row.decode(Date?.self, "due_at"),
-                stageEnteredAt: try row.decode(Date.self, "stage_entered_at"),
+                data: state.data, participants: participants, assignee: stage?.assignee, nextActors: next,
+                dueAt: try row.decode(Date?.self, "due_at"), stageEnteredAt: state.stageEnteredAt,
                 createdAt: try row.decode(Date.self, "created_at"),
                 createdBy: try row.decode(String.self, "created_by"),
-                closedAt: try row.decode(Date?.self, "closed_at"), guidance: stage?.description ?? "",
+                closedAt: try row.decode(Date?.self, "closed_at"),
+                cancellation: try row.decode(String.self, "visit_kind") == HistoryKind.cancel.rawValue
+                    ? Cancellation(
+                        actor: state.stageAuthor, reason: try row.decode(String?.self, "visit_comment") ?? "",
+                        at: try row.decode(Date.self, "visit_at")) : nil,
+                guidance: stage?.description ?? "",
                 approvals: approvalViews, openTasks: tasks, possibleTransitions: possible, comments: comments)
         }
     }
@@ -118,7 +148,9 @@ extension ItemEngine {
         }
         return entries.enumerated().map { index, entry in
             // Time in stage: until the next entry that changed the stage, or until now/closing.
-            let next = entries[(index + 1)...].first { !["assign", "task"].contains($0.kind) }?.at ?? closedAt ?? now
+            let next =
+                entries[(index + 1)...].first { HistoryKind(rawValue: $0.kind)?.startsVisit ?? true }?.at ?? closedAt
+                ?? now
             return HistoryEntry(
                 id: entry.id, kind: entry.kind, transition: entry.transition, fromStage: entry.from, toStage: entry.to,
                 actor: entry.actor, role: entry.role, comment: entry.comment, dataChange: entry.change, at: entry.at,
@@ -136,6 +168,7 @@ extension ItemEngine {
             """
             select * from (
                 select i.id, i.workflow, i.version, i.title, i.stage, i.revision, i.due_at, i.closed_at,
+                       (select kind = \(HistoryKind.cancel.rawValue) from history where id = i.visit_id) as cancelled,
                        coalesce(array(select p.actor from participants p
                                        where p.item_id = i.id
                                          and p.role = (jsonb_path_query_first(v.definition,
@@ -157,7 +190,8 @@ extension ItemEngine {
                 version: try row.decode(Int.self, "version"), title: try row.decode(String.self, "title"),
                 stage: try row.decode(String.self, "stage"), revision: try row.decode(Int.self, "revision"),
                 dueAt: try row.decode(Date?.self, "due_at"), closedAt: try row.decode(Date?.self, "closed_at"),
-                assignees: try row.decode([String].self, "assignees"))
+                cancelled: try row.decode(Bool.self, "cancelled"), assignees: try row.decode([String].self, "assignees")
+            )
         }
     }
 }

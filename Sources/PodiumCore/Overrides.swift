@@ -7,7 +7,7 @@ import WorkflowLanguage
 /// holding the global `admin` role, and is recorded in history with the operator and a reason.
 extension ItemEngine {
     /// The global role that may override the workflow.
-    public static let adminRole = "admin"
+    public static let adminRole = ActorIdentity.adminRole
 
     /// Moves an item to any stage of its workflow version, bypassing roles, requirements and
     /// approvals. Moving a closed item to a working stage reopens it.
@@ -28,7 +28,7 @@ extension ItemEngine {
                 comment: reason,
                 dataChanges: [:], data: locked.data, closesItem: target.terminal)
             let statement = try moveStatement(
-                move, kind: "override", of: locked, definition: definition, key: nil, at: now)
+                move, kind: .override, of: locked, definition: definition, key: nil, at: now)
             return try Self.applied(try await db.query(statement)).entry
         }
         return try await entry(entryID, of: id)
@@ -46,7 +46,7 @@ extension ItemEngine {
                 """
                 with entry as (
                     insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
-                    values (\(id), 'cancel', \(locked.stage), \(locked.stage), \(actor), \(Self.adminRole), \(reason),
+                    values (\(id), \(HistoryKind.cancel.rawValue), \(locked.stage), \(locked.stage), \(actor), \(Self.adminRole), \(reason),
                             \(now))
                     returning id
                 ), closed as (
@@ -143,7 +143,7 @@ extension ItemEngine {
                     comment: "\(reason) (version \(step.fromVersion) -> \(version))", dataChanges: [:],
                     data: locked.data, closesItem: stage.terminal)
                 let statement = try moveStatement(
-                    move, kind: "migrate", of: locked, definition: target, key: nil, at: now)
+                    move, kind: .migrate, of: locked, definition: target, key: nil, at: now)
                 _ = try Self.applied(try await db.query(statement))
                 try await db.execute("update items set version = \(version) where id = \(step.itemID)")
             }

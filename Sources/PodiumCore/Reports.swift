@@ -161,9 +161,9 @@ public struct Reports: Sendable {
                 ), visits as (
                     select i.workflow, i.version, i.data, h.kind, h.to_stage as stage, h.at as entered,
                            lead(h.at) over (partition by h.item_id order by h.id) as left_at,
-                           row_number() over (partition by h.item_id, h.to_stage, h.kind = 'cancel' order by h.id) as nth
+                           row_number() over (partition by h.item_id, h.to_stage, h.kind = \(HistoryKind.cancel.rawValue) order by h.id) as nth
                       from history h join items i on i.id = h.item_id
-                     where h.kind not in ('assign', 'task')
+                     where h.kind = any(\(HistoryKind.visitStarting))
                        and (\(workflow)::text is null or i.workflow = \(workflow))
                        and (\(since)::timestamptz is null or i.last_activity_at >= \(since))
                 ), timed as (
@@ -177,7 +177,7 @@ public struct Reports: Sendable {
                            end as due_at
                       from visits v
                       left join rules r on r.workflow = v.workflow and r.version = v.version and r.stage = v.stage
-                     where v.kind <> 'cancel' and (\(since)::timestamptz is null or v.entered >= \(since))
+                     where v.kind <> \(HistoryKind.cancel.rawValue) and (\(since)::timestamptz is null or v.entered >= \(since))
                 )
                 select workflow, stage,
                        count(left_at) as passed,

@@ -110,7 +110,9 @@ public struct StuckFinder: Sendable {
                 )
                 select i.id, i.workflow, i.version, i.stage, i.title, i.due_at, i.stage_entered_at, i.last_activity_at,
                        (select max(version) from workflow_versions v where v.workflow = i.workflow) as newest,
-                       coalesce(array(select distinct role from participants p where p.item_id = i.id), '{}') as roles,
+                       coalesce(array(select p.role || '=' || p.actor from participants p where p.item_id = i.id
+                                       order by 1), '{}') as participants,
+                       visit.actor as stage_author, visit.role as stage_author_role, visit.from_stage as entered_from,
                        coalesce(array(select a.transition || '=' || a.actor from approvals a
                                        where a.item_id = i.id and a.visit_id = i.visit_id order by 1), '{}') as approvals,
                        coalesce(array(select t.id || '|' || t.kind || '|' || t.label || '|' || coalesce(t.last_error, '')
@@ -118,7 +120,7 @@ public struct StuckFinder: Sendable {
                                         order by t.id), '{}') as dead,
                        exists (select 1 from tasks t where t.item_id = i.id and t.visit_id = i.visit_id
                                  and t.kind = 'escalation' and t.status = 'done') as escalated
-                  from items i join candidates c on c.id = i.id
+                  from items i join candidates c on c.id = i.id join history visit on visit.id = i.visit_id
                  order by i.due_at nulls last, i.id
                  limit \(limit)
                 """)
@@ -136,7 +138,10 @@ public struct StuckFinder: Sendable {
                     id: try row.decode(Int.self, "id"), stage: stageName, dueAt: try row.decode(Date?.self, "due_at"),
                     enteredAt: try row.decode(Date.self, "stage_entered_at"),
                     lastActivity: try row.decode(Date.self, "last_activity_at"),
-                    roles: Set(try row.decode([String].self, "roles")),
+                    participants: try row.decode([String].self, "participants").compactMap(Self.participant),
+                    stageAuthor: try row.decode(String.self, "stage_author"),
+                    stageAuthorRole: try row.decode(String.self, "stage_author_role"),
+                    enteredFrom: try row.decode(String?.self, "entered_from"),
                     approvals: try row.decode([String].self, "approvals"), dead: try row.decode([String].self, "dead"),
                     escalated: try row.decode(Bool.self, "escalated"))
                 let reasons = Self.reasons(
@@ -190,10 +195,35 @@ public struct StuckFinder: Sendable {
         let dueAt: Date?
         let enteredAt: Date
         let lastActivity: Date
-        let roles: Set<String>
+        let participants: [Participant]
+        let stageAuthor: String
+        let stageAuthorRole: String
+        let enteredFrom: String?
+        /// `transition=actor` for each approval of the current visit.
         let approvals: [String]
         let dead: [String]
         let escalated: Bool
+
+        var roles: Set<String> { Set(participants.map(\.role)) }
+
+        /// The item as the decider reads it, for the counts it owns (approvals needed).
+        var state: ItemState {
+            ItemState(
+                id: id, stage: stage, data: [:], participants: participants, stageAuthor: stageAuthor,
+                stageAuthorRole: stageAuthorRole, enteredFrom: enteredFrom, stageEnteredAt: enteredAt,
+                approvals: approvals.compactMap { pair in
+                    pair.firstIndex(of: "=").map {
+                        Approval(transition: String(pair[..<$0]), actor: String(pair[pair.index(after: $0)...]))
+                    }
+                })
+        }
+    }
+
+    /// `role=actor` as the listing query spells a participant.
+    static func participant(_ pair: String) -> Participant? {
+        pair.firstIndex(of: "=").map {
+            Participant(role: String(pair[..<$0]), actor: String(pair[pair.index(after: $0)...]))
+        }
     }
 
     /// The reasons for one item: pure, so each can be tested on its own.
@@ -241,16 +271,12 @@ public struct StuckFinder: Sendable {
                     message: "nobody holds a role that may act here (\(roles.joined(separator: ", ")))",
                     details: ["roles": roles.joined(separator: ",")]))
         }
+        let state = item.state
+        let decider = TransitionDecider(definition: definition)
         for transition in definition.transitions(from: item.stage) where transition.approvals != nil {
-            let approvers = item.approvals.filter { $0.hasPrefix(transition.name + "=") }.map {
-                String($0.dropFirst(transition.name.count + 1))
-            }
+            let approvers = state.approvals.filter { $0.transition == transition.name }.map(\.actor)
             guard !approvers.isEmpty else { continue }
-            let needed: String
-            switch transition.approvals {
-            case .count(let count): needed = String(count)
-            default: needed = "all"
-            }
+            let needed = String(decider.approvalsNeeded(for: transition, on: state))
             reasons.append(
                 StuckReason(
                     kind: "awaiting_approvals",

@@ -1,5 +1,6 @@
 public import Foundation
 public import LibPQ
+internal import WorkflowEngine
 
 /// A task as operators see it.
 public struct TaskRecord: Sendable, Codable {
@@ -116,7 +117,7 @@ public struct TaskAdmin: Sendable {
                     try await db.execute(
                         """
                         insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
-                        select id, 'task', stage, stage, \(actor), \(operatorRole),
+                        select id, \(HistoryKind.task.rawValue), stage, stage, \(actor), \(operatorRole),
                                \("\(verb) \(task.kind) \"\(task.label)\" (task \(task.id)): \(reason)"), \(now)
                           from items where id = \(task.itemID)
                         """)

@@ -18,7 +18,7 @@ public struct EngineFixture: Sendable {
     /// Sets up a fresh database, runs `body`, drops the database.
     public static func run<T>(_ body: (EngineFixture) async throws -> T) async throws -> T {
         try await TestDatabase.withFreshDatabase { configuration in
-            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 8))
+            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 4))
             let store = WorkflowStore(pool: pool)
             let folder = TestDatabase.repositoryRoot.appendingPathComponent("Workflows")
             for file in try WorkflowFiles.expand([folder.path]) {

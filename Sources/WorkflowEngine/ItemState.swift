@@ -14,6 +14,10 @@ public struct ActorIdentity: Sendable, Hashable {
 
     /// The actor that fires timer transitions.
     public static let system = ActorIdentity(handle: "system")
+
+    /// The global role of operators: they fix stuck items, migrate versions and may assign any
+    /// role on any item.
+    public static let adminRole = "admin"
 }
 
 /// A person holding a role on one item.
@@ -47,6 +51,10 @@ public struct ItemState: Sendable {
     /// Who moved the item into its current stage (its creator for the initial stage): the
     /// person whose work is under review, who therefore never approves it.
     public var stageAuthor: String
+    /// The role ``stageAuthor`` acted in when moving the item into its current stage.
+    public var stageAuthorRole: String
+    /// The stage the item left to enter its current one; nil for the stage it was created in.
+    public var enteredFrom: String?
     public var stageEnteredAt: Date
     /// Approvals given during the current visit of the stage.
     public var approvals: [Approval]
@@ -54,13 +62,16 @@ public struct ItemState: Sendable {
 
     public init(
         id: Int, stage: String, data: [String: String], participants: [Participant], stageAuthor: String,
-        stageEnteredAt: Date, approvals: [Approval] = [], isClosed: Bool = false
+        stageAuthorRole: String = "", enteredFrom: String? = nil, stageEnteredAt: Date, approvals: [Approval] = [],
+        isClosed: Bool = false
     ) {
         self.id = id
         self.stage = stage
         self.data = data
         self.participants = participants
         self.stageAuthor = stageAuthor
+        self.stageAuthorRole = stageAuthorRole
+        self.enteredFrom = enteredFrom
         self.stageEnteredAt = stageEnteredAt
         self.approvals = approvals
         self.isClosed = isClosed
@@ -69,6 +80,19 @@ public struct ItemState: Sendable {
     /// The handles holding `role` on this item.
     public func holders(of role: String) -> [String] {
         participants.filter { $0.role == role }.map(\.actor)
+    }
+
+    /// The item after `move`, made at `now`: the one place a move's effect on the state is
+    /// spelled, for the scenario runner (the database store writes the same facts).
+    public mutating func apply(_ move: Move, at now: Date) {
+        stage = move.to
+        data = move.data
+        stageAuthor = move.actor
+        stageAuthorRole = move.role
+        enteredFrom = move.from
+        stageEnteredAt = now
+        approvals = []
+        isClosed = move.closesItem
     }
 }
 

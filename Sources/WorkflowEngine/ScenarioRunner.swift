@@ -115,12 +115,7 @@ struct ScenarioRunner {
             }
         case .move(let move):
             history.append(move.transition)
-            item.stage = move.to
-            item.data = move.data
-            item.stageAuthor = move.actor
-            item.stageEnteredAt = now
-            item.approvals = []
-            item.isClosed = move.closesItem
+            item.apply(move, at: now)
             visit += 1
             pending =
                 decider.definition.stage(move.to).map {

@@ -109,12 +109,16 @@ public struct TransitionDecider: Sendable {
                     .timerOnly,
                     "\(transition.name) is fired by its timer only (after \(transition.timer?.description ?? "?"))")
             }
-            guard let held = transition.roles.first(where: { holds(request.actor, $0, on: item) }) else {
+            let held = transition.roles.filter { holds(request.actor, $0, on: item) }
+            guard !held.isEmpty else {
                 let roles = transition.roles.joined(separator: " or ")
                 return refuse(
                     .notPermitted, "\(request.actor.handle) is not \(article(roles)) \(roles) on item \(item.id)")
             }
-            role = held
+            guard let allowed = held.first(where: { !reviewsOwnWork(request.actor.handle, as: $0, on: item) }) else {
+                return refuse(.ownWork, ownWorkMessage(request.actor.handle, item))
+            }
+            role = allowed
         }
         if let problem = DataDate.problem(in: request.dataChanges, dateFields: definition.dateFields) {
             return refuse(.invalidData, problem)
@@ -127,15 +131,13 @@ public struct TransitionDecider: Sendable {
         if !missing.isEmpty {
             return refuse(.missingRequirements, "\(transition.name) requires: \(missing.joined(separator: ", "))")
         }
-        if let rule = transition.approvals {
-            if request.actor.handle == item.stageAuthor {
-                return refuse(
-                    .ownWork,
-                    "\(request.actor.handle) moved this item into \(item.stage) and cannot approve their own work")
+        if transition.approvals != nil {
+            if workAuthors(of: item).contains(request.actor.handle) {
+                return refuse(.ownWork, ownWorkMessage(request.actor.handle, item))
             }
             let earlier = item.approvals.filter { $0.transition == transition.name }.map(\.actor)
             let approvers = earlier.contains(request.actor.handle) ? earlier : earlier + [request.actor.handle]
-            let needed = approvalsNeeded(rule, transition, item)
+            let needed = approvalsNeeded(for: transition, on: item)
             if approvers.count < needed {
                 return .approvalRecorded(
                     ApprovalProgress(
@@ -166,14 +168,93 @@ public struct TransitionDecider: Sendable {
         actor.globalRoles.contains(role) || item.participants.contains { $0.role == role && $0.actor == actor.handle }
     }
 
-    /// `all`: every participant in the transition's roles except the author (at least one).
-    private func approvalsNeeded(_ rule: ApprovalRule, _ transition: TransitionDefinition, _ item: ItemState) -> Int {
-        switch rule {
+    /// How many distinct approvals `transition` needs on `item` now: its count, or for `all`
+    /// every participant in its roles except the work's authors (at least one); 0 for a
+    /// transition without approvals. `item show`, `stuck` and the fire all ask this.
+    public func approvalsNeeded(for transition: TransitionDefinition, on item: ItemState) -> Int {
+        switch transition.approvals {
+        case nil: return 0
         case .count(let count): return count
         case .allParticipants:
             let people = Set(item.participants.filter { transition.roles.contains($0.role) }.map(\.actor))
-            return max(1, people.subtracting([item.stageAuthor]).count)
+            return max(1, people.subtracting(workAuthors(of: item)).count)
         }
+    }
+
+    /// Whether `actor` may fire `transition` on `item` now, as far as who they are goes: the
+    /// item is open, the transition leaves its stage, the actor holds one of its roles, does not
+    /// review or approve their own work, and has not approved it already. Requirements (data,
+    /// a comment) are the fire's to check. `item show` lists the people for whom this is true.
+    public func mayFire(_ transition: TransitionDefinition, actor: ActorIdentity, on item: ItemState) -> Bool {
+        guard !item.isClosed, transition.from.contains(item.stage), !transition.roles.isEmpty,
+            transition.roles.contains(where: {
+                holds(actor, $0, on: item) && !reviewsOwnWork(actor.handle, as: $0, on: item)
+            })
+        else { return false }
+        guard transition.approvals != nil else { return true }
+        return !workAuthors(of: item).contains(actor.handle)
+            && !item.approvals.contains { $0.transition == transition.name && $0.actor == actor.handle }
+    }
+
+    /// The role `actor` assigns `role` in on `item` (a role the workflow lets assign it, or
+    /// `admin`), or the refusal: the role is not declared, or the actor holds no role that may
+    /// assign it (`assigned_by:`, by default the community manager). Nobody assigns a role
+    /// because they take part: an executive cannot make herself her own coach.
+    public func assignment(of role: String, by actor: ActorIdentity, on item: ItemState) -> Result<String, Refusal> {
+        if item.isClosed {
+            return .failure(Refusal(reason: .closed, message: "item \(item.id) is closed; its people no longer change"))
+        }
+        guard let declared = definition.role(role) else {
+            let names = definition.roles.map(\.name).joined(separator: ", ")
+            return .failure(
+                Refusal(reason: .notPermitted, message: "\(definition.name) has no role \(role); its roles: \(names)"))
+        }
+        let assigners = (declared.assignedBy ?? RoleDefinition.defaultAssigners).filter { definition.role($0) != nil }
+        if let held = assigners.first(where: { holds(actor, $0, on: item) }) { return .success(held) }
+        if actor.globalRoles.contains(ActorIdentity.adminRole) { return .success(ActorIdentity.adminRole) }
+        let who = assigners.isEmpty ? "" : "\(assigners.joined(separator: " or ")) or "
+        return .failure(
+            Refusal(
+                reason: .notPermitted,
+                message: "\(actor.handle) may not assign \(role) on item \(item.id); \(who)an admin may"))
+    }
+
+    // MARK: Separation of duties
+
+    /// Who did the work now under review: the person who moved the item into its stage, and
+    /// the item's holders of the role the previous stage was waiting on (the executive whose
+    /// draft a coach reviews, even when the community manager moved it along).
+    public func workAuthors(of item: ItemState) -> Set<String> {
+        var authors: Set<String> = [item.stageAuthor]
+        if let previous = item.enteredFrom, let role = definition.stage(previous)?.assignee {
+            authors.formUnion(item.holders(of: role))
+        }
+        return authors
+    }
+
+    /// The role that reviews the work of the previous stage: the current stage's assignee, when
+    /// the item came from another stage and that role is neither the one the work was done in
+    /// nor the one its mover acted in. Nil where a stage continues its own work (a draft).
+    public func reviewingRole(of item: ItemState) -> String? {
+        guard let previous = item.enteredFrom, let reviewer = definition.stage(item.stage)?.assignee,
+            reviewer != item.stageAuthorRole, reviewer != definition.stage(previous)?.assignee
+        else { return nil }
+        return reviewer
+    }
+
+    /// Whether acting as `role` would have `handle` review work they did. Nobody reviews their
+    /// own work, whatever gave them the role: a participant's role, a global one, an assignment
+    /// or two roles at once.
+    public func reviewsOwnWork(_ handle: String, as role: String, on item: ItemState) -> Bool {
+        role == reviewingRole(of: item) && workAuthors(of: item).contains(handle)
+    }
+
+    private func ownWorkMessage(_ handle: String, _ item: ItemState) -> String {
+        if handle == item.stageAuthor {
+            return "\(handle) moved this item into \(item.stage) and cannot review or approve their own work"
+        }
+        let role = item.enteredFrom.flatMap { definition.stage($0)?.assignee } ?? "author"
+        return "\(handle) did the work under review in \(item.stage) (as \(role)) and cannot review or approve it"
     }
 
     private func refuse(_ reason: Refusal.Reason, _ message: String) -> FireDecision {

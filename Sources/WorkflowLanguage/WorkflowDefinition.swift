@@ -69,10 +69,25 @@ public struct RoleDefinition: Codable, Sendable, Equatable {
     public var description: String
     /// How many people may hold the role on one item; `nil` for no limit.
     public var maxPerItem: Int?
+    /// The roles whose holders may give this role to someone on an item (`assigned_by:`); `nil`
+    /// for the default, ``defaultAssigners``. Holders of the global `admin` role always may.
+    public var assignedBy: [String]?
+
+    /// Who assigns a role when the workflow does not say: the community manager, who runs the
+    /// program.
+    public static let defaultAssigners = ["community_manager"]
+
+    public init(name: String, description: String, maxPerItem: Int?, assignedBy: [String]? = nil) {
+        self.name = name
+        self.description = description
+        self.maxPerItem = maxPerItem
+        self.assignedBy = assignedBy
+    }
 
     enum CodingKeys: String, CodingKey {
         case name, description
         case maxPerItem = "max_per_item"
+        case assignedBy = "assigned_by"
     }
 }
 

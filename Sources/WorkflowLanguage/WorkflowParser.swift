@@ -198,10 +198,15 @@ struct NodeReader {
                 return RoleDefinition(name: entry.key, description: text, maxPerItem: nil)
             }
             guard let fields = entries(entry.value, in: "role \"\(entry.key)\"") else { return nil }
-            checkKeys(fields, allowed: ["description", "max_per_item"], in: "role \"\(entry.key)\"")
+            checkKeys(fields, allowed: ["description", "max_per_item", "assigned_by"], in: "role \"\(entry.key)\"")
             let description = value(fields, "description").flatMap { string($0, "description") } ?? ""
             let maxPerItem = value(fields, "max_per_item").flatMap { integer($0, "max_per_item", minimum: 1) }
-            return RoleDefinition(name: entry.key, description: description, maxPerItem: maxPerItem)
+            if let node = value(fields, "assigned_by") {
+                sourceMap.locations["role:\(entry.key).assigned_by"] = location(node)
+            }
+            let assignedBy = value(fields, "assigned_by").flatMap { stringList($0, "assigned_by") }
+            return RoleDefinition(
+                name: entry.key, description: description, maxPerItem: maxPerItem, assignedBy: assignedBy)
         }
     }
 

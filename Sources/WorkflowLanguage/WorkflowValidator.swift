@@ -62,6 +62,9 @@ struct WorkflowValidator {
                     at: "transition:\(transition.name).requires")
             }
         }
+        for role in definition.roles {
+            for assigner in role.assignedBy ?? [] { checkRole(assigner, at: "role:\(role.name).assigned_by") }
+        }
         if definition.roles.isEmpty {
             error("the workflow declares no roles; name who takes part under roles:", at: "name")
         }

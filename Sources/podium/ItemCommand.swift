@@ -170,8 +170,7 @@ struct ItemCommand: AsyncParsableCommand {
                     ["WHEN", "WHAT", "STAGE", "BY", "STAYED", "COMMENT"],
                     entries.map { entry in
                         [
-                            Formatting.time(entry.at), entry.transition ?? entry.kind,
-                            entry.fromStage.map { "\($0) -> \(entry.toStage)" } ?? entry.toStage,
+                            Formatting.time(entry.at), ItemText.what(entry), ItemText.stages(entry),
                             "\(entry.actor) (\(entry.role))", Formatting.duration(seconds: entry.secondsInStage),
                             entry.comment ?? "",
                         ]
@@ -211,8 +210,10 @@ struct ItemCommand: AsyncParsableCommand {
                         [
                             "\(item.id)", "\(item.workflow)@\(item.version)", item.stage,
                             item.assignees.joined(separator: ","),
-                            item.closedAt != nil
-                                ? "closed" : item.dueAt.map { Formatting.relative($0, now: now) } ?? "-",
+                            item.cancelled
+                                ? "cancelled"
+                                : item.closedAt != nil
+                                    ? "closed" : item.dueAt.map { Formatting.relative($0, now: now) } ?? "-",
                             item.title,
                         ]
                     }))
@@ -266,17 +267,41 @@ struct ItemCommand: AsyncParsableCommand {
     }
 }
 
-/// The text form of `podium item show`.
+/// The text form of `podium item show` and `item history`.
 enum ItemText {
+    /// What a history entry records: the transition fired, `approve (approval)` for an approval
+    /// that did not move the item yet, or the kind (`assign`, `cancel`, ...).
+    static func what(_ entry: HistoryEntry) -> String {
+        switch (HistoryKind(rawValue: entry.kind), entry.transition) {
+        case (.approval, let transition?): "\(transition) (approval)"
+        case (.transition, let transition?): transition
+        default: entry.kind
+        }
+    }
+
+    /// Where the item stood: `draft -> private_review` for a move, `draft (cancelled)` for a
+    /// cancellation, the stage alone for what happened within it.
+    static func stages(_ entry: HistoryEntry) -> String {
+        switch HistoryKind(rawValue: entry.kind) {
+        case .cancel: "\(entry.toStage) (cancelled)"
+        case .create, .transition, .override, .migrate:
+            entry.fromStage.map { "\($0) -> \(entry.toStage)" } ?? entry.toStage
+        default: entry.toStage
+        }
+    }
+
     static func render(_ item: ItemView, now: Date) -> String {
         var lines = [
             "item \(item.id): \(Terminal.field(item.title))  (\(item.workflow)@\(item.version), revision \(item.revision))"
         ]
         let stayed = Formatting.duration(seconds: Int(now.timeIntervalSince(item.stageEnteredAt)))
-        lines.append(
-            "  stage      \(item.stage): \(item.stageTitle) (for \(stayed))\(item.closedAt != nil ? ", closed" : "")")
+        let state =
+            item.cancellation.map {
+                ", cancelled by \($0.actor) on \(Formatting.time($0.at)): \(Terminal.field($0.reason))"
+            } ?? (item.closedAt != nil ? ", closed" : "")
+        lines.append("  stage      \(item.stage): \(item.stageTitle) (for \(stayed))\(state)")
         if let role = item.assignee, item.closedAt == nil {
-            let people = item.participants.filter { $0.role == role }.map(\.actor)
+            let people = item.nextActors
             lines.append("  next       \(role): \(people.isEmpty ? "nobody yet" : people.joined(separator: ", "))")
         }
         if let due = item.dueAt, item.closedAt == nil {

@@ -248,22 +248,50 @@ struct PoolTests {
 
 @Suite("Blocking libpq calls stay off the cooperative pool")
 struct BlockingTests {
-    @Test func sleepingQueriesDoNotDelayOtherTasks() async throws {
+    /// Backends of this test's database waiting for advisory lock 4242 (other tests take
+    /// advisory locks in their own databases at the same time).
+    static let waitingOnTheLock: PostgresQuery = """
+        select count(*) as n from pg_locks
+         where locktype = 'advisory' and objid = 4242 and not granted
+           and database = (select oid from pg_database where datname = current_database())
+        """
+
+    /// Four queries block in libpq (waiting for an advisory lock the test holds) on a machine with
+    /// two cooperative threads; a task that needs only the cooperative pool must still run, and
+    /// only then is the lock released. Proven by order, not by timing: were the blocked calls on
+    /// the cooperative threads, the task could not run, the lock would never be released, and the
+    /// time limit would end the test.
+    @Test(.timeLimit(.minutes(1))) func blockedQueriesDoNotStallOtherTasks() async throws {
         try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let admin = try await PostgresConnection.connect(configuration)
+            try await admin.execute("select pg_advisory_lock(4242)")
             var connections: [PostgresConnection] = []
             for _ in 0..<4 { connections.append(try await PostgresConnection.connect(configuration)) }
-            let clock = ContinuousClock()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for connection in connections {
-                    group.addTask { _ = try await connection.query("select pg_sleep(1)") }
+                    group.addTask { try await connection.execute("select pg_advisory_lock_shared(4242)") }
                 }
-                try await Task.sleep(for: .milliseconds(100))  // let every query block its thread
-                let start = clock.now
-                try await Task.sleep(for: .milliseconds(50))
-                let slept = clock.now - start
-                #expect(slept < .milliseconds(250), "a 50 ms sleep took \(slept) while 4 queries blocked")
+                // Readiness: all four backends are waiting on the lock.
+                while try await admin.query(
+                    Self.waitingOnTheLock
+                ).single().decode(Int.self, "n") < 4 {
+                    await Task.yield()
+                }
+                // Work that needs only the cooperative pool, spread over many tasks.
+                let sums = try await withThrowingTaskGroup(of: Int.self) { work in
+                    for part in 0..<64 { work.addTask { (0..<10_000).reduce(part, &+) } }
+                    return try await work.reduce(0, &+)
+                }
+                #expect(sums != 0)
+                let waiting = try await admin.query(
+                    Self.waitingOnTheLock
+                ).single().decode(Int.self, "n")
+                #expect(waiting == 4, "the queries were still blocked while the other work ran")
+                try await admin.execute("select pg_advisory_unlock(4242)")
                 try await group.waitForAll()
             }
+            for connection in connections { await connection.close() }
+            await admin.close()
         }
     }
 }

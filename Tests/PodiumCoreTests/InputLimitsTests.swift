@@ -32,25 +32,23 @@ struct InputLimitsTests {
 /// unavailable" (exit 6), whatever path let the input reach the database.
 @Suite("Integrity and data errors are input errors")
 struct SchemaRefusalTests {
-    static func statement(_ name: String) -> PostgresQuery {
-        switch name {
-        case "check": "insert into actors (handle, display_name) values ('x', '')"
-        case "foreign key": "insert into participants (item_id, role, actor) values (999999, 'coach', 'nobody')"
-        case "invalid text": "select 'not a number'::integer"
-        default: "select 1 / 0"
-        }
-    }
-
-    @Test(arguments: ["check", "foreign key", "invalid text", "division by zero"])
-    func aRealConstraintViolationExitsAsBadInput(violation: String) async throws {
+    @Test func realConstraintViolationsExitAsBadInput() async throws {
+        let violations: [(String, PostgresQuery)] = [
+            ("check", "insert into actors (handle, display_name) values ('x', '')"),
+            ("foreign key", "insert into participants (item_id, role, actor) values (999999, 'coach', 'nobody')"),
+            ("invalid text", "select 'not a number'::integer"),
+            ("division by zero", "select 1 / 0"),
+        ]
         try await EngineFixture.run { fixture in
-            do {
-                try await fixture.pool.execute(Self.statement(violation))
-                Issue.record("\(violation) succeeded")
-            } catch let error as PostgresError {
-                let podium = PodiumError(error, while: "finish")
-                #expect(podium.kind == .usage, "\(error)")
-                #expect(podium.message.contains("the database refused the input"))
+            for (name, statement) in violations {
+                do {
+                    try await fixture.pool.execute(statement)
+                    Issue.record("\(name) succeeded")
+                } catch let error as PostgresError {
+                    let podium = PodiumError(error, while: "finish")
+                    #expect(podium.kind == .usage, "\(name): \(error)")
+                    #expect(podium.message.contains("the database refused the input"))
+                }
             }
         }
     }
