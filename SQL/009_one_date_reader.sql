@@ -16,7 +16,7 @@ declare
     hour integer := 0;
     minute integer := 0;
     second integer := 0;
-    fraction double precision := 0;
+    fraction numeric := 0;
     offset_minutes integer := 0;
 begin
     part := regexp_match(value,
@@ -29,7 +29,8 @@ begin
         minute := part[5]::integer;
         second := part[6]::integer;
         if part[7] is not null then
-            fraction := ('0' || part[7])::double precision;
+            -- To the microsecond, half up, on the digits (as DataDate.parse does).
+            fraction := round(('0' || part[7])::numeric, 6);
         end if;
         if part[8] is not null then
             if part[9]::integer > 23 or part[10]::integer > 59 then
@@ -48,7 +49,7 @@ begin
     -- make_date refuses impossible days (2026-02-30) with a data exception, caught below.
     return (make_date(case when year > 0 then year else year - 1 end, part[2]::integer, part[3]::integer)::timestamp
             at time zone 'UTC')
-        + make_interval(mins => hour * 60 + minute - offset_minutes, secs => second + fraction);
+        + make_interval(mins => hour * 60 + minute - offset_minutes, secs => (second + fraction)::double precision);
 exception when data_exception then
     return null;
 end

@@ -1,3 +1,5 @@
+-- Taking a role away from someone (`podium item unassign`) is history too (kind 'unassign').
+--
 -- Approvals and comments are history: an approval that does not yet move the item (1 of 2) and a
 -- comment are events of the item's timeline like an assignment, recorded in the same transaction
 -- as the approval or comment itself. The approvals table keeps counting approvals per visit and
@@ -10,5 +12,5 @@
 -- migration have no fingerprint and replay as before.
 alter table history drop constraint history_kind_check;
 alter table history add constraint history_kind_check
-    check (kind in ('create', 'transition', 'override', 'assign', 'cancel', 'migrate', 'task', 'approval', 'comment'));
+    check (kind in ('create', 'transition', 'override', 'assign', 'cancel', 'migrate', 'task', 'approval', 'comment', 'unassign'));
 alter table history add column request_fingerprint text;

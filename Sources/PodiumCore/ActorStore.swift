@@ -36,7 +36,8 @@ public struct ActorStore: Sendable {
     ///   (see `TimeZoneName`); unreadable working hours; an empty or too long name. `.refused`
     ///   for `system`.
     public static func check(
-        handle: String, name: String, roles: [String], timezone: String, workingHours: String?
+        handle: String, name: String, roles: [String], timezone: String, channel: String? = nil,
+        workingHours: String?
     ) throws(PodiumError) -> String {
         guard handle.count <= 63, handle.first.map({ $0.isLowercase || $0.isNumber }) == true,
             handle.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) })
@@ -61,29 +62,83 @@ public struct ActorStore: Sendable {
                 throw PodiumError(.usage, error.description)
             }
         }
-        return try InputLimits.text(name, what: "name", limit: 200)
+        if let channel { _ = try DeliveryChannel(spec: channel) }
+        let displayName = try InputLimits.text(name, what: "name", limit: 200)
+        // A name is one line: it stands in lists, messages and timelines.
+        guard !displayName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw PodiumError(.usage, "the name must be one line of text, without control characters")
+        }
+        return displayName
     }
 
-    /// Adds an actor, or updates the one with this handle.
+    /// Adds an actor. An existing handle is refused: ``update(_:changes:by:)`` changes one,
+    /// field by field, so nothing left out is lost.
     ///
-    /// - Throws: `PodiumError` `.usage` for what ``check(handle:name:roles:timezone:workingHours:)``
-    ///   refuses, `.refused` for `system`.
+    /// - Throws: `PodiumError` `.usage` for what
+    ///   ``check(handle:name:roles:timezone:channel:workingHours:)`` refuses, `.refused` for
+    ///   `system` and for a handle that exists.
     public func add(
         handle: String, name: String, roles: [String], timezone: String, channel: String?, workingHours: String?
     ) async throws -> ActorRecord {
         let displayName = try Self.check(
-            handle: handle, name: name, roles: roles, timezone: timezone, workingHours: workingHours)
+            handle: handle, name: name, roles: roles, timezone: timezone, channel: channel,
+            workingHours: workingHours)
         let rows = try await pool.query(
             """
             insert into actors (handle, display_name, roles, timezone, channel, working_hours)
             values (\(handle), \(displayName), \(roles), \(timezone), \(channel),
                     coalesce(\(workingHours), 'Mon-Fri 09:00-18:00'))
-            on conflict (handle) do update
-               set display_name = excluded.display_name, roles = excluded.roles, timezone = excluded.timezone,
-                   channel = excluded.channel, working_hours = excluded.working_hours
+            on conflict (handle) do nothing
             returning handle, display_name, roles, timezone, channel, working_hours
             """)
-        return try Self.record(rows.single())
+        guard let row = rows.first else {
+            throw PodiumError(
+                .refused, "actor \(handle) exists already",
+                hint: "change what you give with podium actor update \(handle) --as YOU (nothing else changes)")
+        }
+        return try Self.record(row)
+    }
+
+    /// Changes the fields of `handle` that `changes` gives and nothing else, and records the
+    /// change (before and after, who, when) in `actor_changes`.
+    ///
+    /// - Throws: `PodiumError` `.notFound` for an unknown actor or `by`; `.usage` for values
+    ///   ``check(handle:name:roles:timezone:channel:workingHours:)`` refuses or an empty change.
+    public func update(_ handle: String, changes: ActorChanges, by author: String) async throws -> ActorRecord {
+        guard !changes.isEmpty else {
+            throw PodiumError(.usage, "nothing to change", hint: "give --name, --add-role, --remove-role, ...")
+        }
+        return try await pool.transaction(retry: .resilient) { db in
+            _ = try await Self.find(author, on: db)
+            let rows = try await db.query(
+                """
+                select handle, display_name, roles, timezone, channel, working_hours from actors
+                 where handle = \(handle) for update
+                """)
+            guard let row = rows.first else {
+                throw PodiumError(
+                    .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle)")
+            }
+            let before = try Self.record(row)
+            let after = changes.applied(to: before)
+            let displayName = try Self.check(
+                handle: handle, name: after.name, roles: after.roles, timezone: after.timezone,
+                channel: after.channel, workingHours: after.workingHours)
+            let updated = try await db.query(
+                """
+                update actors set display_name = \(displayName), roles = \(after.roles), timezone = \(after.timezone),
+                                  channel = \(after.channel), working_hours = \(after.workingHours)
+                 where handle = \(handle)
+                returning handle, display_name, roles, timezone, channel, working_hours
+                """)
+            let record = try Self.record(updated.single())
+            try await db.execute(
+                """
+                insert into actor_changes (handle, changed_by, before, after, at)
+                values (\(handle), \(author), \(PostgresJSON(before)), \(PostgresJSON(record)), now())
+                """)
+            return record
+        }
     }
 
     /// Every actor, by handle.
@@ -110,5 +165,43 @@ public struct ActorStore: Sendable {
             roles: try row.decode([String].self, "roles"), timezone: try row.decode(String.self, "timezone"),
             channel: try row.decode(String?.self, "channel"), workingHours: try row.decode(String.self, "working_hours")
         )
+    }
+}
+
+/// What `podium actor update` changes; a nil field stays as it is.
+public struct ActorChanges: Sendable {
+    public var name: String?
+    public var addRoles: [String] = []
+    public var removeRoles: [String] = []
+    public var timezone: String?
+    /// A new channel spec; `clearChannel` returns the person to the worker's default channel.
+    public var channel: String?
+    public var clearChannel = false
+    public var workingHours: String?
+
+    public init(
+        name: String? = nil, addRoles: [String] = [], removeRoles: [String] = [], timezone: String? = nil,
+        channel: String? = nil, clearChannel: Bool = false, workingHours: String? = nil
+    ) {
+        self.name = name
+        self.addRoles = addRoles
+        self.removeRoles = removeRoles
+        self.timezone = timezone
+        self.channel = channel
+        self.clearChannel = clearChannel
+        self.workingHours = workingHours
+    }
+
+    var isEmpty: Bool {
+        name == nil && addRoles.isEmpty && removeRoles.isEmpty && timezone == nil && channel == nil && !clearChannel
+            && workingHours == nil
+    }
+
+    func applied(to record: ActorRecord) -> ActorRecord {
+        var roles = record.roles.filter { !removeRoles.contains($0) }
+        for role in addRoles where !roles.contains(role) { roles.append(role) }
+        return ActorRecord(
+            handle: record.handle, name: name ?? record.name, roles: roles, timezone: timezone ?? record.timezone,
+            channel: clearChannel ? nil : channel ?? record.channel, workingHours: workingHours ?? record.workingHours)
     }
 }

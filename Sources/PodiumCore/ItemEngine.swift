@@ -414,6 +414,50 @@ public struct ItemEngine: Sendable {
     ///   `assigned_by:`, by default the community manager, and admins assign), when `handle`
     ///   holds the role already or the role is full; `.notFound` for an unknown item or actor.
     public func assign(item id: Int, role: String, to handle: String, actor: String) async throws -> HistoryEntry {
+        try await changeParticipants(item: id, role: role, actor: actor, kind: .assign) { db, locked, definition in
+            _ = try await ActorStore.find(handle, on: db)
+            let holders = try await db.query("select actor from participants where item_id = \(id) and role = \(role)")
+                .map { try $0.decode(String.self, "actor") }
+            guard !holders.contains(handle) else {
+                throw PodiumError(.refused, "\(handle) is already a \(role) on item \(id)")
+            }
+            if let limit = definition.role(role)?.maxPerItem, holders.count >= limit {
+                throw PodiumError(
+                    .refused, "item \(id) already has \(holders.count) \(role) (at most \(limit))",
+                    hint: "take one away first with podium item unassign \(id) \(role)=HANDLE")
+            }
+            try await db.execute("insert into participants (item_id, role, actor) values (\(id), \(role), \(handle))")
+            return ("\(handle) is now a \(role)", ["assigned": "\(role)=\(handle)"])
+        }
+    }
+
+    /// Takes the role `role` on the item away from `handle`; recorded in history. The same people
+    /// may do it as may assign the role (`TransitionDecider.assignment(of:by:on:)`).
+    ///
+    /// - Throws: ``PodiumError`` `.refused` when the decider says no or `handle` does not hold
+    ///   the role on the item; `.notFound` for an unknown item or actor.
+    public func unassign(item id: Int, role: String, from handle: String, actor: String) async throws -> HistoryEntry {
+        try await changeParticipants(item: id, role: role, actor: actor, kind: .unassign) { db, _, _ in
+            let removed = try await db.query(
+                "delete from participants where item_id = \(id) and role = \(role) and actor = \(handle) returning actor"
+            )
+            guard !removed.rows.isEmpty else {
+                throw PodiumError(.refused, "\(handle) is not a \(role) on item \(id)")
+            }
+            return ("\(handle) is no longer a \(role)", ["unassigned": "\(role)=\(handle)"])
+        }
+    }
+
+    /// One change of an item's people, in one transaction: the item locked, the decider asked
+    /// whether `actor` may assign `role`, `change` applied (it returns the history entry's text
+    /// and data), the entry appended and the revision bumped.
+    private func changeParticipants(
+        item id: Int, role: String, actor: String, kind: HistoryKind,
+        _ change:
+            @escaping @Sendable (PostgresConnection, ItemRow, WorkflowDefinition) async throws -> (
+                String, [String: String]
+            )
+    ) async throws -> HistoryEntry {
         let now = time.now()
         let entryID = try await pool.transaction(retry: .resilient) { db in
             let locked = try await lockItem(id, on: db)
@@ -426,24 +470,12 @@ public struct ItemEngine: Sendable {
             case .success(let held): actingAs = held
             case .failure(let refusal): throw PodiumError(.refused, refusal.message)
             }
-            guard let declared = definition.role(role) else { throw PodiumError(.refused, "no role \(role)") }
-            _ = try await ActorStore.find(handle, on: db)
-            let holders = try await db.query("select actor from participants where item_id = \(id) and role = \(role)")
-                .map { try $0.decode(String.self, "actor") }
-            guard !holders.contains(handle) else {
-                throw PodiumError(.refused, "\(handle) is already a \(role) on item \(id)")
-            }
-            if let limit = declared.maxPerItem, holders.count >= limit {
-                throw PodiumError(
-                    .refused, "item \(id) already has \(holders.count) \(role) (at most \(limit))",
-                    hint: "an operator can replace one with podium item assign after removing the other")
-            }
-            try await db.execute("insert into participants (item_id, role, actor) values (\(id), \(role), \(handle))")
+            let (text, data) = try await change(db, locked, definition)
             let entry = try await db.query(
                 """
                 insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, data_change, at)
-                values (\(id), \(HistoryKind.assign.rawValue), \(locked.stage), \(locked.stage), \(actor), \(actingAs),
-                        \("\(handle) is now a \(role)"), \(PostgresJSON(["assigned": "\(role)=\(handle)"])), \(now))
+                values (\(id), \(kind.rawValue), \(locked.stage), \(locked.stage), \(actor), \(actingAs), \(text),
+                        \(PostgresJSON(data)), \(now))
                 returning id
                 """)
             try await db.execute(
@@ -451,10 +483,7 @@ public struct ItemEngine: Sendable {
             )
             return try entry.single().decode(Int.self, "id")
         }
-        guard let entry = try await history(id).first(where: { $0.id == entryID }) else {
-            throw PodiumError(.notFound, "history entry \(entryID) vanished")
-        }
-        return entry
+        return try await entry(entryID, of: id)
     }
 
     /// The role `handle` acts in on this item: a participant's role, or a global role the workflow declares.

@@ -67,11 +67,12 @@ extension ItemEngine {
         guard actor.roles.contains(Self.adminRole) else {
             throw PodiumError(
                 .refused, "\(handle) is not an admin; only admins may override a workflow",
-                hint: "podium actor add \(handle) --name NAME --role admin gives the global admin role")
+                hint: "podium actor update \(handle) --add-role admin --as YOU gives the global admin role")
         }
     }
 
-    private func entry(_ entryID: Int, of item: Int) async throws -> HistoryEntry {
+    /// History entry `entryID` of `item`, as ``history(_:)`` shows it.
+    func entry(_ entryID: Int, of item: Int) async throws -> HistoryEntry {
         guard let entry = try await history(item).first(where: { $0.id == entryID }) else {
             throw PodiumError(.notFound, "history entry \(entryID) of item \(item) is missing")
         }

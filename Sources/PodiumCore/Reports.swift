@@ -69,9 +69,15 @@ public struct Reports: Sendable {
     }
 
     /// Records engagement measured on an item.
+    ///
+    /// - Throws: `PodiumError` `.usage` for a count below 0 or above 2,147,483,647 (what the
+    ///   table holds), `.notFound` for an unknown item.
     public func recordMetrics(item: Int, messages: Int, replies: Int, likes: Int, at: Date?) async throws {
-        guard messages >= 0, replies >= 0, likes >= 0 else {
-            throw PodiumError(.usage, "messages, replies and likes are counts and cannot be negative")
+        let counts = 0...Int(Int32.max)
+        guard counts.contains(messages), counts.contains(replies), counts.contains(likes) else {
+            throw PodiumError(
+                .usage,
+                "messages, replies and likes are counts from 0 to \(Int32.max); got \(messages), \(replies), \(likes)")
         }
         let found = try await pool.query("select 1 from items where id = \(item)")
         guard !found.rows.isEmpty else { throw PodiumError(.notFound, "no item \(item)") }

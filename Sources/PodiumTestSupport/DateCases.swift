@@ -15,6 +15,11 @@ public struct DateCase: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(rule): \(text.debugDescription)" }
+
+    /// How far a reading may be from ``seconds``: half a microsecond (the precision kept), or
+    /// what a `Date` (a Double) can hold so far from 2001, whichever is more (about 8 µs in
+    /// year 0000).
+    public var tolerance: Double { max(0.000_000_5, (seconds ?? 0).ulp * 4) }
 }
 
 /// The table of date cases both readers are held to: `DataDate.parse` (the engine) and
@@ -45,6 +50,10 @@ public enum DateCases {
         DateCase("2026-06-30T23:59:60.25Z", 1782864000.25, "leap second with a fraction"),
         DateCase("1937-01-01T12:00:27.87+00:20", -1041337172.13, "RFC 3339 §5.8 example, offset of 20 minutes"),
         DateCase("1985-04-12T00:59:59.999999999999999Z", 482115600.0, "a fraction of fifteen nines"),
+        DateCase("2026-03-10T09:00:00.0000015Z", 1773133200.000002, "a seventh digit of 5 rounds the microsecond up"),
+        DateCase("2026-03-10T09:00:00.0000014Z", 1773133200.000001, "a seventh digit below 5 rounds down"),
+        DateCase("2026-03-10T09:00:00.9999995Z", 1773133201.0, "rounding carries into the next second"),
+        DateCase("2026-03-10T09:00:00.123456789+05:30", 1773113400.123457, "nine digits and an offset"),
         DateCase("2026-03-10", 1773100800.0, "a plain day, midnight UTC"),
         DateCase("2024-02-29T12:00:00Z", 1709208000.0, "29 February of a leap year"),
         DateCase("2000-02-29", 951782400.0, "29 February of a year divisible by 400"),

@@ -95,9 +95,9 @@ public actor Worker {
     ) {
         self.pool = pool
         self.options = options
-        self.time = time
+        self.time = StoredPrecisionTime(time)
         queue = TaskQueue(pool: pool, owner: owner, lease: options.lease)
-        engine = ItemEngine(pool: pool, time: time)
+        engine = ItemEngine(pool: pool, time: self.time)
         deliverer = Deliverer(environment: environment)
     }
 

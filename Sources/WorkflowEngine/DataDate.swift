@@ -6,7 +6,7 @@ public import Foundation
 /// midnight UTC). Anything else is nil.
 ///
 /// What RFC 3339 allows, and this reader therefore accepts: `T` and `Z` in either case; a fraction
-/// of any length; an offset `Z` or `±HH:MM` with hours 00 to 23 (`-00:00` included); a leap second
+/// of any length (kept to the microsecond, rounded half up, as PostgreSQL keeps instants); an offset `Z` or `±HH:MM` with hours 00 to 23 (`-00:00` included); a leap second
 /// (`:60`) where the time in UTC is 23:59, read as the instant after 23:59:59 (as PostgreSQL does);
 /// years 0000 to 9999 of the proleptic Gregorian calendar. Refused: hour 24, a missing offset, a
 /// space for `T`, one-digit fields, non-ASCII digits, impossible days such as `2026-02-30`.
@@ -39,17 +39,25 @@ public enum DataDate {
         else { return nil }
         seconds += hour * 3600 + minute * 60 + second
         var index = 19
-        var fraction = 0.0
+        // The fraction in whole microseconds, the precision PostgreSQL keeps, rounded half up on
+        // the digits themselves (as the SQL reader's numeric round does), never through a Double.
+        var microseconds = 0
         if bytes[index] == UInt8(ascii: ".") {
-            var scale = 0.1
             index += 1
             let start = index
+            var roundsUp = false
             while index < bytes.count, let digit = digit(bytes[index]) {
-                fraction += Double(digit) * scale
-                scale /= 10
+                let position = index - start
+                if position < 6 {
+                    microseconds = microseconds * 10 + digit
+                } else if position == 6 {
+                    roundsUp = digit >= 5
+                }
                 index += 1
             }
             guard index > start else { return nil }
+            for _ in min(6, index - start)..<6 { microseconds *= 10 }
+            if roundsUp { microseconds += 1 }
         }
         guard index < bytes.count else { return nil }
         var offset = 0
@@ -67,15 +75,15 @@ public enum DataDate {
             let minuteInUTC = ((hour * 60 + minute - offset / 60) % 1440 + 1440) % 1440
             guard minuteInUTC == 1439 else { return nil }
         }
-        return Date(timeIntervalSince1970: TimeInterval(seconds - offset) + fraction)
+        return Date(timeIntervalSince1970: TimeInterval(seconds - offset) + TimeInterval(microseconds) / 1_000_000)
     }
 
     /// Why `changes` cannot be stored, or nil: a value of one of `dateFields` (the fields a due
-    /// rule reads, ``WorkflowDefinition/dateFields``) that is not a date. An empty value is left to
-    /// the transition's requirements.
+    /// rule reads, ``WorkflowDefinition/dateFields``) that is not a date, empty included: setting
+    /// one to nothing would silently take the deadline, its reminders and its escalation away.
     public static func problem(in changes: [String: String], dateFields: Set<String>) -> String? {
         for (field, value) in changes.sorted(by: { $0.key < $1.key })
-        where dateFields.contains(field) && !value.isEmpty && parse(value) == nil {
+        where dateFields.contains(field) && parse(value) == nil {
             return "\(field) \"\(value)\" is not a date, and a due time is read from it; write \(acceptedForms)"
         }
         return nil

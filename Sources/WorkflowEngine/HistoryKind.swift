@@ -9,6 +9,8 @@ public enum HistoryKind: String, Sendable, Codable, CaseIterable {
     case override
     /// Someone was given a role on the item.
     case assign
+    /// Someone's role on the item was taken away.
+    case unassign
     /// An operator cancelled the item.
     case cancel
     /// The item moved to another version of its workflow.
@@ -25,7 +27,7 @@ public enum HistoryKind: String, Sendable, Codable, CaseIterable {
     public var startsVisit: Bool {
         switch self {
         case .create, .transition, .override, .cancel, .migrate: true
-        case .assign, .task, .approval, .comment: false
+        case .assign, .unassign, .task, .approval, .comment: false
         }
     }
 

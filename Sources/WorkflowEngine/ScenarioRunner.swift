@@ -183,11 +183,11 @@ struct ScenarioRunner {
             let due = decider.definition.stage(item.stage).flatMap {
                 StageSchedule.dueTime(of: $0, enteredAt: item.stageEnteredAt, data: item.data)
             }
-            if expected == "none" { return due == nil ? nil : "expected no due time, it is \(due!)" }
+            if expected == "none" { return due.map { "expected no due time, it is \(DataDate.format($0))" } }
             guard let wanted = StageSchedule.parseDate(expected) else {
                 return "due: \(expected) is not a date; write \(DataDate.acceptedForms)"
             }
-            return due == wanted ? nil : "expected due \(expected), it is \(due.map { "\($0)" } ?? "none")"
+            return due == wanted ? nil : "expected due \(expected), it is \(due.map(DataDate.format) ?? "none")"
         case ("history", .list(let transitions)):
             return history == transitions ? nil : "expected history \(transitions), it is \(history)"
         case ("timers_fired", .list(let timers)):

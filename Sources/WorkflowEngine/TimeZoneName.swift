@@ -49,7 +49,7 @@ public enum TimeZoneName {
         "EDT": "America/New_York", "ET": "America/New_York", "AST": "America/Halifax", "ADT": "America/Halifax",
         "NST": "America/St_Johns", "NDT": "America/St_Johns", "BRT": "America/Sao_Paulo",
         "ART": "America/Argentina/Buenos_Aires", "SAST": "Africa/Johannesburg", "CAT": "Africa/Maputo",
-        "WAT": "Africa/Lagos", "EAT": "Africa/Nairobi", "Z": "UTC", "ZULU": "UTC", "UCT": "UTC",
+        "WAT": "Africa/Lagos", "EAT": "Africa/Nairobi", "Z": "UTC", "ZULU": "UTC", "UCT": "UTC", "UTC": "UTC",
         "US/EASTERN": "America/New_York", "US/CENTRAL": "America/Chicago", "US/MOUNTAIN": "America/Denver",
         "US/PACIFIC": "America/Los_Angeles", "US/ALASKA": "America/Anchorage", "US/HAWAII": "Pacific/Honolulu",
         "ETC/GMT": "UTC", "ETC/UCT": "UTC", "GB": "Europe/London", "ASIA/CALCUTTA": "Asia/Kolkata",

@@ -37,8 +37,9 @@ public struct WorkingHours: Sendable, Equatable, CustomStringConvertible {
         let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 2 else { throw WorkingHoursError(text) }
         var days: Set<Int> = []
-        for piece in parts[0].lowercased().split(separator: ",") {
-            let range = piece.split(separator: "-")
+        // Every piece spelled out: `Mon-`, `,Mon` and `Mon,,Fri` are mistakes, not `Mon`.
+        for piece in parts[0].lowercased().split(separator: ",", omittingEmptySubsequences: false) {
+            let range = piece.split(separator: "-", omittingEmptySubsequences: false)
             guard let first = range.first.flatMap({ Self.dayNames[String($0)] }),
                 let last = range.last.flatMap({ Self.dayNames[String($0)] }), range.count <= 2
             else { throw WorkingHoursError(text) }
@@ -55,10 +56,14 @@ public struct WorkingHours: Sendable, Equatable, CustomStringConvertible {
         self.init(weekdays: days, opens: opens, closes: closes, isAlways: false)
     }
 
+    /// `HH:MM` exactly, two ASCII digits each (`9:00`, `+9:00` and `0009:00` are refused), up to
+    /// `24:00`.
     private static func minutes(_ text: Substring) -> Int? {
-        let pieces = text.split(separator: ":")
-        guard pieces.count == 2, let hours = Int(pieces[0]), let minutes = Int(pieces[1]), (0...24).contains(hours),
-            (0..<60).contains(minutes), hours * 60 + minutes <= 1440
+        let bytes = Array(text.utf8)
+        guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"),
+            bytes.enumerated().allSatisfy({ $0.offset == 2 || (0x30...0x39).contains($0.element) }),
+            let hours = Int(String(decoding: bytes[0..<2], as: UTF8.self)),
+            let minutes = Int(String(decoding: bytes[3..<5], as: UTF8.self)), minutes < 60, hours * 60 + minutes <= 1440
         else { return nil }
         return hours * 60 + minutes
     }

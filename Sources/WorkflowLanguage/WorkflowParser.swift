@@ -397,7 +397,30 @@ struct NodeReader {
             error("\(what) must be text, not \(kind(of: node))", at: location(node))
             return nil
         }
+        // Escapes such as "\0" or "\e" reach here decoded: text a terminal would act on, or that
+        // the database refuses (NUL), is an error at its place, not a surprise at load or display.
+        let oneLine = what == "title"
+        if let bad = scalar.string.unicodeScalars.first(where: { Self.isControl($0, allowingLineBreaks: !oneLine) }) {
+            let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            error(
+                oneLine
+                    ? "\(what) must be one line of text; it holds \(code)"
+                    : "\(what) holds the control character \(code); write plain text",
+                at: location(node))
+            return nil
+        }
         return scalar.string
+    }
+
+    /// C0 controls, DEL and C1 controls, and line and paragraph separators; tabs and line
+    /// breaks count only when `allowingLineBreaks` is false.
+    private static func isControl(_ scalar: Unicode.Scalar, allowingLineBreaks: Bool) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D: !allowingLineBreaks
+        case 0x00...0x1F, 0x7F...0x9F: true
+        case 0x2028, 0x2029: !allowingLineBreaks
+        default: false
+        }
     }
 
     private mutating func stringList(_ node: Node, _ what: String) -> [String]? {
@@ -459,5 +482,12 @@ struct NodeReader {
 
     private mutating func error(_ message: String, at location: SourceLocation) {
         diagnostics.append(Diagnostic(.error, message, at: location))
+    }
+}
+
+extension String {
+    /// The string with zeros in front up to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

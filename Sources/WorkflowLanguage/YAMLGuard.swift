@@ -4,7 +4,8 @@ internal import CYaml
 /// the same libyaml that Yams composes with, before any tree is built.
 ///
 /// Refused: an anchor (`&name` on a scalar, sequence or mapping) or an alias (`*name`), since a
-/// few lines of them expand into gigabytes ("billion laughs"); nesting deeper than
+/// few lines of them expand into gigabytes ("billion laughs"); an explicit tag (`!!binary`),
+/// which Podium would ignore; nesting deeper than
 /// ``maximumNesting``; more than ``maximumEvents`` events; more than ``maximumScalarBytes`` bytes
 /// of scalars. Because the guard and the composer read the same events, the guard cannot call
 /// Markdown emphasis in a block scalar (`- *Listen* first`) an alias, nor miss an anchor written
@@ -53,6 +54,7 @@ enum YAMLGuard {
                     return refusal(documents, at: at)
                 case YAML_SCALAR_EVENT:
                     if event.data.scalar.anchor != nil { return refusal(documents, at: at) }
+                    if event.data.scalar.tag != nil { return tagRefusal(documents, at: at) }
                     scalarBytes += event.data.scalar.length
                     if scalarBytes > maximumScalarBytes {
                         return Diagnostic(
@@ -63,6 +65,10 @@ enum YAMLGuard {
                         event.type == YAML_SEQUENCE_START_EVENT
                         ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
                     if anchor != nil { return refusal(documents, at: at) }
+                    let tag =
+                        event.type == YAML_SEQUENCE_START_EVENT
+                        ? event.data.sequence_start.tag : event.data.mapping_start.tag
+                    if tag != nil { return tagRefusal(documents, at: at) }
                     depth += 1
                     if depth > maximumNesting {
                         return Diagnostic(
@@ -75,6 +81,14 @@ enum YAMLGuard {
                 }
             }
         }
+    }
+
+    /// An explicit tag (`!!binary`, `!!str`, `!custom`): Podium reads every value as text, so
+    /// a tag would be ignored and the value read as something its author did not mean.
+    private static func tagRefusal(_ documents: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(
+            .error, "tags (!!str, !!binary, !name) are not allowed in \(documents); write the value as plain text",
+            at: location)
     }
 
     private static func refusal(_ documents: String, at location: SourceLocation) -> Diagnostic {

@@ -9,8 +9,8 @@ struct ItemCommand: AsyncParsableCommand {
         commandName: "item",
         abstract: "Creates items, fires transitions, and shows where items stand.",
         subcommands: [
-            Create.self, Fire.self, Show.self, History.self, List.self, Comment.self, Assign.self, Move.self,
-            Cancel.self, Metrics.self,
+            Create.self, Fire.self, Show.self, History.self, List.self, Comment.self, Assign.self, Unassign.self,
+            Move.self, Cancel.self, Metrics.self,
         ]
     )
 
@@ -241,28 +241,54 @@ struct ItemCommand: AsyncParsableCommand {
         }
     }
 
-    struct Assign: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Gives someone a role on an item; recorded in history.",
-            discussion: "Example:\n  podium item assign 42 coach=dana --as carol"
-        )
-
+    /// What `item assign` and `item unassign` take: the item, `ROLE=HANDLE`, and who acts.
+    struct ParticipantChange: ParsableArguments {
         @Argument(help: "The item id.")
         var id: Int
 
         @Argument(help: "ROLE=HANDLE.")
         var assignment: String
 
-        @Option(name: .customLong("as"), help: "Who assigns.")
+        @Option(name: .customLong("as"), help: "Who makes the change (the workflow's assigned_by roles, or an admin).")
         var actor: String
 
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        /// Runs `change` with the parsed role and handle, and prints its history entry.
+        func run(
+            _ change: (ItemEngine, Int, String, String, String) async throws -> HistoryEntry, saying: String
+        ) async throws {
             let (role, handle) = try InputLimits.pair(assignment, what: "assignment")
-            let entry = try await ItemCommand.engine().assign(item: id, role: role, to: handle, actor: actor)
+            let entry = try await change(try await ItemCommand.engine(), id, role, handle, actor)
             if output.json { return try JSONOutput.print(entry) }
-            Terminal.output("item \(id): \(handle) is now a \(role)")
+            Terminal.output("item \(id): \(handle) \(saying) \(role)")
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Gives someone a role on an item; recorded in history.",
+            discussion: "Example:\n  podium item assign 42 coach=dana --as carol"
+        )
+
+        @OptionGroup var change: ParticipantChange
+
+        func run() async throws {
+            try await change.run({ try await $0.assign(item: $1, role: $2, to: $3, actor: $4) }, saying: "is now a")
+        }
+    }
+
+    struct Unassign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Takes a role on an item away from someone; recorded in history.",
+            discussion: "Example:\n  podium item unassign 42 coach=dana --as carol"
+        )
+
+        @OptionGroup var change: ParticipantChange
+
+        func run() async throws {
+            try await change.run(
+                { try await $0.unassign(item: $1, role: $2, from: $3, actor: $4) }, saying: "is no longer a")
         }
     }
 }
@@ -299,7 +325,7 @@ enum ItemText {
             item.cancellation.map {
                 ", cancelled by \($0.actor) on \(Formatting.time($0.at)): \(Terminal.field($0.reason))"
             } ?? (item.closedAt != nil ? ", closed" : "")
-        lines.append("  stage      \(item.stage): \(item.stageTitle) (for \(stayed))\(state)")
+        lines.append("  stage      \(item.stage): \(Terminal.field(item.stageTitle)) (for \(stayed))\(state)")
         if let role = item.assignee, item.closedAt == nil {
             let people = item.nextActors
             lines.append("  next       \(role): \(people.isEmpty ? "nobody yet" : people.joined(separator: ", "))")

@@ -35,14 +35,14 @@ enum Main {
                 try command.run()
             }
         } catch let error as PodiumError {
-            Terminal.error(error.description)
+            Terminal.error(error)
             exit(error.kind.exitCode)
         } catch let error as WorkflowFileError {
-            Terminal.error(error.description)
+            Terminal.error(Terminal.field(error.description))
             exit(PodiumError.Kind.notFound.exitCode)
         } catch let error as PostgresError {
             let wrapped = PodiumError(error, while: "finish")
-            Terminal.error(wrapped.description)
+            Terminal.error(wrapped)
             exit(wrapped.kind.exitCode)
         } catch {
             // Argument errors are usage errors: exit 2 as documented, not ArgumentParser's 64.

@@ -1,4 +1,5 @@
 import Foundation
+import PodiumCore
 
 /// Where output goes: results to stdout, everything else to stderr.
 ///
@@ -21,6 +22,15 @@ enum Terminal {
     /// Prints a diagnostic on stderr, prefixed with `podium: `, control characters made visible.
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("podium: \(visible(message, keepingNewlines: true))\n".utf8))
+    }
+
+    /// Prints a refusal or failure on stderr: its message on one line and its hint on the next,
+    /// each with line breaks escaped, since messages quote what people typed (an item id given
+    /// as `nope\nitem 27: listen -> draft` must not print a fake success line).
+    static func error(_ error: PodiumError) {
+        var text = "podium: \(field(error.message))\n"
+        if let hint = error.hint { text += "  hint: \(field(hint))\n" }
+        FileHandle.standardError.write(Data(text.utf8))
     }
 
     /// Prints a note on stderr, control characters made visible.

@@ -107,6 +107,33 @@ struct EdgeInputTests {
         }
     }
 
+    /// What people type into arguments is quoted in refusals with its line breaks escaped: an
+    /// id such as `nope\nitem 27: listen -> draft by alice` cannot print a fake success line.
+    /// Names are one line; counts fit the table.
+    @Test func typedArgumentsCannotForgeLines() async throws {
+        try await PodiumSession.withDraft { session, id in
+            let fake = try await session.run([
+                "item", "fire", id, "nope\nitem \(id): listen -> draft by alice", "--as", "alice",
+            ])
+            #expect(fake.exitCode == 4, "\(fake.stderr)")
+            #expect(
+                fake.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("podium:") || $0.hasPrefix("  hint:") })
+            #expect(fake.stderr.contains("nope\\nitem"))
+            let name = try await session.run(["actor", "add", "mallory", "--name", "Mal\ndone (approved by the CEO)"])
+            #expect(name.exitCode == 2 && name.stderr.contains("the name must be one line"), "\(name.stderr)")
+            let huge = try await session.run([
+                "item", "metrics", id, "--messages", "99999999999", "--replies", "1", "--likes", "1",
+            ])
+            #expect(huge.exitCode == 2 && huge.stderr.contains("counts from 0 to 2147483647"), "\(huge.stderr)")
+            // Emptying a date field would take the deadline away without a word.
+            let emptied = try await session.run([
+                "item", "fire", id, "submit", "--as", "alice", "--set", "body=b", "--set", "publish_at=",
+            ])
+            #expect(
+                emptied.exitCode == 2 && emptied.stderr.contains("publish_at \"\" is not a date"), "\(emptied.stderr)")
+        }
+    }
+
     /// Lengths count what the database counts (code points): a Hindi title of 430 visible
     /// characters is refused with exit 2 and the limit, not a raw SQL error with exit 6.
     @Test func limitsCountWhatTheDatabaseCounts() async throws {

@@ -8,9 +8,8 @@ import WorkflowEngine
 
 /// An item whose reminders go to `file`, plus `count` reminders due a minute ago (real time).
 private func prepare(_ fixture: EngineFixture, file: String, count: Int) async throws {
-    _ = try await ActorStore(pool: fixture.pool).add(
-        handle: "alice", name: "Alice Chen", roles: [], timezone: "UTC", channel: "file:\(file)", workingHours: "always"
-    )
+    _ = try await ActorStore(pool: fixture.pool).update(
+        "alice", changes: ActorChanges(timezone: "UTC", channel: "file:\(file)", workingHours: "always"), by: "carol")
     let item = try await ItemEngine(pool: fixture.pool).create(
         workflow: "exec-post", title: "A post", author: "carol",
         participants: [Participant(role: "executive", actor: "alice")], data: [:])

@@ -20,7 +20,7 @@ struct DateReaderAgreementTests {
                 let agrees =
                     switch (read, example.seconds) {
                     case (nil, nil): true
-                    case (let read?, let seconds?): abs(read.timeIntervalSince1970 - seconds) < 0.001
+                    case (let read?, let seconds?): abs(read.timeIntervalSince1970 - seconds) <= example.tolerance
                     default: false
                     }
                 if !agrees { disagreements.append("\(example): SQL read \(String(describing: read))") }

@@ -21,8 +21,8 @@ private func lines(_ path: String) -> [String] {
 private func setUp(_ fixture: EngineFixture, channel: String, hours: String = "always", at now: Date = tuesday10)
     async throws -> ItemView
 {
-    _ = try await ActorStore(pool: fixture.pool).add(
-        handle: "alice", name: "Alice Chen", roles: [], timezone: "Europe/Paris", channel: channel, workingHours: hours)
+    _ = try await ActorStore(pool: fixture.pool).update(
+        "alice", changes: ActorChanges(timezone: "Europe/Paris", channel: channel, workingHours: hours), by: "carol")
     return try await fixture.engine(at: now).create(
         workflow: "exec-post", title: "A post", author: "carol",
         participants: [Participant(role: "executive", actor: "alice"), Participant(role: "coach", actor: "bob")],
@@ -306,6 +306,24 @@ struct WorkerTests {
         }
     }
 
+    /// A clock a fraction of a microsecond before 09:00 (as `PODIUM_NOW` or the system clock may
+    /// read) is the clock PostgreSQL stores, 09:00: the reminder goes out, and the worker ends
+    /// (Swift used to see 08:59:59 and hold the task until 09:00, which SQL saw as now, forever).
+    @Test(.timeLimit(.minutes(1))) func aClockBetweenMicrosecondsNeitherLoopsNorHolds() async throws {
+        try await EngineFixture.run { fixture in
+            let file = temporaryFile("micro")
+            let item = try await setUp(fixture, channel: "file:\(file)", hours: "Mon-Sun 09:00-18:00")
+            try await fixture.pool.execute("update actors set timezone = 'America/New_York' where handle = 'alice'")
+            let due = try #require(DataDate.parse("2026-03-08T12:59:59Z"))
+            try await replaceTasks(withReminders: 1, item: item.id, due: due, pool: fixture.pool)
+            let now = Date(
+                timeIntervalSince1970: try #require(DataDate.parse("2026-03-08T13:00:00Z")).timeIntervalSince1970
+                    - 0.000_000_4)
+            let round = try await worker(fixture.pool, at: now).runOnce()
+            #expect(round.delivered == 1 && round.held == 0 && lines(file).count == 1)
+        }
+    }
+
     /// `4h before due` at 22:00 in Paris, due at 02:00, hours 09:00 to 18:00: holding the
     /// warning for the morning would deliver it seven hours after the deadline, so it goes out
     /// at once; the `at due` reminder waits for the morning.
@@ -341,9 +359,9 @@ struct WorkerTests {
             let file = temporaryFile("escalation")
             let item = try await setUp(fixture, channel: "file:\(file)")
             let actors = ActorStore(pool: fixture.pool)
-            _ = try await actors.add(
-                handle: "carol", name: "Carol Diaz", roles: ["community_manager"], timezone: "UTC",
-                channel: "file:\(file)", workingHours: "always")
+            _ = try await actors.update(
+                "carol", changes: ActorChanges(timezone: "UTC", channel: "file:\(file)", workingHours: "always"),
+                by: "carol")
             _ = try await actors.add(
                 handle: "dave", name: "Dave Okafor", roles: [], timezone: "UTC", channel: "file:\(file)",
                 workingHours: "always")
@@ -501,8 +519,9 @@ struct WebhookTests {
     }
 
     @Test func channelSpecsAreChecked() {
-        #expect(throws: DeliveryError.self) { try DeliveryChannel(spec: "email:alice@example.com") }
-        #expect(throws: DeliveryError.self) { try DeliveryChannel(spec: "webhook:ftp://x") }
+        for spec in ["email:alice@example.com", "webhook:ftp://x", "webhook:http://", "file:", "slack"] {
+            #expect(throws: PodiumError.self) { try DeliveryChannel(spec: spec) }
+        }
         #expect((try? DeliveryChannel(spec: "file:/tmp/x")) == .file("/tmp/x"))
     }
 

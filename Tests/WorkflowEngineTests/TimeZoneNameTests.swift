@@ -19,7 +19,7 @@ struct TimeZoneNameTests {
         ("BST", "Europe/London"), ("IST", "Asia/Kolkata"), ("EST", "America/New_York"), ("PST", "America/Los_Angeles"),
         ("CET", "Europe/Paris"), ("GMT", "Europe/London"), ("US/Eastern", "America/New_York"), ("cest", "Europe/Paris"),
         ("europe/london", "Europe/London"), ("London", "Europe/London"), ("new york", "America/New_York"),
-        ("Europe/Lodnon", "Europe/London"), ("Africa/Lagoss", "Africa/Lagos"),
+        ("Europe/Lodnon", "Europe/London"), ("Africa/Lagoss", "Africa/Lagos"), ("utc", "UTC"), ("Zulu", "UTC"),
     ])
     func otherNamesAreRefusedWithASuggestion(name: String, suggestion: String) {
         #expect(throws: TimeZoneNameError.self) { try TimeZoneName.zone(name) }

@@ -29,6 +29,24 @@ struct WorkingHoursTests {
             try Self.everyDay().nextOpening(atOrAfter: Self.instant(now), in: Self.newYork) == Self.instant(expected))
     }
 
+    /// Hours are written out in full; a sloppy form is refused rather than read as something else.
+    @Test(arguments: [
+        "Mon-Fri +9:00-18:00", "Mon-Fri 0009:00-18:00", "Mon-Fri 9:0-18:00", "Mon- 09:00-18:00",
+        ",Mon 09:00-18:00", "Mon,,Fri 09:00-18:00", "Mon-Fri -0:30-18:00", "Mon-Fri 09:00-24:01",
+        "Mon-Fri 18:00-09:00", "Mon-Fri 09:60-18:00", "Mon-Fri ０９:00-18:00",
+    ])
+    func sloppyFormsAreRefused(text: String) {
+        #expect(throws: WorkingHoursError.self) { try WorkingHours(parsing: text) }
+    }
+
+    @Test(arguments: [
+        ("Mon-Fri 08:30-17:00", "Mon,Tue,Wed,Thu,Fri 08:30-17:00"), ("Sat,Sun 00:00-24:00", "Sat,Sun 00:00-24:00"),
+        ("fri-mon 09:00-12:00", "Mon,Fri,Sat,Sun 09:00-12:00"), ("always", "always"),
+    ])
+    func fullFormsAreRead(text: String, spelled: String) throws {
+        #expect(try WorkingHours(parsing: text).description == spelled)
+    }
+
     @Test func aClosedWindowAlwaysOpensStrictlyLater() throws {
         // The instant a wrong computation held a task until: holding until "now" made a worker
         // claim the task again forever.

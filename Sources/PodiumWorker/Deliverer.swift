@@ -1,47 +1,10 @@
 internal import Crypto
 public import Foundation
+public import PodiumCore
 
 #if canImport(FoundationNetworking)
     internal import FoundationNetworking
 #endif
-
-/// Where a message goes: `log`, `file:PATH`, `command:PROGRAM` or `webhook:URL`.
-public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
-    /// One JSON line on standard output.
-    case log
-    /// One JSON line appended to a file.
-    case file(String)
-    /// A program that reads the JSON on standard input; a non-zero exit is a failure.
-    case command(String)
-    /// An HTTP POST of the JSON, signed with HMAC-SHA256 (header `X-Podium-Signature: sha256=HEX`).
-    case webhook(URL)
-
-    /// Parses a channel spec.
-    public init(spec: String) throws(DeliveryError) {
-        if spec == "log" {
-            self = .log
-        } else if spec.hasPrefix("file:"), spec.count > 5 {
-            self = .file(String(spec.dropFirst(5)))
-        } else if spec.hasPrefix("command:"), spec.count > 8 {
-            self = .command(String(spec.dropFirst(8)))
-        } else if spec.hasPrefix("webhook:"), let url = URL(string: String(spec.dropFirst(8))),
-            url.scheme == "http" || url.scheme == "https"
-        {
-            self = .webhook(url)
-        } else {
-            throw DeliveryError("unknown channel \"\(spec)\": use log, file:PATH, command:PROGRAM or webhook:URL")
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .log: "log"
-        case .file(let path): "file:\(path)"
-        case .command(let program): "command:\(program)"
-        case .webhook(let url): "webhook:\(url.absoluteString)"
-        }
-    }
-}
 
 /// A delivery that failed; the message is recorded on the attempt.
 public struct DeliveryError: Error, Sendable, CustomStringConvertible {

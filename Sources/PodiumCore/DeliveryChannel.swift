@@ -1,0 +1,45 @@
+public import Foundation
+
+/// Where a message goes: `log`, `file:PATH`, `command:PROGRAM` or `webhook:URL`.
+public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
+    /// One JSON line on standard output.
+    case log
+    /// One JSON line appended to a file.
+    case file(String)
+    /// A program that reads the JSON on standard input; a non-zero exit is a failure.
+    case command(String)
+    /// An HTTP POST of the JSON, signed with HMAC-SHA256 (header `X-Podium-Signature: sha256=HEX`).
+    case webhook(URL)
+
+    /// The forms a channel spec takes, for messages.
+    public static let acceptedForms = "log, file:PATH, command:PROGRAM or webhook:http(s)://HOST/PATH"
+
+    /// Parses a channel spec. People's specs are checked when they are saved
+    /// (`ActorStore.check`), so a worker never meets one it cannot read.
+    ///
+    /// - Throws: `PodiumError` `.usage` naming the accepted forms.
+    public init(spec: String) throws(PodiumError) {
+        if spec == "log" {
+            self = .log
+        } else if spec.hasPrefix("file:"), spec.count > 5 {
+            self = .file(String(spec.dropFirst(5)))
+        } else if spec.hasPrefix("command:"), spec.count > 8 {
+            self = .command(String(spec.dropFirst(8)))
+        } else if spec.hasPrefix("webhook:"), let url = URL(string: String(spec.dropFirst(8))),
+            url.scheme == "http" || url.scheme == "https", url.host?.isEmpty == false
+        {
+            self = .webhook(url)
+        } else {
+            throw PodiumError(.usage, "unknown channel \"\(spec)\"; use \(Self.acceptedForms)")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .log: "log"
+        case .file(let path): "file:\(path)"
+        case .command(let program): "command:\(program)"
+        case .webhook(let url): "webhook:\(url.absoluteString)"
+        }
+    }
+}
