@@ -13,6 +13,10 @@ public struct ScenarioResult: Sendable {
     public let title: String
     public let steps: Int
     public let failures: [Failure]
+    /// The item as the run left it, and the tasks still to run: what a store that played the
+    /// same steps must agree with (the contract test holds PostgreSQL to it).
+    public let item: ItemState
+    public let pending: [PlannedTask]
     public var passed: Bool { failures.isEmpty }
 }
 
@@ -94,7 +98,8 @@ struct ScenarioRunner {
                 }
             }
         }
-        return ScenarioResult(title: scenario.title, steps: scenario.steps.count, failures: failures)
+        return ScenarioResult(
+            title: scenario.title, steps: scenario.steps.count, failures: failures, item: item, pending: pending)
     }
 
     private mutating func fire(_ spec: Scenario.FireSpec) -> FireDecision {
