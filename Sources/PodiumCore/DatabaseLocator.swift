@@ -57,17 +57,21 @@ public enum DatabaseLocator {
 extension PodiumError {
     /// Turns a LibPQ error into one a person can act on.
     public init(_ error: PostgresError, while action: String) {
+        // libpq words some messages over two lines ("...failed: No such file or directory\n\tIs
+        // the server running...?"); a person reads one.
+        let message = error.message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
         if error.isConnectionLoss {
             self.init(
-                .database, "cannot \(action): \(error.message)",
+                .database, "cannot \(action): \(message)",
                 hint: "check that PostgreSQL runs (scripts/local-postgres status) and that DATABASE_URL is right")
         } else if error.sqlState == .undefinedTable {
-            self.init(.schema, "cannot \(action): \(error.message)", hint: "run podium migrate")
+            self.init(.schema, "cannot \(action): \(message)", hint: "run podium migrate")
         } else if let errorClass = error.sqlState?.errorClass, errorClass == "22" || errorClass == "23" {
             // Data exceptions and integrity violations: the input broke a rule the schema keeps
             // (a length, a check, a reference). Bad input, not a database that went away.
             self.init(
-                .usage, "cannot \(action): the database refused the input: \(error.message)",
+                .usage, "cannot \(action): the database refused the input: \(message)",
                 hint: error.constraint.map { "constraint \($0)" } ?? error.hint)
         } else {
             self.init(.database, "cannot \(action): \(error)", hint: error.hint)

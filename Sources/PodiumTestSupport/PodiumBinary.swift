@@ -1,4 +1,5 @@
 public import Foundation
+import PodiumCore
 
 /// Runs the built `podium` executable, for tests of wiring, output and exit codes.
 public enum PodiumBinary {
@@ -51,8 +52,41 @@ public enum PodiumBinary {
 }
 
 extension PodiumBinary {
+    /// A `podium` running in the background, and the file its stdout and stderr go to.
+    public struct Running: Sendable {
+        public let process: Process
+        public let log: String
+
+        /// What it has written so far.
+        public var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    }
+
+    /// Starts `podium` and returns once its output holds `line` (its readiness signal, e.g. a
+    /// worker's `ready`), never after a fixed sleep.
+    ///
+    /// - Throws: `PodiumError` `.usage` when the process exits first, or has not said `line`
+    ///   within `patience` (a hang, not a measurement).
+    public static func startWhenReady(
+        _ arguments: [String], environment: [String: String], saying line: String, patience: Duration = .seconds(60)
+    ) async throws -> Running {
+        let running = try startLogging(arguments, environment: environment)
+        let deadline = ContinuousClock.now + patience
+        while !running.output.contains(line) {
+            guard running.process.isRunning, ContinuousClock.now < deadline else {
+                throw PodiumError(
+                    .usage, "podium \(arguments.joined(separator: " ")) never said \"\(line)\": \(running.output)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return running
+    }
+
     /// Starts `podium` in the background; its output goes to files under the temporary folder.
     public static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
+        try startLogging(arguments, environment: environment).process
+    }
+
+    private static func startLogging(_ arguments: [String], environment: [String: String]) throws -> Running {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -65,7 +99,7 @@ extension PodiumBinary {
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        return process
+        return Running(process: process, log: log)
     }
 
     /// Waits up to `timeout` for `process` to exit; true when it did.

@@ -1,5 +1,6 @@
 import Foundation
 public import LibPQ
+public import Logging
 public import PodiumCore
 import Synchronization
 internal import WorkflowEngine
@@ -85,14 +86,23 @@ public actor Worker {
     let options: WorkerOptions
     let time: any TimeSource
     let deliverer: Deliverer
+    /// Where the worker says what goes wrong while it runs: failed attempts to reach the
+    /// database (with the backoff it takes), lease renewals that failed, a broken listener,
+    /// deliveries that failed. Never a password or a webhook secret: LibPQ's errors hide the
+    /// first, and the second is never in a message.
+    let logger: Logger
     private nonisolated let wakeup = Wakeup()
     /// Set by ``stop()`` from any thread, read without a hop onto the actor: a stop request must
     /// not wait behind the (higher-priority) jobs of a busy drain.
     private let stopRequest = StopRequest()
 
     public init(
-        pool: PostgresPool, options: WorkerOptions, time: any TimeSource, environment: [String: String], owner: String
+        pool: PostgresPool, options: WorkerOptions, time: any TimeSource, environment: [String: String], owner: String,
+        logger: Logger = Logger(label: "podium.worker")
     ) {
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(owner)"
+        self.logger = logger
         self.pool = pool
         self.options = options
         self.time = StoredPrecisionTime(time)
@@ -178,9 +188,10 @@ public actor Worker {
     /// rescues expired leases, and finishes what it holds before returning.
     public func run(configuration: PostgresConfiguration) async throws -> WorkerSummary {
         var summary = WorkerSummary()
-        let listening = Task { [wakeup] in await Self.listen(configuration, wakeup: wakeup) }
+        let listening = Task { [wakeup, logger] in await Self.listen(configuration, wakeup: wakeup, logger: logger) }
         defer { listening.cancel() }
         var lastRescue = ContinuousClock.now - .seconds(3600)
+        var failures = 0
         while !stopRequest.isSet {
             do {
                 if ContinuousClock.now - lastRescue > options.lease / 2 {
@@ -194,13 +205,28 @@ public actor Worker {
                     let seconds = max(0, next.timeIntervalSince(time.now()))
                     sleep = min(sleep, .milliseconds(Int(seconds * 1000) + 1))
                 }
+                if failures > 0 {
+                    logger.notice("database reachable again", metadata: ["failed_attempts": "\(failures)"])
+                }
+                failures = 0
                 await wakeup.wait(for: sleep)
             } catch let error as PostgresError where error.isConnectionLoss {
-                // The pool reconnects with backoff; wait a moment and carry on.
-                await wakeup.wait(for: .milliseconds(500))
+                // Each failed attempt is said once, with the wait before the next: 1 s, doubling
+                // to 30 s. A stop request ends the wait at once.
+                failures += 1
+                let delay = Self.backoff(afterFailures: failures)
+                logger.warning(
+                    "cannot reach the database; next attempt in \(delay.components.seconds) s",
+                    metadata: ["error": "\(error.message)", "attempt": "\(failures)"])
+                await wakeup.wait(for: delay)
             }
         }
         return summary
+    }
+
+    /// The wait after `failures` failed attempts in a row: 1 s, 2 s, 4 s, ... at most 30 s.
+    static func backoff(afterFailures failures: Int) -> Duration {
+        .seconds(min(30, 1 << min(5, max(0, failures - 1))))
     }
 
     /// Asks a running worker to stop after the batch it holds.
@@ -210,15 +236,24 @@ public actor Worker {
     }
 
     /// Wakes the loop on every NOTIFY; reconnects the listener when it breaks.
-    private static func listen(_ configuration: PostgresConfiguration, wakeup: Wakeup) async {
+    private static func listen(_ configuration: PostgresConfiguration, wakeup: Wakeup, logger: Logger) async {
+        var failures = 0
         while !Task.isCancelled {
             do {
                 let listener = try await PostgresListener.connect(configuration)
                 try await listener.listen(ItemEngine.taskChannel)
+                failures = 0
                 await wakeup.signal()  // work may have arrived while we were not listening
                 for try await _ in listener.notifications { await wakeup.signal() }
             } catch {
-                try? await Task.sleep(for: .seconds(1))
+                guard !Task.isCancelled else { return }
+                // Without the listener the worker still polls; it only wakes later for new work.
+                failures += 1
+                let delay = backoff(afterFailures: failures)
+                logger.info(
+                    "listener lost; polling, next attempt in \(delay.components.seconds) s",
+                    metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                try? await Task.sleep(for: delay)
             }
         }
     }
@@ -227,11 +262,18 @@ public actor Worker {
     /// the engine; reminders and escalations are read, delivered and recorded batch-wise (one
     /// query for their context, one write per file channel, one statement for the records).
     func process(_ batch: [ClaimedTask]) async throws -> WorkerSummary {
-        let renewing = Task { [queue, time, options] in
+        let renewing = Task { [queue, time, options, logger] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.lease / 3)
                 guard !Task.isCancelled else { return }
-                try? await queue.renew(batch.map(\.id), now: time.now())
+                do {
+                    try await queue.renew(batch.map(\.id), now: time.now())
+                } catch {
+                    // Not fatal: if the lease runs out, another worker takes the tasks over and
+                    // the receivers drop the duplicate by its idempotency key.
+                    logger.warning(
+                        "could not renew leases", metadata: ["tasks": "\(batch.count)", "error": "\(error)"])
+                }
             }
         }
         defer { renewing.cancel() }
@@ -419,6 +461,12 @@ public actor Worker {
         let delay = min(base, Double(options.maxRetryDelay.components.seconds)) * Double.random(in: 0.8...1.2)
         let dead = try await queue.fail(
             task, error: error, retryAt: time.now().addingTimeInterval(delay), now: time.now())
+        logger.log(
+            level: dead ? .error : .warning, dead ? "task is dead after its last attempt" : "task failed; retrying",
+            metadata: [
+                "task_id": "\(task.id)", "item_id": "\(task.itemID)", "stage": "\(task.stage)", "kind": "\(task.kind)",
+                "attempt": "\(task.attempts)", "error": "\(error)",
+            ])
         return dead ? .dead : .retried
     }
 }

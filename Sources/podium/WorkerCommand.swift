@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LibPQ
+import Logging
 import PodiumCore
 import PodiumWorker
 import Synchronization
@@ -13,7 +14,9 @@ struct WorkerCommand: AsyncParsableCommand {
             Long-running by default: takes due tasks in rounds, each one transaction that locks
             them (FOR UPDATE SKIP LOCKED) and finishes file and log messages inside it; timers
             and command or webhook messages are leased and done after it. It wakes on NOTIFY
-            when new work arrives and otherwise sleeps until the next due time, and on SIGTERM or SIGINT finishes what it holds and exits 0. With --once it
+            when new work arrives and otherwise sleeps until the next due time. On SIGTERM or SIGINT it
+            finishes what it holds and exits 0, within a second whatever the database does. While
+            the database is away it logs each failed attempt and retries with backoff. With --once it
             processes everything due now, prints a one-line summary and exits: for cron, a
             systemd timer or a Kubernetes CronJob. Run as many workers as you like, anywhere.
 
@@ -52,12 +55,24 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
+    @Option(help: "Log lines: auto (text on a terminal, JSON otherwise), text or json.")
+    var logFormat: LogFormat = .auto
+
     func run() async throws {
+        // Signals first: a SIGTERM from now on asks for a stop instead of killing the process.
+        // Before this line (the process loading and parsing its arguments, a few milliseconds)
+        // SIGTERM ends it at once; it has claimed nothing by then, so nothing is lost.
+        Self.catchStopSignals()
+        logFormat.bootstrap()
+        let logger = Logger(label: "podium.worker")
         let configuration = try Database.configuration()
+        // --once gives up on an unreachable database after 5 s (exit 6); a running worker lets
+        // each attempt fail fast and retries with backoff itself, saying so in its log.
         let pool = PostgresPool(
             configuration: configuration,
             options: .init(
-                maxConnections: min(concurrency, 16) + 1, reconnectFor: .seconds(60), applicationName: "podium-worker"))
+                maxConnections: min(concurrency, 16) + 1, reconnectFor: .seconds(once ? 5 : 2),
+                applicationName: "podium-worker"))
         let options = WorkerOptions(
             concurrency: concurrency, defaultChannel: try DeliveryChannel(spec: notifier),
             lease: .seconds(leaseSeconds), retryDelay: .seconds(retrySeconds))
@@ -65,41 +80,49 @@ struct WorkerCommand: AsyncParsableCommand {
             "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
         let worker = Worker(
             pool: pool, options: options, time: try ItemCommand.clock(),
-            environment: ProcessInfo.processInfo.environment, owner: owner)
+            environment: ProcessInfo.processInfo.environment, owner: owner, logger: logger)
         do {
             if once {
                 let summary = try await worker.runOnce()
                 Terminal.output(summary.description)
                 return
             }
-            let signals = Self.stopOnSignals(worker)
-            Terminal.note("podium worker \(owner): running with concurrency \(concurrency); SIGTERM or Ctrl-C stops it")
-            let summary = try await worker.run(configuration: configuration)
-            signals.cancel()
+            let running = Task { try await worker.run(configuration: configuration) }
+            let stopping = Task { await Self.stop(worker, running: running, logger: logger) }
+            Terminal.note("podium worker \(owner): ready, concurrency \(concurrency); SIGTERM or Ctrl-C stops it")
+            let summary = try await running.value
+            stopping.cancel()
             Terminal.note("podium worker \(owner): stopped; \(summary)")
         } catch let error as PostgresError {
             throw PodiumError(error, while: "process tasks")
         }
     }
 
-    /// SIGTERM and SIGINT ask the worker to finish what it holds and stop.
-    ///
-    /// A plain C handler records the signal in an atomic flag (the only thing a signal handler
-    /// may safely do) and a task polls the flag. Dispatch signal sources lost a SIGTERM now and
-    /// then under load, leaving a worker nobody could stop.
-    private static func stopOnSignals(_ worker: Worker) -> Task<Void, Never> {
+    /// How long a stopping worker may take to finish what it holds before the process ends
+    /// anyway: whatever the database does, SIGTERM is obeyed within this.
+    static let stopGrace: Duration = .seconds(1)
+
+    /// SIGTERM and SIGINT set an atomic flag (the only thing a signal handler may safely do).
+    /// Dispatch signal sources lost a SIGTERM now and then under load, leaving a worker nobody
+    /// could stop; a plain C handler never has.
+    private static func catchStopSignals() {
         for number in [SIGTERM, SIGINT] {
             signal(number) { _ in stopSignalReceived.store(true, ordering: .relaxed) }
         }
-        return Task {
-            while !Task.isCancelled {
-                if stopSignalReceived.load(ordering: .relaxed) {
-                    await worker.stop()
-                    return
-                }
-                try? await Task.sleep(for: .milliseconds(50))
-            }
+    }
+
+    /// Waits for a stop signal, asks the worker to finish what it holds, and ends the process if
+    /// that takes longer than ``stopGrace`` (the database away, a webhook slow): its leases then
+    /// run out and another worker takes the tasks over, so nothing is lost.
+    private static func stop(_ worker: Worker, running: Task<WorkerSummary, any Error>, logger: Logger) async {
+        while !stopSignalReceived.load(ordering: .relaxed) {
+            guard (try? await Task.sleep(for: .milliseconds(50))) != nil else { return }
         }
+        logger.info("stop requested; finishing what this worker holds")
+        await worker.stop()
+        guard (try? await Task.sleep(for: stopGrace)) != nil else { return }
+        logger.warning("still busy \(stopGrace) after the stop request; ending now, leases hand the work over")
+        Foundation.exit(0)
     }
 }
 

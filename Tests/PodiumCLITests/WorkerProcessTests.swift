@@ -35,10 +35,12 @@ struct WorkerProcessTests {
         try await EngineFixture.run { fixture in
             let file = NSTemporaryDirectory() + "podium-sigterm-\(UUID().uuidString.prefix(8)).jsonl"
             try await prepare(fixture, file: file, count: 300)
-            let worker = try PodiumBinary.start(
+            // Signalled once it says it is ready, never after a fixed sleep: a SIGTERM in the first
+            // milliseconds, before its handler is in place, ends a process at once.
+            let worker = try await PodiumBinary.startWhenReady(
                 ["worker", "--concurrency", "4"],
-                environment: ["DATABASE_URL": fixture.configuration.conninfoIncludingPassword()])
-            try await Task.sleep(for: .milliseconds(400))
+                environment: ["DATABASE_URL": fixture.configuration.conninfoIncludingPassword()], saying: ": ready"
+            ).process
             worker.terminate()  // SIGTERM
             let exited = await PodiumBinary.waitForExit(worker, timeout: .seconds(20))
             #expect(exited, "the worker must stop within 20 s of SIGTERM")
@@ -50,6 +52,29 @@ struct WorkerProcessTests {
             let running = try await fixture.pool.query("select count(*) as n from tasks where status = 'running'")
             #expect(try running.single().decode(Int.self, "n") == 0, "a drained worker holds no task")
         }
+    }
+
+    /// With the database away, a worker says so on every attempt (with backoff, not a flood),
+    /// obeys SIGTERM at once and exits 0; `--once` gives up with exit 6 and one clear line.
+    @Test func withTheDatabaseAwayTheWorkerSaysSoAndStillStops() async throws {
+        let nowhere = ["DATABASE_URL": "postgresql:///podium?host=/nonexistent-podium&port=1&user=podium"]
+        let once = try await PodiumBinary.run(["worker", "--once"], environment: nowhere)
+        #expect(once.exitCode == 6, "\(once.stderr)")
+        #expect(once.stderr.hasPrefix("podium: cannot process tasks: connection to server on socket"))
+        #expect(!once.stderr.contains("\\n"), "libpq's two lines read as one")
+
+        let worker = try await PodiumBinary.startWhenReady(
+            ["worker", "--log-format", "json"], environment: nowhere, saying: "cannot reach the database")
+        let warning = try #require(
+            worker.output.split(separator: "\n").first { $0.contains("cannot reach the database") })
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(warning.utf8)) as? [String: String])
+        #expect(fields["level"] == "warning" && fields["attempt"] == "1" && fields["worker"] != nil)
+        #expect(fields["message"] == "cannot reach the database; next attempt in 1 s")
+        worker.process.terminate()
+        // A liveness bound (it used to take 49 s), not a measurement: the worker's own grace is 1 s.
+        let exited = await PodiumBinary.waitForExit(worker.process, timeout: .seconds(20))
+        #expect(exited && worker.process.terminationStatus == 0, "\(worker.output)")
+        if !exited { kill(worker.process.processIdentifier, SIGKILL) }
     }
 
     @Test func killingWorkersRepeatedlyLosesNothing() async throws {
