@@ -42,11 +42,11 @@ public struct ConsistencyCheck: Sendable {
             ),
             (
                 "a closed item has open tasks",
-                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where i.closed_at is not null and t.status in ('pending', 'running')"
+                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where i.closed_at is not null and t.status in \(TaskStatus.stillToRunSQL)"
             ),
             (
                 "an open task belongs to an earlier visit of its item",
-                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where t.status in ('pending', 'running') and t.visit_id <> i.visit_id"
+                "select distinct t.item_id from tasks t join items i on i.id = t.item_id where t.status in \(TaskStatus.stillToRunSQL) and t.visit_id <> i.visit_id"
             ),
             (
                 "a task's visit is not a history row of its item",
@@ -67,13 +67,13 @@ public struct ConsistencyCheck: Sendable {
                 "a reminder or escalation is done but no message of it was delivered",
                 """
                 select distinct t.item_id from tasks t
-                 where t.status = 'done' and t.kind in ('reminder', 'escalation')
+                 where t.status = \(TaskStatus.done.sql) and t.kind in (\(PlannedTask.Kind.reminder.sql), \(PlannedTask.Kind.escalation.sql))
                    and not exists (select 1 from deliveries d where d.task_id = t.id and d.status = 'delivered')
                 """
             ),
             (
                 "a task is dead without a reason",
-                "select distinct t.item_id from tasks t where t.status = 'dead' and coalesce(t.last_error, '') = ''"
+                "select distinct t.item_id from tasks t where t.status = \(TaskStatus.dead.sql) and coalesce(t.last_error, '') = ''"
             ),
         ]
         // Deliveries have no foreign keys (SQL/007): the worker writes each one in the statement

@@ -337,12 +337,12 @@ public struct ItemEngine: Sendable {
         """
         , unattempted as (
             delete from tasks t
-             where t.item_id = \(item) and t.visit_id = \(visit) and t.status = 'pending' and t.attempts = 0
+             where t.item_id = \(item) and t.visit_id = \(visit) and t.status = \(TaskStatus.pending.sql) and t.attempts = 0
                and not exists (select from deliveries d where d.task_id = t.id) and \(condition)
         ), cancelled as (
-            update tasks t set status = 'cancelled', finished_at = \(now)
-             where t.item_id = \(item) and t.visit_id = \(visit) and t.status in ('pending', 'running')
-               and (t.status = 'running' or t.attempts > 0 or exists (select from deliveries d where d.task_id = t.id))
+            update tasks t set status = \(TaskStatus.cancelled.sql), finished_at = \(now)
+             where t.item_id = \(item) and t.visit_id = \(visit) and t.status in \(TaskStatus.stillToRunSQL)
+               and (t.status = \(TaskStatus.running.sql) or t.attempts > 0 or exists (select from deliveries d where d.task_id = t.id))
                and \(condition)
         )
         """

@@ -46,7 +46,7 @@ extension ItemEngine {
             let tasks = try await db.query(
                 """
                 select id, kind, label, run_at, status, recipient_role, transition from tasks
-                 where item_id = \(id) and status in ('pending', 'running') order by run_at, id
+                 where item_id = \(id) and status in \(TaskStatus.stillToRunSQL) order by run_at, id
                 """
             ).map { task in
                 TaskView(

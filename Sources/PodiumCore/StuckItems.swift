@@ -88,7 +88,7 @@ public struct StuckFinder: Sendable {
                     (select x.id from items x where \(filters) and x.last_activity_at < \(idleCutoff) \(firstOnly))
                     union
                     (select x.id from items x where \(filters)
-                        and x.id in (select item_id from tasks where status = 'dead') \(firstOnly))
+                        and x.id in (select item_id from tasks where status = \(TaskStatus.dead.sql)) \(firstOnly))
                     union
                     (select x.id from items x where \(filters)
                         and exists (select 1 from approvals a where a.item_id = x.id and a.visit_id = x.visit_id)
@@ -116,10 +116,10 @@ public struct StuckFinder: Sendable {
                        coalesce(array(select a.transition || '=' || a.actor from approvals a
                                        where a.item_id = i.id and a.visit_id = i.visit_id order by 1), '{}') as approvals,
                        coalesce(array(select t.id || '|' || t.kind || '|' || t.label || '|' || coalesce(t.last_error, '')
-                                        from tasks t where t.item_id = i.id and t.status = 'dead'
+                                        from tasks t where t.item_id = i.id and t.status = \(TaskStatus.dead.sql)
                                         order by t.id), '{}') as dead,
                        exists (select 1 from tasks t where t.item_id = i.id and t.visit_id = i.visit_id
-                                 and t.kind = 'escalation' and t.status = 'done') as escalated
+                                 and t.kind = \(PlannedTask.Kind.escalation.sql) and t.status = \(TaskStatus.done.sql)) as escalated
                   from items i join candidates c on c.id = i.id join history visit on visit.id = i.visit_id
                  order by i.due_at nulls last, i.id
                  limit \(limit)

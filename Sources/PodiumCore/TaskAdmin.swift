@@ -27,7 +27,7 @@ public struct TaskRecord: Sendable, Codable {
 /// Lists, retries and cancels tasks. Bulk actions take a dry run that changes nothing.
 public struct TaskAdmin: Sendable {
     /// The statuses a task can have.
-    public static let statuses = ["pending", "running", "done", "dead", "cancelled"]
+    public static let statuses = TaskStatus.allCases.map(\.rawValue)
 
     let pool: PostgresPool
     let time: any TimeSource
@@ -59,20 +59,20 @@ public struct TaskAdmin: Sendable {
     /// transition, which retires the current visit's tasks, would never retire it.
     public func retry(ids: [Int]?, actor: String, reason: String, dryRun: Bool) async throws -> [TaskRecord] {
         try await change(
-            ids: ids, from: ["dead"], verb: "retried", actor: actor, reason: reason, dryRun: dryRun,
+            ids: ids, from: [.dead], verb: "retried", actor: actor, reason: reason, dryRun: dryRun,
             onlyCurrentVisits: true,
-            update: "status = 'pending', attempts = 0, run_at = \(time.now()), finished_at = null")
+            update: "status = \(TaskStatus.pending.sql), attempts = 0, run_at = \(time.now()), finished_at = null")
     }
 
     /// Cancels pending or dead tasks, recorded like retries. With `dryRun`, only says which.
     public func cancel(ids: [Int], actor: String, reason: String, dryRun: Bool) async throws -> [TaskRecord] {
         try await change(
-            ids: ids, from: ["pending", "dead"], verb: "cancelled", actor: actor, reason: reason, dryRun: dryRun,
-            onlyCurrentVisits: false, update: "status = 'cancelled', finished_at = \(time.now())")
+            ids: ids, from: [.pending, .dead], verb: "cancelled", actor: actor, reason: reason, dryRun: dryRun,
+            onlyCurrentVisits: false, update: "status = \(TaskStatus.cancelled.sql), finished_at = \(time.now())")
     }
 
     private func change(
-        ids: [Int]?, from statuses: [String], verb: String, actor: String, reason: String, dryRun: Bool,
+        ids: [Int]?, from statuses: [TaskStatus], verb: String, actor: String, reason: String, dryRun: Bool,
         onlyCurrentVisits: Bool, update: PostgresQuery
     ) async throws -> [TaskRecord] {
         let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
@@ -84,7 +84,7 @@ public struct TaskAdmin: Sendable {
                 select t.id, t.item_id, t.kind, t.label, t.stage, t.status, t.run_at, t.attempts, t.max_attempts,
                        t.last_error, i.visit_id is distinct from t.visit_id or i.closed_at is not null as left_behind
                   from tasks t left join items i on i.id = t.item_id
-                 where t.status = any(\(statuses)::text[])
+                 where t.status in \(TaskStatus.list(statuses))
                    and (\(ids == nil) or t.id = any(\(ids ?? [])::bigint[]))
                  order by t.id for update of t
                 """
@@ -99,7 +99,8 @@ public struct TaskAdmin: Sendable {
                 let found = Set(candidates.map(\.task.id))
                 for id in ids where !found.contains(id) {
                     throw PodiumError(
-                        .refused, "task \(id) does not exist or is not \(statuses.joined(separator: " or "))",
+                        .refused,
+                        "task \(id) does not exist or is not \(statuses.map(\.rawValue).joined(separator: " or "))",
                         hint: "podium tasks list shows the tasks")
                 }
                 if let task = candidates.first(where: \.leftBehind)?.task {
@@ -122,7 +123,7 @@ public struct TaskAdmin: Sendable {
                           from items where id = \(task.itemID)
                         """)
                 }
-                try await db.execute("select pg_notify('podium_tasks', 'retry')")
+                try await db.execute("select pg_notify(\(ItemEngine.taskChannel), 'retry')")
             }
             return selected
         }

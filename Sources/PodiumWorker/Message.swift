@@ -22,7 +22,7 @@ struct Message {
 
     init(task: ClaimedTask, context: ReminderContext, recipient: ReminderRecipient) {
         idempotencyKey = Self.key(task, recipient)
-        kind = task.kind
+        kind = task.kind.rawValue
         label = task.label
         itemID = context.itemID
         title = context.title

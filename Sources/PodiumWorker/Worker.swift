@@ -155,7 +155,7 @@ public actor Worker {
             let now = time.now()
             let locked = try await queue.lockDue(limit: limit, now: now, on: db)
             guard !locked.isEmpty else { return nil }
-            let reminders = locked.filter { $0.kind != "timer" }
+            let reminders = locked.filter { $0.kind != .timer }
             let contexts = try await engine.reminderContexts(
                 taskIDs: reminders.map(\.id), reached: reminders.filter { $0.attempts > 1 }.map(\.id), on: db)
             let plan = plan(reminders, contexts: contexts, now: now)
@@ -279,12 +279,12 @@ public actor Worker {
         defer { renewing.cancel() }
         var summary = WorkerSummary()
         try await withThrowingTaskGroup(of: TaskOutcome.self) { group in
-            for task in batch where task.kind == "timer" {
+            for task in batch where task.kind == .timer {
                 group.addTask { try await self.fireTimer(task) }
             }
             for try await outcome in group { summary.count(outcome) }
         }
-        let messages = batch.filter { $0.kind != "timer" }
+        let messages = batch.filter { $0.kind != .timer }
         if !messages.isEmpty { summary.add(try await deliver(messages)) }
         return summary
     }
@@ -366,7 +366,7 @@ public actor Worker {
                     // A reminder that warns of a deadline is not held past the deadline: when
                     // the recipient's hours open only at or after it, the warning goes out now.
                     let warnsInTime =
-                        task.kind == PlannedTask.Kind.reminder.rawValue
+                        task.kind == .reminder
                         && context.dueAt.map { task.runAt < $0 && now < $0 && opening >= $0 } == true
                     if !warnsInTime {
                         plan.holds[task.id] = min(plan.holds[task.id] ?? opening, opening)

@@ -14,7 +14,7 @@ struct MessageTests {
     ])
     func roundTrips(text: String) throws {
         let task = ClaimedTask(
-            id: 7, itemID: 42, kind: "reminder", stage: "draft", transition: nil, recipientRole: "executive",
+            id: 7, itemID: 42, kind: .reminder, stage: "draft", transition: nil, recipientRole: "executive",
             label: text, runAt: Date(timeIntervalSince1970: 0), attempts: 1, maxAttempts: 5,
             idempotencyKey: "item-42-visit-3-reminder-1")
         let recipient = ReminderRecipient(

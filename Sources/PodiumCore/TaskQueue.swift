@@ -1,11 +1,12 @@
 public import Foundation
 public import LibPQ
+public import WorkflowEngine
 
 /// A task claimed by a worker, leased until `leaseUntil`.
 public struct ClaimedTask: Sendable {
     public let id: Int
     public let itemID: Int
-    public let kind: String
+    public let kind: PlannedTask.Kind
     public let stage: String
     public let transition: String?
     public let recipientRole: String?
@@ -44,7 +45,7 @@ public struct TaskQueue: Sendable {
             select id, item_id, kind, stage, transition, recipient_role, label, run_at, attempts + 1 as attempts,
                    max_attempts, idempotency_key
               from tasks
-             where status = 'pending' and run_at <= \(now)
+             where status = \(TaskStatus.pending.sql) and run_at <= \(now)
              order by run_at, id
              limit \(limit)
                for update skip locked
@@ -52,7 +53,7 @@ public struct TaskQueue: Sendable {
         return try rows.map { row in
             ClaimedTask(
                 id: try row.decode(Int.self, "id"), itemID: try row.decode(Int.self, "item_id"),
-                kind: try row.decode(String.self, "kind"), stage: try row.decode(String.self, "stage"),
+                kind: try Self.kind(row.decode(String.self, "kind")), stage: try row.decode(String.self, "stage"),
                 transition: try row.decode(String?.self, "transition"),
                 recipientRole: try row.decode(String?.self, "recipient_role"),
                 label: try row.decode(String.self, "label"),
@@ -71,7 +72,7 @@ public struct TaskQueue: Sendable {
         try await db.execute(
             """
             update tasks
-               set status = 'running', lease_owner = \(owner), lease_until = \(now.addingTimeInterval(leaseSeconds)),
+               set status = \(TaskStatus.running.sql), lease_owner = \(owner), lease_until = \(now.addingTimeInterval(leaseSeconds)),
                    attempts = attempts + 1
              where id = any(\(ids)::bigint[])
             """)
@@ -85,7 +86,7 @@ public struct TaskQueue: Sendable {
         guard
             let statement = Self.closing(
                 deliveries, done: done, obsolete: obsolete, at: now, also: "attempts = attempts + 1",
-                ifStill: "status = 'pending'")
+                ifStill: "status = \(TaskStatus.pending.sql)")
         else { return }
         try await db.execute(statement)
     }
@@ -94,8 +95,8 @@ public struct TaskQueue: Sendable {
     public func completeTimer(_ id: Int, now: Date) async throws {
         try await pool.execute(
             """
-            update tasks set status = 'done', finished_at = \(now), lease_owner = null, lease_until = null
-             where id = \(id) and status in ('running', 'cancelled')
+            update tasks set status = \(TaskStatus.done.sql), finished_at = \(now), lease_owner = null, lease_until = null
+             where id = \(id) and status in \(TaskStatus.list([.running, .cancelled]))
             """)
     }
 
@@ -103,9 +104,9 @@ public struct TaskQueue: Sendable {
     public func hold(_ id: Int, until: Date) async throws {
         try await pool.execute(
             """
-            update tasks set status = 'pending', run_at = \(until), attempts = greatest(attempts - 1, 0),
+            update tasks set status = \(TaskStatus.pending.sql), run_at = \(until), attempts = greatest(attempts - 1, 0),
                              lease_owner = null, lease_until = null
-             where id = \(id) and status = 'running' and lease_owner = \(owner)
+             where id = \(id) and status = \(TaskStatus.running.sql) and lease_owner = \(owner)
             """)
     }
 
@@ -117,10 +118,10 @@ public struct TaskQueue: Sendable {
         try await pool.execute(
             """
             update tasks
-               set status = \(dead ? "dead" : "pending"), run_at = \(dead ? task.runAt : retryAt),
+               set status = \(dead ? TaskStatus.dead.sql : TaskStatus.pending.sql), run_at = \(dead ? task.runAt : retryAt),
                    last_error = \(String(error.prefix(2000))), lease_owner = null, lease_until = null,
                    finished_at = \(dead ? now : nil)
-             where id = \(task.id) and status = 'running' and lease_owner = \(owner)
+             where id = \(task.id) and status = \(TaskStatus.running.sql) and lease_owner = \(owner)
             """)
         return dead
     }
@@ -131,7 +132,7 @@ public struct TaskQueue: Sendable {
         try await pool.execute(
             """
             update tasks set lease_until = \(now.addingTimeInterval(leaseSeconds))
-             where id = any(\(ids)::bigint[]) and status = 'running' and lease_owner = \(owner)
+             where id = any(\(ids)::bigint[]) and status = \(TaskStatus.running.sql) and lease_owner = \(owner)
             """)
     }
 
@@ -140,14 +141,14 @@ public struct TaskQueue: Sendable {
     public func rescueExpiredLeases(now: Date) async throws -> Int {
         try await pool.execute(
             """
-            update tasks set status = 'pending', lease_owner = null, lease_until = null
-             where status = 'running' and lease_until < \(now)
+            update tasks set status = \(TaskStatus.pending.sql), lease_owner = null, lease_until = null
+             where status = \(TaskStatus.running.sql) and lease_until < \(now)
             """)
     }
 
     /// When the next pending task is due, if any.
     public func nextDue() async throws -> Date? {
-        try await pool.query("select min(run_at) as next from tasks where status = 'pending'").single()
+        try await pool.query("select min(run_at) as next from tasks where status = \(TaskStatus.pending.sql)").single()
             .decode(Date?.self, "next")
     }
 
@@ -157,7 +158,7 @@ public struct TaskQueue: Sendable {
         guard
             let statement = Self.closing(
                 deliveries, done: done, obsolete: obsolete, at: now, also: "lease_owner = null, lease_until = null",
-                ifStill: "status = 'running' and lease_owner = \(owner)")
+                ifStill: "status = \(TaskStatus.running.sql) and lease_owner = \(owner)")
         else { return }
         try await pool.execute(statement)
     }
@@ -183,13 +184,21 @@ extension TaskQueue {
                        as d(task_id, attempt, channel, recipient, key, error)
             )
             update tasks
-               set status = case when id = any(\(done)::bigint[]) then 'done' else 'cancelled' end,
+               set status = case when id = any(\(done)::bigint[]) then \(TaskStatus.done.sql) else \(TaskStatus.cancelled.sql) end,
                    finished_at = \(now), last_error = null, \(also)
              where id = any(\(done + obsolete)::bigint[]) and \(guarded)
             """
     }
 
     /// A delivery's error as the batch insert carries it: empty when delivered, never empty otherwise.
+    /// A kind as the table spells it; the check constraint allows no other.
+    private static func kind(_ text: String) throws -> PlannedTask.Kind {
+        guard let kind = PlannedTask.Kind(rawValue: text) else {
+            throw PostgresError(kind: .decoding, message: "unknown task kind \(text)")
+        }
+        return kind
+    }
+
     fileprivate static func errorText(_ record: DeliveryRecord) -> String {
         guard let error = record.error else { return "" }
         return error.isEmpty ? "failed without a reason" : String(error.prefix(2000))
