@@ -117,7 +117,8 @@ public struct ActorStore: Sendable {
                 """)
             guard let row = rows.first else {
                 throw PodiumError(
-                    .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle)")
+                    .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle)",
+                    reason: "actor")
             }
             let before = try Self.record(row)
             let after = changes.applied(to: before)
@@ -154,7 +155,8 @@ public struct ActorStore: Sendable {
             "select handle, display_name, roles, timezone, channel, working_hours from actors where handle = \(handle)")
         guard let row = rows.first else {
             throw PodiumError(
-                .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle) --name NAME")
+                .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle) --name NAME",
+                reason: "actor")
         }
         return try record(row)
     }

@@ -64,15 +64,16 @@ extension PodiumError {
         if error.isConnectionLoss {
             self.init(
                 .database, "cannot \(action): \(message)",
-                hint: "check that PostgreSQL runs (scripts/local-postgres status) and that DATABASE_URL is right")
+                hint: "check that PostgreSQL runs (scripts/local-postgres status) and that DATABASE_URL is right",
+                reason: "unavailable")
         } else if error.sqlState == .undefinedTable {
-            self.init(.schema, "cannot \(action): \(message)", hint: "run podium migrate")
+            self.init(.schema, "cannot \(action): \(message)", hint: "run podium migrate", reason: "not_migrated")
         } else if let errorClass = error.sqlState?.errorClass, errorClass == "22" || errorClass == "23" {
             // Data exceptions and integrity violations: the input broke a rule the schema keeps
             // (a length, a check, a reference). Bad input, not a database that went away.
             self.init(
                 .usage, "cannot \(action): the database refused the input: \(message)",
-                hint: error.constraint.map { "constraint \($0)" } ?? error.hint)
+                hint: error.constraint.map { "constraint \($0)" } ?? error.hint, reason: "constraint")
         } else {
             self.init(.database, "cannot \(action): \(error)", hint: error.hint)
         }

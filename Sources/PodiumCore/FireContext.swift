@@ -25,7 +25,8 @@ struct FireContext {
         if handle == ActorIdentity.system.handle { return .system }
         guard let globalRoles else {
             throw PodiumError(
-                .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle) --name NAME")
+                .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle) --name NAME",
+                reason: "actor")
         }
         return ActorIdentity(handle: handle, globalRoles: Set(globalRoles))
     }
@@ -57,7 +58,7 @@ struct FireContext {
              where i.id = \(id)
             """)
         guard let row = rows.first else {
-            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
+            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
         }
         let participants = try pairs(try row.decode(String.self, "participants"))
         let approvals = try pairs(try row.decode(String.self, "approvals"))

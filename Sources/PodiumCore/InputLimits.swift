@@ -52,7 +52,7 @@ public enum InputLimits {
         // through NSString (2% of a transition's client CPU when it carried a comment).
         guard let first = text.firstIndex(where: { !$0.isWhitespace }),
             let last = text.lastIndex(where: { !$0.isWhitespace })
-        else { throw PodiumError(.usage, "the \(what) is empty") }
+        else { throw PodiumError(.usage, "the \(what) is empty", reason: "empty") }
         let trimmed = String(text[first...last])
         // Counted as PostgreSQL's length() counts, in code points: a Hindi title of 430 visible
         // characters is about 700 code points, and counting what people see let it reach the
@@ -60,7 +60,8 @@ public enum InputLimits {
         let length = trimmed.unicodeScalars.count
         guard length <= limit else {
             throw PodiumError(
-                .usage, "the \(what) is \(length) characters (Unicode code points); the limit is \(limit)")
+                .usage, "the \(what) is \(length) characters (Unicode code points); the limit is \(limit)",
+                reason: "too_long")
         }
         guard !trimmed.unicodeScalars.contains("\0") else {
             throw PodiumError(.usage, "the \(what) contains a NUL character")

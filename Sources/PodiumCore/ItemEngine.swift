@@ -129,7 +129,7 @@ public struct ItemEngine: Sendable {
                 if let expectRevision {
                     throw PodiumError(
                         .conflict, "item \(id) changed: expected revision \(expectRevision), it moved on meanwhile",
-                        hint: "look again with podium item show \(id), then decide")
+                        hint: "look again with podium item show \(id), then decide", reason: "revision")
                 }
                 guard attempt < Self.decisionAttempts else {
                     throw PodiumError(
@@ -165,14 +165,14 @@ public struct ItemEngine: Sendable {
                 throw PodiumError(
                     .conflict,
                     "idempotency key \(idempotencyKey ?? "") was used for a different request on item \(id)",
-                    hint: "send a new key with a new request")
+                    hint: "send a new key with a new request", reason: "idempotency_key")
             }
             return nil
         }
         if let expectRevision, expectRevision != item.revision {
             throw PodiumError(
                 .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(item.revision)",
-                hint: "look again with podium item show \(id), then decide")
+                hint: "look again with podium item show \(id), then decide", reason: "revision")
         }
         let definition = try definitions.cached(item.workflow, version: item.version)
         switch TransitionDecider(definition: definition).decide(
@@ -180,7 +180,8 @@ public struct ItemEngine: Sendable {
             for: context.state)
         {
         case .refused(let refusal):
-            throw PodiumError(refusal.reason == .invalidData ? .usage : .refused, refusal.message)
+            throw PodiumError(
+                refusal.reason == .invalidData ? .usage : .refused, refusal.message, reason: refusal.reason.code)
         case .approvalRecorded(let progress):
             var revision = item.revision
             if !progress.wasAlreadyCounted {
@@ -468,7 +469,7 @@ public struct ItemEngine: Sendable {
                 of: role, by: try context.actor(), on: context.state)
             {
             case .success(let held): actingAs = held
-            case .failure(let refusal): throw PodiumError(.refused, refusal.message)
+            case .failure(let refusal): throw PodiumError(.refused, refusal.message, reason: refusal.reason.code)
             }
             let (text, data) = try await change(db, locked, definition)
             let entry = try await db.query(
@@ -538,7 +539,7 @@ public struct ItemEngine: Sendable {
     func lockItem(_ id: Int, on db: isolated PostgresConnection) throws -> ItemRow {
         let rows = try db.query("select \(ItemRow.columns) from items i where i.id = \(id) for update")
         guard let row = rows.first else {
-            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
+            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
         }
         return try ItemRow(row)
     }

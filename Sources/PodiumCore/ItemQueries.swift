@@ -18,7 +18,7 @@ extension ItemEngine {
                  where i.id = \(id)
                 """)
             guard let row = rows.first else {
-                throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
+                throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
             }
             let workflow = try row.decode(String.self, "workflow")
             let version = try row.decode(Int.self, "version")
@@ -131,7 +131,7 @@ extension ItemEngine {
              where i.id = \(id) order by h.id
             """)
         guard !rows.rows.isEmpty else {
-            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items")
+            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
         }
         let now = time.now()
         let closedAt = try rows.rows[0].decode(Date?.self, "closed_at")

@@ -1,3 +1,4 @@
+internal import Foundation
 public import WorkflowLanguage
 
 /// Why a transition was refused: what is wrong and what would work.
@@ -6,6 +7,14 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case closed, unknownTransition, wrongStage, notPermitted, timerOnly, missingRequirements, ownWork
         /// A value that must be a date is not one (exit 2 on the command line: bad input, not a rule).
         case invalidData
+
+        /// The reason in snake_case (`own_work`), the stable second part of an error's code.
+        public var code: String {
+            rawValue.unicodeScalars.reduce(into: "") { text, scalar in
+                if CharacterSet.uppercaseLetters.contains(scalar) { text += "_" }
+                text += String(scalar).lowercased()
+            }
+        }
     }
 
     public let reason: Reason

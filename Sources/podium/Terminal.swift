@@ -27,10 +27,31 @@ enum Terminal {
     /// Prints a refusal or failure on stderr: its message on one line and its hint on the next,
     /// each with line breaks escaped, since messages quote what people typed (an item id given
     /// as `nope\nitem 27: listen -> draft` must not print a fake success line).
+    ///
+    /// With `--json` the error is one JSON object instead, for programs:
+    /// `{"error": {"code": "refused.own_work", "exit_code": 4, "hint": ..., "message": ...}}`.
     static func error(_ error: PodiumError) {
+        if CommandLine.arguments.contains("--json") {
+            var fields: [String: String] = ["code": error.code, "message": error.message]
+            fields["hint"] = error.hint
+            let body =
+                fields.map { "\(quoted($0.key)): \(quoted($0.value))" }.sorted()
+                + ["\"exit_code\": \(error.kind.exitCode)"]
+            let text = "{\"error\": {" + body.sorted().joined(separator: ", ") + "}}\n"
+            FileHandle.standardError.write(Data(text.utf8))
+            return
+        }
         var text = "podium: \(field(error.message))\n"
         if let hint = error.hint { text += "  hint: \(field(hint))\n" }
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// `text` as a JSON string.
+    private static func quoted(_ text: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let data = (try? encoder.encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Prints a note on stderr, control characters made visible.

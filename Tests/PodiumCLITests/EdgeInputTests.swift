@@ -134,6 +134,37 @@ struct EdgeInputTests {
         }
     }
 
+    /// Errors are data: with `--json` a refusal is one JSON object on stderr with a stable code.
+    @Test func errorsCarryStableCodes() async throws {
+        try await PodiumSession.withDraft { session, id in
+            try await session.ok([
+                "item", "fire", id, "submit", "--as", "alice", "--set", "body=b", "--set",
+                "publish_at=2026-03-10T09:00:00Z",
+            ])
+            try await session.ok(["item", "assign", id, "coach=alice", "--as", "carol"])
+            let cases: [([String], Int32, String)] = [
+                (["item", "fire", id, "approve", "--as", "alice", "--json"], 4, "refused.own_work"),
+                (["item", "fire", id, "approve", "--as", "carol", "--json"], 4, "refused.not_permitted"),
+                (["item", "fire", id, "publish", "--as", "bob", "--json"], 4, "refused.unknown_transition"),
+                (
+                    ["item", "fire", id, "approve", "--as", "bob", "--expect-revision", "1", "--json"], 5,
+                    "conflict.revision"
+                ),
+                (["item", "show", "999999", "--json"], 3, "not_found.item"),
+                (["item", "fire", id, "approve", "--as", "bob", "--comment", " ", "--json"], 2, "input.empty"),
+            ]
+            for (arguments, exitCode, code) in cases {
+                let result = try await session.run(arguments)
+                #expect(result.exitCode == exitCode, "\(arguments): \(result.stderr)")
+                let object = try JSONSerialization.jsonObject(with: Data(result.stderr.utf8)) as? [String: Any]
+                let error = object?["error"] as? [String: Any]
+                #expect(error?["code"] as? String == code, "\(arguments): \(result.stderr)")
+                #expect(error?["exit_code"] as? Int == Int(exitCode))
+                #expect((error?["message"] as? String)?.isEmpty == false)
+            }
+        }
+    }
+
     /// Lengths count what the database counts (code points): a Hindi title of 430 visible
     /// characters is refused with exit 2 and the limit, not a raw SQL error with exit 6.
     @Test func limitsCountWhatTheDatabaseCounts() async throws {
