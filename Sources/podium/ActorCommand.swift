@@ -88,8 +88,7 @@ struct ActorCommand: AsyncParsableCommand {
         @Option(help: "When reminders may reach them, e.g. 'Mon-Fri 08:30-17:00' or 'always'.")
         var workingHours: String?
 
-        @Option(name: .customLong("as"), help: "Who makes the change (recorded).")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @OptionGroup var output: OutputOptions
 
@@ -102,7 +101,7 @@ struct ActorCommand: AsyncParsableCommand {
                 name: name, addRoles: addRoles, removeRoles: removeRoles, timezone: timezone, channel: channel,
                 clearChannel: noChannel, workingHours: workingHours)
             let record = try await ActorStore(pool: try await Database.pool()).update(
-                handle, changes: changes, by: actor)
+                handle, changes: changes, by: acting.handle)
             if output.json { return try JSONOutput.print(record) }
             Terminal.output(
                 "\(record.handle) (\(Terminal.field(record.name))): roles \(record.roles.isEmpty ? "none" : record.roles.joined(separator: ", ")); "

@@ -21,8 +21,7 @@ extension ItemCommand {
         @Option(help: "The stage to move to.")
         var to: String
 
-        @Option(name: .customLong("as"), help: "The operator (global role admin).")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Option(help: "Why; recorded in history.")
         var reason: String
@@ -30,9 +29,9 @@ extension ItemCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let entry = try await ItemCommand.engine().move(item: id, to: to, actor: actor, reason: reason)
+            let entry = try await ItemCommand.engine().move(item: id, to: to, actor: acting.handle, reason: reason)
             if output.json { return try JSONOutput.print(entry) }
-            Terminal.output("item \(id): \(entry.fromStage ?? "?") -> \(entry.toStage) by \(actor) (override)")
+            Terminal.output("item \(id): \(entry.fromStage ?? "?") -> \(entry.toStage) by \(acting.handle) (override)")
         }
     }
 
@@ -45,8 +44,7 @@ extension ItemCommand {
         @Argument(help: "The item id.")
         var id: Int
 
-        @Option(name: .customLong("as"), help: "The operator (global role admin).")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Option(help: "Why; recorded in history.")
         var reason: String
@@ -54,9 +52,9 @@ extension ItemCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let entry = try await ItemCommand.engine().cancel(item: id, actor: actor, reason: reason)
+            let entry = try await ItemCommand.engine().cancel(item: id, actor: acting.handle, reason: reason)
             if output.json { return try JSONOutput.print(entry) }
-            Terminal.output("item \(id): cancelled in \(entry.toStage) by \(actor)")
+            Terminal.output("item \(id): cancelled in \(entry.toStage) by \(acting.handle)")
         }
     }
 }
@@ -111,8 +109,7 @@ struct TasksCommand: AsyncParsableCommand {
         @Flag(help: "Every dead task of an item's current stage visit (older ones are left dead: cancel them).")
         var allDead = false
 
-        @Option(name: .customLong("as"), help: "The operator.")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Option(help: "Why; recorded in the items' history.")
         var reason: String
@@ -128,7 +125,7 @@ struct TasksCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tasks = try await TasksCommand.admin().retry(
-                ids: allDead ? nil : ids, actor: actor, reason: reason, dryRun: dryRun)
+                ids: allDead ? nil : ids, actor: acting.handle, reason: reason, dryRun: dryRun)
             try TasksCommand.print(tasks, json: output.json)
             if !output.json {
                 Terminal.note("\(dryRun ? "would retry" : "retried") \(tasks.count) task\(tasks.count == 1 ? "" : "s")")
@@ -144,8 +141,7 @@ struct TasksCommand: AsyncParsableCommand {
         @Argument(help: "Task ids.")
         var ids: [Int]
 
-        @Option(name: .customLong("as"), help: "The operator.")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Option(help: "Why; recorded in the items' history.")
         var reason: String
@@ -156,7 +152,8 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let tasks = try await TasksCommand.admin().cancel(ids: ids, actor: actor, reason: reason, dryRun: dryRun)
+            let tasks = try await TasksCommand.admin().cancel(
+                ids: ids, actor: acting.handle, reason: reason, dryRun: dryRun)
             try TasksCommand.print(tasks, json: output.json)
             if !output.json {
                 Terminal.note(

@@ -46,8 +46,7 @@ struct ItemCommand: AsyncParsableCommand {
         @Option(help: "The item's title.")
         var title: String
 
-        @Option(name: .customLong("as"), help: "Who creates it.")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Option(help: "ROLE=HANDLE (repeatable).")
         var participant: [String] = []
@@ -64,7 +63,7 @@ struct ItemCommand: AsyncParsableCommand {
             }
             let data = try InputLimits.fields(fields, what: "--set")
             let item = try await ItemCommand.engine().create(
-                workflow: workflow, title: title, author: actor, participants: participants, data: data)
+                workflow: workflow, title: title, author: acting.handle, participants: participants, data: data)
             if output.json { return try JSONOutput.print(item) }
             Terminal.output("\(item.id)")
         }
@@ -89,8 +88,7 @@ struct ItemCommand: AsyncParsableCommand {
         @Argument(help: "The transition.")
         var transition: String
 
-        @Option(name: .customLong("as"), help: "Who fires it.")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Option(help: "A comment, recorded in history.")
         var comment: String?
@@ -107,11 +105,14 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
+            // Input is checked before any database is opened: a bad --set is exit 2 even when the
+            // database is away.
+            let data = try InputLimits.fields(fields, what: "--set")
+            if let comment { _ = try InputLimits.text(comment, what: "comment", limit: InputLimits.commentLength) }
             let engine = try await ItemCommand.engine()
             let result = try await engine.fire(
-                item: id, transition: transition, actor: actor, comment: comment,
-                data: try InputLimits.fields(fields, what: "--set"), expectRevision: expectRevision,
-                idempotencyKey: idempotencyKey)
+                item: id, transition: transition, actor: acting.handle, comment: comment, data: data,
+                expectRevision: expectRevision, idempotencyKey: idempotencyKey)
             if output.json {
                 let item = try await engine.show(id)
                 return try JSONOutput.print(FireOutput(result: result, item: item))
@@ -121,12 +122,12 @@ struct ItemCommand: AsyncParsableCommand {
                 let entry = result.entry
                 let replay = result.replayed ? " (replayed: this key was used before)" : ""
                 Terminal.output(
-                    "item \(id): \(entry?.fromStage ?? "?") -> \(entry?.toStage ?? result.stage) by \(entry?.actor ?? actor)\(replay)"
+                    "item \(id): \(entry?.fromStage ?? "?") -> \(entry?.toStage ?? result.stage) by \(entry?.actor ?? acting.handle)\(replay)"
                 )
             case .approvalRecorded:
                 let approval = result.approval
                 Terminal.output(
-                    "item \(id): \(actor) approved \(transition) (\(approval?.approvers.count ?? 0) of \(approval?.needed ?? 0)); "
+                    "item \(id): \(acting.handle) approved \(transition) (\(approval?.approvers.count ?? 0) of \(approval?.needed ?? 0)); "
                         + "it fires when enough people approve")
             }
         }
@@ -229,14 +230,14 @@ struct ItemCommand: AsyncParsableCommand {
         @Argument(help: "The item id.")
         var id: Int
 
-        @Option(name: .customLong("as"), help: "Who comments.")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Argument(help: "The comment.")
         var text: String
 
         func run() async throws {
-            try await ItemCommand.engine().comment(item: id, actor: actor, text: text)
+            _ = try InputLimits.text(text, what: "comment", limit: InputLimits.commentLength)
+            try await ItemCommand.engine().comment(item: id, actor: acting.handle, text: text)
             Terminal.output("item \(id): comment added")
         }
     }
@@ -249,8 +250,7 @@ struct ItemCommand: AsyncParsableCommand {
         @Argument(help: "ROLE=HANDLE.")
         var assignment: String
 
-        @Option(name: .customLong("as"), help: "Who makes the change (the workflow's assigned_by roles, or an admin).")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @OptionGroup var output: OutputOptions
 
@@ -259,7 +259,7 @@ struct ItemCommand: AsyncParsableCommand {
             _ change: (ItemEngine, Int, String, String, String) async throws -> HistoryEntry, saying: String
         ) async throws {
             let (role, handle) = try InputLimits.pair(assignment, what: "assignment")
-            let entry = try await change(try await ItemCommand.engine(), id, role, handle, actor)
+            let entry = try await change(try await ItemCommand.engine(), id, role, handle, acting.handle)
             if output.json { return try JSONOutput.print(entry) }
             Terminal.output("item \(id): \(handle) \(saying) \(role)")
         }

@@ -2,6 +2,13 @@ import ArgumentParser
 import Foundation
 import WorkflowEngine
 
+/// Who acts: the handle a command acts as, recorded in history with the role it acted in. The
+/// same decider judges it whatever the door (CLI, API, inbox, link).
+struct ActingAs: ParsableArguments {
+    @Option(name: .customLong("as"), help: "Who acts (a handle); recorded with what they do.")
+    var handle: String
+}
+
 /// Options every listing shares.
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Print JSON (snake_case fields, stable) instead of text.")

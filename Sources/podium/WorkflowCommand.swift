@@ -329,8 +329,7 @@ extension WorkflowCommand {
         @Option(help: "OLD=NEW stage mapping (repeatable).")
         var map: [String] = []
 
-        @Option(name: .customLong("as"), help: "The operator (global role admin).")
-        var actor: String
+        @OptionGroup var acting: ActingAs
 
         @Option(help: "Why; recorded in each item's history.")
         var reason = "workflow migrated"
@@ -343,7 +342,7 @@ extension WorkflowCommand {
         func run() async throws {
             let mappings = try InputLimits.fields(map, what: "--map")
             let steps = try await ItemCommand.engine().migrate(
-                workflow: workflow, to: to, mappings: mappings, actor: actor, reason: reason, dryRun: dryRun)
+                workflow: workflow, to: to, mappings: mappings, actor: acting.handle, reason: reason, dryRun: dryRun)
             if output.json { return try JSONOutput.print(steps) }
             for step in steps {
                 Terminal.output(

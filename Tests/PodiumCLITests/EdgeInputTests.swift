@@ -36,6 +36,21 @@ struct EdgeInputTests {
         #expect(result.stderr.contains("did you mean \(suggestion)?"))
     }
 
+    /// Bad input is exit 2 even with the database away: it is parsed before any connection.
+    @Test(arguments: [
+        ["item", "fire", "1", "submit", "--as", "alice", "--set", "no-equals-sign"],
+        ["item", "fire", "1", "submit", "--as", "alice", "--set", "Body=x"],
+        ["item", "fire", "1", "submit", "--as", "alice", "--comment", " "],
+        ["item", "comment", "1", "--as", "bob", "  "],
+        ["item", "create", "exec-post", "--title", "T", "--as", "carol", "--participant", "coach"],
+        ["item", "assign", "1", "coach", "--as", "carol"],
+    ])
+    func badInputIsRefusedBeforeTheDatabase(arguments: [String]) async throws {
+        let result = try await PodiumBinary.run(
+            arguments, environment: ["DATABASE_URL": "postgresql:///nowhere?host=/nonexistent&port=1"])
+        #expect(result.exitCode == 2, "\(arguments): \(result.stderr)")
+    }
+
     /// A value a due rule reads must be a date when it is set: `next-tuesday` would have left the
     /// stage with no deadline, no reminders and no escalation.
     @Test func aDateFieldThatIsNotADateIsRefusedAndNothingChanges() async throws {
