@@ -2,35 +2,28 @@ import Foundation
 import LibPQ
 import PodiumCore
 
-/// Opens the database a command should use, saying so when it picked the local cluster.
-enum Database {
-    static func configuration() throws -> PostgresConfiguration {
+/// The CLI's door to ``PodiumServices``: opened from the process's environment and folder, with
+/// the notice about which database was chosen on stderr.
+enum Services {
+    /// The services for `purpose` (a command by default).
+    static func open(for purpose: PodiumServices.Purpose = .command) async throws -> PodiumServices {
+        let services = try await PodiumServices.open(
+            for: purpose, environment: ProcessInfo.processInfo.environment,
+            currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        if let notice = services.notice { Terminal.note(notice) }
+        return services
+    }
+
+    /// One connection of its own, for `podium migrate`, which must run outside the pool.
+    static func connect() async throws -> PostgresConnection {
         let choice = try DatabaseLocator.resolve(
             environment: ProcessInfo.processInfo.environment,
             currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if let notice = choice.notice { Terminal.note(notice) }
-        return choice.configuration
-    }
-
-    static func connect() async throws -> PostgresConnection {
-        let configuration = try configuration()
         do {
-            return try await PostgresConnection.connect(configuration)
+            return try await PostgresConnection.connect(choice.configuration)
         } catch {
             throw PodiumError(error, while: "connect to PostgreSQL")
         }
-    }
-
-    /// A small pool for one command; fails fast (3 s) when the server is down.
-    static func pool() async throws -> PostgresPool {
-        let pool = PostgresPool(
-            configuration: try configuration(),
-            options: .init(maxConnections: 2, acquireTimeout: .seconds(10), reconnectFor: .seconds(3)))
-        do {
-            try await pool.execute("select 1")
-        } catch let error as PostgresError {
-            throw PodiumError(error, while: "connect to PostgreSQL")
-        }
-        return pool
     }
 }

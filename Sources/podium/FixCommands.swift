@@ -67,7 +67,7 @@ struct TasksCommand: AsyncParsableCommand {
     )
 
     static func admin() async throws -> TaskAdmin {
-        TaskAdmin(pool: try await Database.pool(), time: try ItemCommand.clock())
+        try await Services.open().tasks
     }
 
     static func print(_ tasks: [TaskRecord], json: Bool) throws {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import LibPQ
 import PodiumCore
 import WorkflowEngine
 
@@ -16,15 +15,12 @@ struct ItemCommand: AsyncParsableCommand {
 
     /// The engine for one command, on the real clock unless `PODIUM_NOW` fixes "now".
     static func engine() async throws -> ItemEngine {
-        ItemEngine(pool: try await Database.pool(), time: try clock())
+        try await Services.open().engine
     }
 
-    static func clock() throws -> any TimeSource {
-        guard let fixed = ProcessInfo.processInfo.environment["PODIUM_NOW"], !fixed.isEmpty else { return SystemTime() }
-        guard let instant = StageSchedule.parseDate(fixed) else {
-            throw PodiumError(.usage, "PODIUM_NOW=\(fixed) is not a date; write \(DataDate.acceptedForms)")
-        }
-        return FixedTime(instant)
+    /// "Now" for what a command prints (time in stage, due in), on the same clock as the engine.
+    static func now() throws -> Date {
+        try PodiumServices.clock(ProcessInfo.processInfo.environment).now()
     }
 
     struct Create: AsyncParsableCommand {
@@ -148,7 +144,7 @@ struct ItemCommand: AsyncParsableCommand {
             let engine = try await ItemCommand.engine()
             let item = try await engine.show(id)
             if output.json { return try JSONOutput.print(item) }
-            Terminal.output(ItemText.render(item, now: try ItemCommand.clock().now()))
+            Terminal.output(ItemText.render(item, now: try ItemCommand.now()))
         }
     }
 
@@ -203,7 +199,7 @@ struct ItemCommand: AsyncParsableCommand {
             let items = try await ItemCommand.engine().list(
                 workflow: workflow, stage: stage, assignee: assignee, includeClosed: all)
             if output.json { return try JSONOutput.print(items) }
-            let now = try ItemCommand.clock().now()
+            let now = try ItemCommand.now()
             Terminal.output(
                 Table.render(
                     ["ID", "WORKFLOW", "STAGE", "NEXT", "DUE", "TITLE"],

@@ -33,7 +33,7 @@ struct Migrate: AsyncParsableCommand {
                 hint: "run podium from the repository, or set PODIUM_SQL_DIR")
         }
         let migrator = Migrator(migrations: try Migration.load(from: directory))
-        let connection = try await Database.connect()
+        let connection = try await Services.connect()
         do {
             if status {
                 let pending = try await migrator.pending(on: connection)

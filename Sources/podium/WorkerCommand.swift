@@ -65,21 +65,16 @@ struct WorkerCommand: AsyncParsableCommand {
         Self.catchStopSignals()
         logFormat.bootstrap()
         let logger = Logger(label: "podium.worker")
-        let configuration = try Database.configuration()
         // --once gives up on an unreachable database after 5 s (exit 6); a running worker lets
         // each attempt fail fast and retries with backoff itself, saying so in its log.
-        let pool = PostgresPool(
-            configuration: configuration,
-            options: .init(
-                maxConnections: min(concurrency, 16) + 1, reconnectFor: .seconds(once ? 5 : 2),
-                applicationName: "podium-worker"))
+        let services = try await Services.open(for: .worker(concurrency: concurrency, once: once))
         let options = WorkerOptions(
             concurrency: concurrency, defaultChannel: try DeliveryChannel(spec: notifier),
             lease: .seconds(leaseSeconds), retryDelay: .seconds(retrySeconds))
         let owner =
             "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
         let worker = Worker(
-            pool: pool, options: options, time: try ItemCommand.clock(),
+            pool: services.pool, options: options, time: services.clock,
             environment: ProcessInfo.processInfo.environment, owner: owner, logger: logger)
         do {
             if once {
@@ -87,7 +82,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 Terminal.output(summary.description)
                 return
             }
-            let running = Task { try await worker.run(configuration: configuration) }
+            let running = Task { try await worker.run(configuration: services.configuration) }
             let stopping = Task { await Self.stop(worker, running: running, logger: logger) }
             Terminal.note("podium worker \(owner): ready, concurrency \(concurrency); SIGTERM or Ctrl-C stops it")
             let summary = try await running.value

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import LibPQ
 import PodiumCore
 import WorkflowEngine
 import WorkflowLanguage
@@ -101,7 +100,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 Terminal.error("nothing loaded: fix the errors above first")
                 throw ExitCode(1)
             }
-            let store = WorkflowStore(pool: try await Database.pool())
+            let store = try await Services.open().workflows
             var outcomes: [LoadOutcome] = []
             for item in checked {
                 outcomes.append(try await store.load(item.definition, source: item.source, path: item.file))
@@ -122,7 +121,7 @@ struct WorkflowCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let summaries = try await WorkflowStore(pool: try await Database.pool()).list()
+            let summaries = try await try await Services.open().workflows.list()
             if output.json { return try JSONOutput.print(summaries) }
             if summaries.isEmpty { return Terminal.note("no workflows loaded; run podium workflow load") }
             Terminal.output(
@@ -144,7 +143,7 @@ struct WorkflowCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let stored = try await WorkflowStore(pool: try await Database.pool())
+            let stored = try await try await Services.open().workflows
                 .fetch(workflow.name, version: workflow.version)
             if output.json {
                 return try JSONOutput.print(
@@ -190,13 +189,13 @@ struct WorkflowCommand: AsyncParsableCommand {
                 definition = valid
             } else {
                 let reference = try WorkflowReference.parse(workflow)
-                definition = try await WorkflowStore(pool: try await Database.pool())
+                definition = try await try await Services.open().workflows
                     .fetch(reference.name, version: reference.version).definition
             }
             var notes: [String: String] = [:]
             if live {
-                let counts = try await WorkflowStore(pool: try await Database.pool())
-                    .liveCounts(definition.name, now: try ItemCommand.clock().now())
+                let counts = try await try await Services.open().workflows
+                    .liveCounts(definition.name, now: try ItemCommand.now())
                 for stage in definition.stages where !stage.terminal {
                     let count = counts[stage.name] ?? (0, 0)
                     notes[stage.name] = "\(count.open) open, \(count.overdue) overdue"
