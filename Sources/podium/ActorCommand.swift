@@ -45,7 +45,7 @@ struct ActorCommand: AsyncParsableCommand {
             _ = try ActorStore.check(
                 handle: handle, name: name, roles: role, timezone: timezone, channel: channel,
                 workingHours: workingHours)
-            let actor = try await try await Services.open().actors.add(
+            let actor = try await Services.open().actors.add(
                 handle: handle, name: name, roles: role, timezone: timezone, channel: channel,
                 workingHours: workingHours)
             if output.json { return try JSONOutput.print(actor) }
@@ -100,7 +100,7 @@ struct ActorCommand: AsyncParsableCommand {
             let changes = ActorChanges(
                 name: name, addRoles: addRoles, removeRoles: removeRoles, timezone: timezone, channel: channel,
                 clearChannel: noChannel, workingHours: workingHours)
-            let record = try await try await Services.open().actors.update(
+            let record = try await Services.open().actors.update(
                 handle, changes: changes, by: acting.handle)
             if output.json { return try JSONOutput.print(record) }
             Terminal.output(
@@ -116,7 +116,7 @@ struct ActorCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let actors = try await try await Services.open().actors.list()
+            let actors = try await Services.open().actors.list()
             if output.json { return try JSONOutput.print(actors) }
             Terminal.output(
                 Table.render(

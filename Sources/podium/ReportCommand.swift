@@ -27,7 +27,7 @@ extension ItemCommand {
 
         func run() async throws {
             let when = try at.map { try ReportCommand.date($0, option: "--at") }
-            try await try await Services.open().reports.recordMetrics(
+            try await Services.open().reports.recordMetrics(
                 item: id, messages: messages, replies: replies, likes: likes, at: when)
             Terminal.output("item \(id): engagement recorded")
         }
@@ -76,7 +76,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let rows = try await try await Services.open().reports
+            let rows = try await Services.open().reports
                 .flow(workflow: workflow, since: try ReportCommand.since(since))
             if output.json || format == .json { return try JSONOutput.print(rows) }
             let header = ["WORKFLOW", "STAGE", "PASSED", "MEDIAN", "P90", "ON TIME", "REWORK"]
@@ -129,7 +129,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let rows = try await try await Services.open().reports.impact(
+            let rows = try await Services.open().reports.impact(
                 since: try ReportCommand.since(since), publishedTransition: publishedTransition)
             if output.json || format == .json { return try JSONOutput.print(rows) }
             let header = ["EXECUTIVE", "PUBLISHING SINCE", "BEFORE", "AFTER", "MESSAGES", "REPLIES", "LIKES"]

@@ -121,7 +121,7 @@ struct WorkflowCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let summaries = try await try await Services.open().workflows.list()
+            let summaries = try await Services.open().workflows.list()
             if output.json { return try JSONOutput.print(summaries) }
             if summaries.isEmpty { return Terminal.note("no workflows loaded; run podium workflow load") }
             Terminal.output(
@@ -143,7 +143,7 @@ struct WorkflowCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let stored = try await try await Services.open().workflows
+            let stored = try await Services.open().workflows
                 .fetch(workflow.name, version: workflow.version)
             if output.json {
                 return try JSONOutput.print(
@@ -189,12 +189,12 @@ struct WorkflowCommand: AsyncParsableCommand {
                 definition = valid
             } else {
                 let reference = try WorkflowReference.parse(workflow)
-                definition = try await try await Services.open().workflows
+                definition = try await Services.open().workflows
                     .fetch(reference.name, version: reference.version).definition
             }
             var notes: [String: String] = [:]
             if live {
-                let counts = try await try await Services.open().workflows
+                let counts = try await Services.open().workflows
                     .liveCounts(definition.name, now: try ItemCommand.now())
                 for stage in definition.stages where !stage.terminal {
                     let count = counts[stage.name] ?? (0, 0)
