@@ -78,8 +78,9 @@ struct ServerErrorTests {
             try await second.execute("begin")
             try await first.execute("select * from pair where id = 1 for update")
             try await second.execute("select * from pair where id = 2 for update")
+            let firstPID = await first.backendPID
             async let firstWaits = first.execute("select * from pair where id = 2 for update")
-            try await Task.sleep(for: .milliseconds(200))
+            try await waitUntil(firstPID, waitsOn: "Lock", seenBy: setup)  // first waits for second's lock
             var errors: [PostgresError] = []
             do {
                 try await second.execute("select * from pair where id = 1 for update")

@@ -140,7 +140,7 @@ struct PoolTests {
                         shippedSQL: """
                             create table notes (body text);
                             create function slow_commit() returns trigger language plpgsql as
-                                $$ begin perform pg_sleep(2); return null; end $$;
+                                $$ begin perform pg_sleep(60); return null; end $$;
                             create constraint trigger slow_commit after insert on notes
                                 deferrable initially deferred for each row execute function slow_commit();
                             """, origin: "test setup"))
@@ -153,7 +153,7 @@ struct PoolTests {
                     try await db.execute("insert into notes values (\("maybe"))")
                     let pid = await db.backendPID
                     Task {
-                        try await Task.sleep(for: .milliseconds(400))  // COMMIT is now in its trigger
+                        try await waitUntil(pid, waitsOn: "PgSleep", seenBy: admin)  // COMMIT is in its trigger
                         try await admin.execute("select pg_terminate_backend(\(pid))")
                     }
                 }
@@ -176,13 +176,13 @@ struct PoolTests {
             let admin = try await PostgresConnection.connect(configuration)
             let attempts = RunCounter()
             Task {
-                try await Task.sleep(for: .milliseconds(400))  // the insert is now sleeping
+                try await waitUntil(pid, waitsOn: "PgSleep", seenBy: admin)  // the insert is sleeping
                 try await admin.execute("select pg_terminate_backend(\(pid))")
             }
             let error = await #expect(throws: PostgresError.self) {
                 try await pool.withConnectionInPlace(retry: .resilient) { db in
                     attempts.count.add(1, ordering: .relaxed)
-                    _ = try db.queryCommitting("insert into notes select \("maybe") from pg_sleep(2)")
+                    _ = try db.queryCommitting("insert into notes select \("maybe") from pg_sleep(60)")
                 }
             }
             #expect(error?.commitOutcomeUnknown == true, "\(String(describing: error))")
@@ -335,4 +335,18 @@ struct RestartTests {
 /// Counts runs of a synchronous body that a retry policy may run more than once.
 final class RunCounter: Sendable {
     let count = Atomic<Int>(0)
+}
+
+/// Returns once backend `pid` waits on `event` (a wait event such as `PgSleep`, or a type such
+/// as `Lock`), as `admin` sees it in
+/// `pg_stat_activity`: the readiness signal a test acts on instead of a fixed sleep.
+func waitUntil(_ pid: Int32, waitsOn event: String, seenBy admin: PostgresConnection) async throws {
+    while try await admin.query(
+        """
+        select count(*) as n from pg_stat_activity
+         where pid = \(pid) and (wait_event = \(event) or wait_event_type = \(event))
+        """
+    ).single().decode(Int.self, "n") == 0 {
+        try await Task.sleep(for: .milliseconds(5))
+    }
 }

@@ -391,8 +391,18 @@ struct ItemEngineTests {
             let killed = (try? await killer.value) ?? 0
             #expect(killed > 0, "the test must actually kill connections")
             // A backend terminated by the last round may not have closed its socket yet, so the
-            // pool could still hand out its connection once; the reads below must not race it.
-            try await Task.sleep(for: .milliseconds(300))
+            // pool could still hand out its connection once. Use every pooled connection until
+            // one round trip succeeds on each (a dead one is dropped when it fails), so the reads
+            // below meet only live connections, without guessing how long the kill takes.
+            var live = 0
+            while live < 8 {
+                do {
+                    _ = try await fixture.pool.query("select 1")
+                    live += 1
+                } catch let error as PostgresError where error.isConnectionLoss {
+                    live = 0
+                }
+            }
             #expect(try await ConsistencyCheck(pool: fixture.pool).run().isEmpty)
             for id in ids {
                 let history = try await engine.history(id)
