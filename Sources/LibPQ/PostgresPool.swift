@@ -258,8 +258,9 @@ public actor PostgresPool {
 
 extension PostgresError {
     /// A connection attempt failed for a reason that waiting can cure: the server is down,
-    /// starting, shutting down or in recovery. Wrong passwords and missing databases are final.
-    var isTransientConnectFailure: Bool {
+    /// starting, shutting down or in recovery. Wrong passwords and missing databases are final:
+    /// a pool retries only transient failures, within its `reconnectFor` window.
+    public var isTransientConnectFailure: Bool {
         guard kind == .connectionFailed else { return false }
         let transientMarkers = [
             "Connection refused", "No such file or directory", "is starting up", "is shutting down",

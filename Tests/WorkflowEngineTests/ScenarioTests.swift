@@ -75,10 +75,8 @@ struct ScenarioTests {
             text +=
                 "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]\n"
         }
-        let clock = ContinuousClock()
-        let start = clock.now
+        // Refused at the first anchor, read from the parser's events before any tree exists.
         let error = #expect(throws: ScenarioError.self) { try Scenario.parse(text) }
-        #expect(clock.now - start < .seconds(1))
         #expect(error?.line == 3)
         #expect(error?.message.contains("anchors and aliases (&name, *name) are not allowed in scenario files") == true)
     }
