@@ -4,6 +4,7 @@ import LibPQ
 import Logging
 import PodiumCore
 import PodiumWorker
+import ServiceLifecycle
 import Synchronization
 
 struct WorkerCommand: AsyncParsableCommand {
@@ -78,16 +79,24 @@ struct WorkerCommand: AsyncParsableCommand {
             environment: ProcessInfo.processInfo.environment, owner: owner, logger: logger)
         do {
             if once {
+                // A stop signal here too ends the round early, the same way.
+                let stopping = Task { await Self.stop(logger: logger) { await worker.stop() } }
                 let summary = try await worker.runOnce()
+                stopping.cancel()
                 Terminal.output(summary.description)
                 return
             }
-            let running = Task { try await worker.run(configuration: services.configuration) }
-            let stopping = Task { await Self.stop(worker, running: running, logger: logger) }
+            let service = WorkerService(worker: worker, configuration: services.configuration) { summary in
+                Terminal.note("podium worker \(owner): stopped; \(summary)")
+            }
+            // The group's own signal handling is not used: SIGTERM and SIGINT reach it through
+            // the handler above (see catchStopSignals), which triggers its graceful shutdown.
+            let group = ServiceGroup(
+                configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [], logger: logger))
+            let stopping = Task { await Self.stop(logger: logger) { await group.triggerGracefulShutdown() } }
             Terminal.note("podium worker \(owner): ready, concurrency \(concurrency); SIGTERM or Ctrl-C stops it")
-            let summary = try await running.value
+            try await group.run()
             stopping.cancel()
-            Terminal.note("podium worker \(owner): stopped; \(summary)")
         } catch let error as PostgresError {
             throw PodiumError(error, while: "process tasks")
         }
@@ -106,15 +115,16 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
-    /// Waits for a stop signal, asks the worker to finish what it holds, and ends the process if
-    /// that takes longer than ``stopGrace`` (the database away, a webhook slow): its leases then
-    /// run out and another worker takes the tasks over, so nothing is lost.
-    private static func stop(_ worker: Worker, running: Task<WorkerSummary, any Error>, logger: Logger) async {
+    /// Waits for a stop signal, calls `stopping` (the service group shuts down gracefully, or a
+    /// `--once` round stops early: the worker finishes what it holds), and ends the process if that takes longer than ``stopGrace`` (the database away,
+    /// a webhook slow): its leases then run out and another worker takes the tasks over, so
+    /// nothing is lost.
+    private static func stop(logger: Logger, by stopping: @Sendable () async -> Void) async {
         while !stopSignalReceived.load(ordering: .relaxed) {
             guard (try? await Task.sleep(for: .milliseconds(50))) != nil else { return }
         }
         logger.info("stop requested; finishing what this worker holds")
-        await worker.stop()
+        await stopping()
         guard (try? await Task.sleep(for: stopGrace)) != nil else { return }
         logger.warning("still busy \(stopGrace) after the stop request; ending now, leases hand the work over")
         Foundation.exit(0)

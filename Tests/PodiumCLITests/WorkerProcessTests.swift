@@ -54,6 +54,29 @@ struct WorkerProcessTests {
         }
     }
 
+    /// A SIGTERM at once after spawning lands either before the handler is in place (the process
+    /// ends by the signal, having claimed nothing) or after (a graceful stop, exit 0); either way
+    /// no task is left running, and the handler is installed before anything is claimed.
+    @Test func sigtermDuringStartUpLeavesNothingHalfDone() async throws {
+        try await EngineFixture.run { fixture in
+            let file = NSTemporaryDirectory() + "podium-startup-\(UUID().uuidString.prefix(8)).jsonl"
+            try await prepare(fixture, file: file, count: 50)
+            for _ in 0..<3 {
+                let worker = try PodiumBinary.start(
+                    ["worker", "--concurrency", "4"],
+                    environment: ["DATABASE_URL": fixture.configuration.conninfoIncludingPassword()])
+                worker.terminate()
+                let exited = await PodiumBinary.waitForExit(worker, timeout: .seconds(20))
+                #expect(exited, "a worker signalled while starting must still end")
+                if !exited { kill(worker.processIdentifier, SIGKILL) }
+                let endedBySignal = worker.terminationReason == .uncaughtSignal && worker.terminationStatus == SIGTERM
+                #expect(worker.terminationStatus == 0 || endedBySignal, "status \(worker.terminationStatus)")
+            }
+            let running = try await fixture.pool.query("select count(*) as n from tasks where status = 'running'")
+            #expect(try running.single().decode(Int.self, "n") == 0)
+        }
+    }
+
     /// With the database away, a worker says so on every attempt (with backoff, not a flood),
     /// obeys SIGTERM at once and exits 0; `--once` gives up with exit 6 and one clear line.
     @Test func withTheDatabaseAwayTheWorkerSaysSoAndStillStops() async throws {
