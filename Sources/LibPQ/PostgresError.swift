@@ -44,6 +44,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var table: String?
     /// The column involved, if the server named one.
     public var column: String?
+    /// True when the connection broke while a COMMIT (or a statement that commits on its own)
+    /// was in flight: it may or may not have committed, so it must not be blindly retried (use
+    /// an idempotency key). A flag, set where the loss happened; the message stays libpq's.
+    public var commitOutcomeUnknown = false
 
     /// Creates an error. Most code receives these rather than making them.
     public init(
@@ -61,7 +65,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "\(kind): \(message)"
+        var text = "\(kind): \(commitOutcomeUnknown ? "COMMIT outcome unknown: " : "")\(message)"
         if let sqlState { text += " (SQLSTATE \(sqlState.code))" }
         if let hint { text += "; hint: \(hint)" }
         return text

@@ -59,14 +59,6 @@ public struct TransactionRetryPolicy: Sendable {
     }
 }
 
-extension PostgresError {
-    /// True when the connection broke while COMMIT was in flight: the transaction may or may
-    /// not have committed, so it must not be blindly retried (use an idempotency key).
-    public var commitOutcomeUnknown: Bool { kind == .connectionLost && message.hasPrefix(Self.commitUnknownPrefix) }
-
-    static let commitUnknownPrefix = "COMMIT outcome unknown: "
-}
-
 extension PostgresConnection {
     /// Runs `body` inside `BEGIN` ... `COMMIT`; a throw rolls everything back.
     ///
@@ -143,7 +135,7 @@ extension PostgresConnection {
             return try query(statement)
         } catch  where error.isConnectionLoss {
             var unknown = error
-            unknown.message = PostgresError.commitUnknownPrefix + error.message
+            unknown.commitOutcomeUnknown = true
             throw unknown
         }
     }

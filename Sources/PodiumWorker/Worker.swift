@@ -210,14 +210,21 @@ public actor Worker {
                 }
                 failures = 0
                 await wakeup.wait(for: sleep)
-            } catch let error as PostgresError where error.isConnectionLoss {
+            } catch let error as PostgresError {
                 // Each failed attempt is said once, with the wait before the next: 1 s, doubling
-                // to 30 s. A stop request ends the wait at once.
+                // to 30 s. A stop request ends the wait at once. Other database errors (a standby
+                // after a failover, a statement timeout, a full disk) are waited out the same way
+                // rather than ending the worker.
                 failures += 1
                 let delay = Self.backoff(afterFailures: failures)
                 logger.warning(
-                    "cannot reach the database; next attempt in \(delay.components.seconds) s",
-                    metadata: ["error": "\(error.message)", "attempt": "\(failures)"])
+                    error.isConnectionLoss
+                        ? "cannot reach the database; next attempt in \(delay.components.seconds) s"
+                        : "the database refused a round; next attempt in \(delay.components.seconds) s",
+                    metadata: [
+                        "error": "\(error.message)", "attempt": "\(failures)",
+                        "sqlstate": "\(error.sqlState?.code ?? "")",
+                    ])
                 await wakeup.wait(for: delay)
             }
         }

@@ -33,7 +33,7 @@ enum Terminal {
     static func error(_ error: PodiumError) {
         if CommandLine.arguments.contains("--json") {
             var fields: [String: String] = ["code": error.code, "message": error.message]
-            fields["hint"] = error.hint
+            fields["hint"] = Hints.hint(for: error)
             let body =
                 fields.map { "\(quoted($0.key)): \(quoted($0.value))" }.sorted()
                 + ["\"exit_code\": \(error.kind.exitCode)"]
@@ -42,7 +42,7 @@ enum Terminal {
             return
         }
         var text = "podium: \(field(error.message))\n"
-        if let hint = error.hint { text += "  hint: \(field(hint))\n" }
+        if let hint = Hints.hint(for: error) { text += "  hint: \(field(hint))\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }
 

@@ -8,7 +8,9 @@ struct ActorCommandTests {
     @Test func addRefusesAnExistingHandleAndUpdateChangesOnlyWhatItIsGiven() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             let session = PodiumSession(url: configuration.conninfoIncludingPassword())
-            try await session.ok(["actor", "add", "carol", "--name", "Carol Diaz", "--role", "community_manager"])
+            try await session.ok([
+                "actor", "add", "carol", "--name", "Carol Diaz", "--role", "community_manager", "--role", "admin",
+            ])
             try await session.ok([
                 "actor", "add", "zed", "--name", "Zed Q", "--role", "coach", "--timezone", "Europe/London",
                 "--working-hours", "Mon-Fri 08:30-17:00",
@@ -24,12 +26,21 @@ struct ActorCommandTests {
             #expect(zed.contains("\"timezone\" : \"Europe/London\"") && zed.contains("Mon-Fri 08:30-17:00"))
             #expect(zed.contains("\"coach\"") && zed.contains("file:/tmp/zed.jsonl"))
 
+            // Nobody gives themselves a global role: only an admin changes roles.
+            let selfMade = try await session.run(["actor", "update", "zed", "--add-role", "admin", "--as", "zed"])
+            #expect(selfMade.exitCode == 4 && selfMade.stderr.contains("an admin may"), "\(selfMade.stderr)")
+            // A person may change their own time zone.
+            try await session.ok(["actor", "update", "zed", "--timezone", "Europe/Dublin", "--as", "zed"])
+            let both = try await session.run([
+                "actor", "update", "zed", "--add-role", "x", "--remove-role", "x", "--as", "carol",
+            ])
+            #expect(both.exitCode == 2, "\(both.stderr)")
             try await session.ok(["actor", "update", "zed", "--remove-role", "coach", "--as", "carol"])
             #expect(!(try await session.ok(["actor", "list", "--json"])).contains("\"coach\""))
             let db = try await PostgresConnection.connect(configuration)
             let audit = try await db.query(
                 "select changed_by, before->'roles' as before, after->'roles' as after from actor_changes order by id")
-            #expect(audit.rows.count == 2)
+            #expect(audit.rows.count == 3)
             let last = try #require(audit.rows.last)
             #expect(try last.decode(String.self, "changed_by") == "carol")
             #expect(try last.decode(String.self, "before") == "[\"coach\"]")

@@ -25,8 +25,8 @@ struct FireContext {
         if handle == ActorIdentity.system.handle { return .system }
         guard let globalRoles else {
             throw PodiumError(
-                .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle) --name NAME",
-                reason: "actor")
+                .notFound, "no actor named \(handle)", hint: "add the person first",
+                reason: "actor", details: ["handle": handle])
         }
         return ActorIdentity(handle: handle, globalRoles: Set(globalRoles))
     }
@@ -58,7 +58,9 @@ struct FireContext {
              where i.id = \(id)
             """)
         guard let row = rows.first else {
-            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
+            throw PodiumError(
+                .notFound, "no item \(id)", hint: "list the items to find it", reason: "item",
+                details: ["item": "\(id)"])
         }
         let participants = try pairs(try row.decode(String.self, "participants"))
         let approvals = try pairs(try row.decode(String.self, "approvals"))

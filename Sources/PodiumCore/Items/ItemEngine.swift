@@ -129,7 +129,8 @@ public struct ItemEngine: Sendable {
                 if let expectRevision {
                     throw PodiumError(
                         .conflict, "item \(id) changed: expected revision \(expectRevision), it moved on meanwhile",
-                        hint: "look again with podium item show \(id), then decide", reason: "revision")
+                        hint: "look at the item again, then decide", reason: "revision",
+                        details: ["item": "\(id)"])
                 }
                 guard attempt < Self.decisionAttempts else {
                     throw PodiumError(
@@ -172,7 +173,8 @@ public struct ItemEngine: Sendable {
         if let expectRevision, expectRevision != item.revision {
             throw PodiumError(
                 .conflict, "item \(id) changed: expected revision \(expectRevision), it is at \(item.revision)",
-                hint: "look again with podium item show \(id), then decide", reason: "revision")
+                hint: "look at the item again, then decide", reason: "revision",
+                details: ["item": "\(id)"])
         }
         let definition = try definitions.cached(item.workflow, version: item.version)
         switch TransitionDecider(definition: definition).decide(
@@ -425,7 +427,8 @@ public struct ItemEngine: Sendable {
             if let limit = definition.role(role)?.maxPerItem, holders.count >= limit {
                 throw PodiumError(
                     .refused, "item \(id) already has \(holders.count) \(role) (at most \(limit))",
-                    hint: "take one away first with podium item unassign \(id) \(role)=HANDLE")
+                    hint: "take the role away from one of them first", reason: "role_full",
+                    details: ["item": "\(id)", "role": role])
             }
             try await db.execute("insert into participants (item_id, role, actor) values (\(id), \(role), \(handle))")
             return ("\(handle) is now a \(role)", ["assigned": "\(role)=\(handle)"])
@@ -498,7 +501,8 @@ public struct ItemEngine: Sendable {
         if let role = definition.roles.map(\.name).first(where: actor.roles.contains) { return role }
         throw PodiumError(
             .refused, "\(handle) takes no part in item \(locked.id)",
-            hint: "add them with podium item assign \(locked.id) ROLE=\(handle) --as SOMEONE_WHO_DOES")
+            hint: "someone who may assign roles gives them one first", reason: "not_participant",
+            details: ["item": "\(locked.id)", "handle": handle])
     }
 
     // MARK: Reading the item
@@ -539,7 +543,9 @@ public struct ItemEngine: Sendable {
     func lockItem(_ id: Int, on db: isolated PostgresConnection) throws -> ItemRow {
         let rows = try db.query("select \(ItemRow.columns) from items i where i.id = \(id) for update")
         guard let row = rows.first else {
-            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
+            throw PodiumError(
+                .notFound, "no item \(id)", hint: "list the items to find it", reason: "item",
+                details: ["item": "\(id)"])
         }
         return try ItemRow(row)
     }

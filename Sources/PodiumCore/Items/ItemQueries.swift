@@ -18,7 +18,9 @@ extension ItemEngine {
                  where i.id = \(id)
                 """)
             guard let row = rows.first else {
-                throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
+                throw PodiumError(
+                    .notFound, "no item \(id)", hint: "list the items to find it", reason: "item",
+                    details: ["item": "\(id)"])
             }
             let workflow = try row.decode(String.self, "workflow")
             let version = try row.decode(Int.self, "version")
@@ -131,7 +133,9 @@ extension ItemEngine {
              where i.id = \(id) order by h.id
             """)
         guard !rows.rows.isEmpty else {
-            throw PodiumError(.notFound, "no item \(id)", hint: "podium item list shows the items", reason: "item")
+            throw PodiumError(
+                .notFound, "no item \(id)", hint: "list the items to find it", reason: "item",
+                details: ["item": "\(id)"])
         }
         let now = time.now()
         let closedAt = try rows.rows[0].decode(Date?.self, "closed_at")

@@ -67,7 +67,8 @@ extension ItemEngine {
         guard actor.roles.contains(Self.adminRole) else {
             throw PodiumError(
                 .refused, "\(handle) is not an admin; only admins may override a workflow",
-                hint: "podium actor update \(handle) --add-role admin --as YOU gives the global admin role")
+                hint: "an operator needs the global admin role", reason: "not_admin",
+                details: ["handle": handle])
         }
     }
 

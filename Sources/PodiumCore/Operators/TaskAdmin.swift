@@ -101,13 +101,14 @@ public struct TaskAdmin: Sendable {
                     throw PodiumError(
                         .refused,
                         "task \(id) does not exist or is not \(statuses.map(\.rawValue).joined(separator: " or "))",
-                        hint: "podium tasks list shows the tasks")
+                        hint: "list the tasks to see which exist and where they stand", reason: "task")
                 }
                 if let task = candidates.first(where: \.leftBehind)?.task {
                     throw PodiumError(
                         .refused,
                         "task \(task.id) is for a stage visit item \(task.itemID) has left; it cannot be \(verb)",
-                        hint: "podium item show \(task.itemID) shows the item's current tasks")
+                        hint: "look at the item's current tasks instead", reason: "task_left_behind",
+                        details: ["item": "\(task.itemID)"])
                 }
             }
             let selected = candidates.filter { !$0.leftBehind }.map(\.task)

@@ -97,6 +97,7 @@ public struct Reports: Sendable {
                 select p.actor, min(h.at) as started
                   from participants p join history h on h.item_id = p.item_id
                  where p.role = 'executive' and h.transition = \(publishedTransition)
+                   and h.kind = \(HistoryKind.transition.rawValue)
                  group by p.actor
             )
             select p.actor, s.started, e.messages, e.replies, e.likes, e.measured_at

@@ -23,9 +23,11 @@ public struct ActorRecord: Sendable, Codable, Equatable {
 /// Adds and reads actors.
 public struct ActorStore: Sendable {
     let pool: PostgresPool
+    let time: any TimeSource
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, time: any TimeSource = SystemTime()) {
         self.pool = pool
+        self.time = time
     }
 
     /// Checks an actor's fields without a database, so a command can refuse bad input before it
@@ -94,7 +96,8 @@ public struct ActorStore: Sendable {
         guard let row = rows.first else {
             throw PodiumError(
                 .refused, "actor \(handle) exists already",
-                hint: "change what you give with podium actor update \(handle) --as YOU (nothing else changes)")
+                hint: "update the person instead: only what you give changes", reason: "actor_exists",
+                details: ["handle": handle])
         }
         return try Self.record(row)
     }
@@ -102,14 +105,37 @@ public struct ActorStore: Sendable {
     /// Changes the fields of `handle` that `changes` gives and nothing else, and records the
     /// change (before and after, who, when) in `actor_changes`.
     ///
-    /// - Throws: `PodiumError` `.notFound` for an unknown actor or `by`; `.usage` for values
-    ///   ``check(handle:name:roles:timezone:channel:workingHours:)`` refuses or an empty change.
+    /// Who may: global roles only an admin gives or takes (a role is power on every item, so
+    /// nobody gives one to themselves); name, time zone, channel and working hours the person
+    /// themselves, a community manager or an admin.
+    ///
+    /// - Throws: `PodiumError` `.notFound` for an unknown actor or `by`; `.refused` when `by` may
+    ///   not make the change; `.usage` for values
+    ///   ``check(handle:name:roles:timezone:channel:workingHours:)`` refuses, a role both added
+    ///   and removed, or an empty change.
     public func update(_ handle: String, changes: ActorChanges, by author: String) async throws -> ActorRecord {
         guard !changes.isEmpty else {
-            throw PodiumError(.usage, "nothing to change", hint: "give --name, --add-role, --remove-role, ...")
+            throw PodiumError(
+                .usage, "nothing to change", hint: "give a name, roles to add or remove, a time zone, ...")
         }
+        if let both = changes.addRoles.first(where: changes.removeRoles.contains) {
+            throw PodiumError(.usage, "role \(both) is both added and removed", reason: "contradiction")
+        }
+        let now = time.now()
         return try await pool.transaction(retry: .resilient) { db in
-            _ = try await Self.find(author, on: db)
+            let changer = try await Self.find(author, on: db)
+            let isAdmin = changer.roles.contains(ActorIdentity.adminRole)
+            if !(changes.addRoles.isEmpty && changes.removeRoles.isEmpty) && !isAdmin {
+                throw PodiumError(
+                    .refused, "\(author) may not change anyone's global roles; an admin may",
+                    reason: "not_admin", details: ["handle": author])
+            }
+            guard isAdmin || author == handle || changer.roles.contains("community_manager") else {
+                throw PodiumError(
+                    .refused,
+                    "\(author) may not change \(handle); they themselves, a community manager or an admin may",
+                    reason: "not_permitted", details: ["handle": handle])
+            }
             let rows = try await db.query(
                 """
                 select handle, display_name, roles, timezone, channel, working_hours from actors
@@ -117,8 +143,8 @@ public struct ActorStore: Sendable {
                 """)
             guard let row = rows.first else {
                 throw PodiumError(
-                    .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle)",
-                    reason: "actor")
+                    .notFound, "no actor named \(handle)", hint: "add the person first",
+                    reason: "actor", details: ["handle": handle])
             }
             let before = try Self.record(row)
             let after = changes.applied(to: before)
@@ -136,7 +162,7 @@ public struct ActorStore: Sendable {
             try await db.execute(
                 """
                 insert into actor_changes (handle, changed_by, before, after, at)
-                values (\(handle), \(author), \(PostgresJSON(before)), \(PostgresJSON(record)), now())
+                values (\(handle), \(author), \(PostgresJSON(before)), \(PostgresJSON(record)), \(now))
                 """)
             return record
         }
@@ -155,8 +181,8 @@ public struct ActorStore: Sendable {
             "select handle, display_name, roles, timezone, channel, working_hours from actors where handle = \(handle)")
         guard let row = rows.first else {
             throw PodiumError(
-                .notFound, "no actor named \(handle)", hint: "add one with podium actor add \(handle) --name NAME",
-                reason: "actor")
+                .notFound, "no actor named \(handle)", hint: "add the person first",
+                reason: "actor", details: ["handle": handle])
         }
         return try record(row)
     }

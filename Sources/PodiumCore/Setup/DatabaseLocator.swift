@@ -67,7 +67,9 @@ extension PodiumError {
                 hint: "check that PostgreSQL runs (scripts/local-postgres status) and that DATABASE_URL is right",
                 reason: "unavailable")
         } else if error.sqlState == .undefinedTable {
-            self.init(.schema, "cannot \(action): \(message)", hint: "run podium migrate", reason: "not_migrated")
+            self.init(
+                .schema, "cannot \(action): \(message)", hint: "migrate the database's schema first",
+                reason: "not_migrated")
         } else if let errorClass = error.sqlState?.errorClass, errorClass == "22" || errorClass == "23" {
             // Data exceptions and integrity violations: the input broke a rule the schema keeps
             // (a length, a check, a reference). Bad input, not a database that went away.

@@ -33,7 +33,8 @@ final class DefinitionCache: Sendable {
             "select definition::text as definition from workflow_versions where workflow = \(workflow) and version = \(version)"
         )
         guard let row = rows.first else {
-            throw PodiumError(.notFound, "workflow \(key) is not loaded", hint: "run podium workflow load")
+            throw PodiumError(
+                .notFound, "workflow \(key) is not loaded", hint: "load the workflow files first", reason: "workflow")
         }
         let definition = try WorkflowDefinition.fromCanonicalJSON(Data(try row.decode(String.self, "definition").utf8))
         definitions.withLock { $0[key] = definition }
@@ -49,7 +50,8 @@ final class DefinitionCache: Sendable {
             let names = try known.map { try $0.decode(String.self, at: 0) }
             throw PodiumError(
                 .notFound, "no workflow named \(workflow) is loaded",
-                hint: names.isEmpty ? "run podium workflow load" : "loaded: \(names.joined(separator: ", "))")
+                hint: names.isEmpty ? "load the workflow files first" : "loaded: \(names.joined(separator: ", "))",
+                reason: "workflow")
         }
         return (try await definition(workflow, version: version, on: connection), version)
     }

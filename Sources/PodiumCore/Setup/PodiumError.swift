@@ -33,13 +33,20 @@ public struct PodiumError: Error, Sendable, CustomStringConvertible {
     /// `conflict.revision`, `input.too_long`, `database.unavailable`). Clients branch on this,
     /// never on the message, which is for people and may be reworded.
     public let code: String
+    /// What the error is about, for programs and for a door's own hints: `item`, `handle`,
+    /// `role`, `workflow`, ... Hints written by the core name no command of any door (the CLI
+    /// adds its commands from ``code`` and these, an HTTP API its links).
+    public let details: [String: String]
 
     /// Creates an error; `reason` (snake_case) completes its ``code``.
-    public init(_ kind: Kind, _ message: String, hint: String? = nil, reason: String? = nil) {
+    public init(
+        _ kind: Kind, _ message: String, hint: String? = nil, reason: String? = nil, details: [String: String] = [:]
+    ) {
         self.kind = kind
         self.message = message
         self.hint = hint
         code = reason.map { "\(kind.name).\($0)" } ?? kind.name
+        self.details = details
     }
 
     public var description: String {

@@ -71,7 +71,7 @@ public struct PodiumServices: Sendable {
     /// The item engine on this pool and clock.
     public var engine: ItemEngine { ItemEngine(pool: pool, time: clock) }
     /// People.
-    public var actors: ActorStore { ActorStore(pool: pool) }
+    public var actors: ActorStore { ActorStore(pool: pool, time: clock) }
     /// Workflow versions.
     public var workflows: WorkflowStore { WorkflowStore(pool: pool) }
     /// Flow and impact reports, engagement.

@@ -104,11 +104,13 @@ public struct WorkflowStore: Sendable {
             let names = try known.map { try $0.decode(String.self, "workflow") }
             if names.contains(name), let version {
                 throw PodiumError(
-                    .notFound, "\(name) has no version \(version)", hint: "podium workflow list shows the versions")
+                    .notFound, "\(name) has no version \(version)", hint: "list the workflows to see their versions",
+                    reason: "version")
             }
             throw PodiumError(
                 .notFound, "no workflow named \(name) is loaded",
-                hint: names.isEmpty ? "load one with podium workflow load" : "loaded: \(names.joined(separator: ", "))")
+                hint: names.isEmpty ? "load the workflow files first" : "loaded: \(names.joined(separator: ", "))",
+                reason: "workflow")
         }
         let definition = try WorkflowDefinition.fromCanonicalJSON(Data(try row.decode(String.self, "definition").utf8))
         return StoredWorkflow(
