@@ -242,13 +242,22 @@ public struct TransitionDecider: Sendable {
     }
 
     /// The role that reviews the work of the previous stage: the current stage's assignee, when
-    /// the item came from another stage and that role is neither the one the work was done in
-    /// nor the one its mover acted in. Nil where a stage continues its own work (a draft).
+    /// the stage reviews that work (it can send it back, or approves it; see
+    /// ``reviews(_:workOf:)``) and that role is neither the one the work was done in nor the one
+    /// its mover acted in. Nil where a stage continues its own work (a draft) or simply takes
+    /// over (triage hands a question to the executive who answers it).
     public func reviewingRole(of item: ItemState) -> String? {
         guard let previous = item.enteredFrom, let reviewer = definition.stage(item.stage)?.assignee,
-            reviewer != item.stageAuthorRole, reviewer != definition.stage(previous)?.assignee
+            reviewer != item.stageAuthorRole, reviewer != definition.stage(previous)?.assignee,
+            reviews(item.stage, workOf: previous)
         else { return nil }
         return reviewer
+    }
+
+    /// Whether `stage` reviews the work done in `previous`: one of its transitions sends the
+    /// item back there (`request_changes`), or needs approvals.
+    public func reviews(_ stage: String, workOf previous: String) -> Bool {
+        definition.transitions(from: stage).contains { $0.to == previous || $0.approvals != nil }
     }
 
     /// Whether acting as `role` would have `handle` review work they did. Nobody reviews their

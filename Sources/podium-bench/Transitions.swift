@@ -22,7 +22,7 @@ func benchmarkTransitions(
         var items: [Int] = []
         for index in 0..<itemsPerClient {
             let item = try await engine.create(
-                workflow: "exec-post", title: "Benchmark post \(client)-\(index)", author: "alice",
+                workflow: "exec-post", title: "Benchmark post \(client)-\(index)", author: "carol",
                 participants: [.init(role: "executive", actor: "alice"), .init(role: "coach", actor: "bob")],
                 data: ["body": "A first draft.", "publish_at": "2099-01-01T09:00:00Z"])
             _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")

@@ -122,9 +122,10 @@ struct ItemCommand: AsyncParsableCommand {
                 )
             case .approvalRecorded:
                 let approval = result.approval
+                let replay = result.replayed ? " (replayed: this key was used before)" : ""
                 Terminal.output(
                     "item \(id): \(acting.handle) approved \(transition) (\(approval?.approvers.count ?? 0) of \(approval?.needed ?? 0)); "
-                        + "it fires when enough people approve")
+                        + "it fires when enough people approve\(replay)")
             }
         }
     }

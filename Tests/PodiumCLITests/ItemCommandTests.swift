@@ -92,8 +92,14 @@ struct ItemCommandTests {
             let unknownWorkflow = try await cli.run(["item", "create", "exec-pots", "--title", "t", "--as", "system"])
             #expect(unknownWorkflow.exitCode == 3 && unknownWorkflow.stderr.contains("loaded: ambassador"))
             try await cli.ok(["actor", "add", "alice", "--name", "Alice"])
-            try await cli.ok([
+            try await cli.ok(["actor", "add", "carol", "--name", "Carol", "--role", "community_manager"])
+            // Naming the people of a new item is assigning them: the community manager's to do.
+            let selfNamed = try await cli.run([
                 "item", "create", "exec-post", "--title", "t", "--as", "alice", "--participant", "executive=alice",
+            ])
+            #expect(selfNamed.exitCode == 4 && selfNamed.stderr.contains("may not name executive"))
+            try await cli.ok([
+                "item", "create", "exec-post", "--title", "t", "--as", "carol", "--participant", "executive=alice",
             ])
             #expect(
                 try await cli.ok(["stuck", "--fail-if-any"], at: "2026-03-03T09:00:00Z").contains("nothing is stuck"))

@@ -50,6 +50,15 @@ struct OneDeciderTests {
                 #expect(
                     error.message == "alice may not assign coach on item \(item.id); community_manager or an admin may")
             }
+            // Naming people on a new item is assigning them too.
+            do {
+                _ = try await engine.create(
+                    workflow: "exec-post", title: "My own post", author: "alice",
+                    participants: [Participant(role: "coach", actor: "alice")], data: [:])
+                Issue.record("alice named herself coach on a new item")
+            } catch let error as PodiumError {
+                #expect(error.message == "alice may not name coach on a new item; community_manager or an admin may")
+            }
             // The community manager may assign her; she still cannot approve her own draft.
             let entry = try await engine.assign(item: item.id, role: "coach", to: "alice", actor: "carol")
             #expect(entry.role == "community_manager")
@@ -63,6 +72,43 @@ struct OneDeciderTests {
             let shown = try await engine.show(item.id)
             #expect(shown.possibleTransitions.first { $0.name == "approve" }?.participants == ["bob"])
             #expect(shown.nextActors == ["alice", "bob"])
+        }
+    }
+
+    /// An operator's move, a cancellation and a move back change where the item stands, not whose
+    /// work it is: the drafter, also a coach, still cannot approve her own draft.
+    @Test func operatorMovesDoNotLaunderWhoseWorkItIs() async throws {
+        try await EngineFixture.run { fixture in
+            try await fixture.pool.execute("update actors set roles = '{admin}' where handle = 'eve'")
+            let engine = fixture.engine()
+            let item = try await inReview(engine)
+            _ = try await engine.assign(item: item.id, role: "coach", to: "alice", actor: "carol")
+            _ = try await engine.cancel(item: item.id, actor: "eve", reason: "paused")
+            _ = try await engine.move(item: item.id, to: "private_review", actor: "eve", reason: "resumed")
+            do {
+                _ = try await engine.fire(item: item.id, transition: "approve", actor: "alice")
+                Issue.record("alice approved her own draft after an operator's move")
+            } catch let error as PodiumError {
+                #expect(error.code == "refused.own_work", "\(error)")
+            }
+            let moved = try await engine.fire(item: item.id, transition: "approve", actor: "bob")
+            #expect(moved.outcome == .moved)
+        }
+    }
+
+    /// A stage that takes work over without reviewing it (open-door's answer, after triage) lets
+    /// the person who moved it there act: an executive who also triages answers her own question.
+    @Test func handingWorkOnIsNotAReview() async throws {
+        try await EngineFixture.run { fixture in
+            try await fixture.pool.execute("update actors set roles = '{community_manager}' where handle = 'alice'")
+            let engine = fixture.engine()
+            let item = try await engine.create(
+                workflow: "open-door", title: "Why remote?", author: "carol",
+                participants: [Participant(role: "executive", actor: "alice")], data: [:])
+            _ = try await engine.fire(item: item.id, transition: "routine", actor: "alice")
+            let shown = try await engine.show(item.id)
+            #expect(
+                shown.possibleTransitions.first { $0.name == "post_answer" }?.participants.contains("alice") == true)
         }
     }
 
@@ -123,6 +169,7 @@ struct OneDeciderTests {
             let again = try await engine.fire(
                 item: item.id, transition: "graduate", actor: "bob", comment: "yes", idempotencyKey: "k-1")
             #expect(again.outcome == .approvalRecorded && again.replayed)
+            #expect(again.approval?.approvers == ["bob"] && again.approval?.needed == 2)
             do {
                 _ = try await engine.fire(
                     item: item.id, transition: "graduate", actor: "dana", comment: "yes", idempotencyKey: "k-1")

@@ -39,6 +39,19 @@ struct FireContext {
             approvals: approvals, isClosed: item.isClosed)
     }
 
+    /// The history entry that says who did the work under review, for a query on `items i`, as
+    /// `work`: the latest workflow move (create or transition) up to the item's visit. An
+    /// operator's move, a version migration or a cancellation changes where the item stands, not
+    /// whose work it is, so separation of duties reads past them.
+    static let workEntry: PostgresQuery = """
+        cross join lateral (
+            select h.actor, h.role, h.from_stage from history h
+             where h.item_id = i.id and h.id <= i.visit_id
+               and h.kind in (\(HistoryKind.create.rawValue), \(HistoryKind.transition.rawValue))
+             order by h.id desc limit 1
+        ) work
+        """
+
     static func read(
         item id: Int, actor handle: String, idempotencyKey: String?, on db: isolated PostgresConnection
     ) throws -> FireContext {
@@ -49,11 +62,11 @@ struct FireContext {
                       from participants where item_id = i.id)::text as participants,
                    (select coalesce(json_agg(json_build_array(transition, actor) order by at, actor), '[]')
                       from approvals where item_id = i.id and visit_id = i.visit_id)::text as approvals,
-                   visit.actor as stage_author, visit.role as stage_author_role, visit.from_stage as entered_from,
+                   work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from,
                    replayed.id as replayed, replayed.request_fingerprint as replayed_fingerprint,
                    (select roles from actors where handle = \(handle)) as roles
               from items i
-              join history visit on visit.id = i.visit_id
+              \(workEntry)
               left join history replayed on replayed.item_id = i.id and replayed.idempotency_key = \(idempotencyKey)
              where i.id = \(id)
             """)

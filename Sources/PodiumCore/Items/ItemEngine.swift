@@ -36,11 +36,25 @@ public struct ItemEngine: Sendable {
         let id = try await pool.transaction(retry: .resilient) { db in
             let (definition, version) = try await definitions.newest(workflow, on: db)
             let creator = try await ActorStore.find(author, on: db)
+            // Naming an item's first people is assigning them: the same decider, the same rule
+            // (assigned_by, by default the community manager, and admins), as `item assign`.
+            let decider = TransitionDecider(definition: definition)
+            let identity = ActorIdentity(handle: creator.handle, globalRoles: Set(creator.roles))
+            let blank = ItemState(
+                id: 0, stage: definition.initial, data: [:], participants: [], stageAuthor: author,
+                stageEnteredAt: now)
             for participant in participants {
                 guard definition.role(participant.role) != nil else {
                     throw PodiumError(
                         .refused, "\(workflow) has no role \(participant.role)",
                         hint: "its roles: \(definition.roles.map(\.name).joined(separator: ", "))")
+                }
+                if case .failure = decider.assignment(of: participant.role, by: identity, on: blank) {
+                    let assigners = definition.role(participant.role)?.assignedBy ?? RoleDefinition.defaultAssigners
+                    throw PodiumError(
+                        .refused,
+                        "\(author) may not name \(participant.role) on a new item; \(assigners.joined(separator: " or ")) or an admin may",
+                        reason: "not_permitted", details: ["handle": author, "role": participant.role])
                 }
                 _ = try await ActorStore.find(participant.actor, on: db)
             }
@@ -243,11 +257,15 @@ public struct ItemEngine: Sendable {
         let item = try await pool.query(
             "select stage, revision, closed_at is not null as closed from items where id = \(id)"
         ).single()
+        // An approval that did not move the item replays with the approvals as they stand now
+        // (its own is among them, unless the stage has since moved on).
+        let approved = entry?.kind == HistoryKind.approval.rawValue
+        let approval = approved ? try await show(id).approvals.first { $0.transition == entry?.transition } : nil
         return FireResult(
-            outcome: entry?.kind == HistoryKind.approval.rawValue ? .approvalRecorded : .moved, replayed: true,
+            outcome: approved ? .approvalRecorded : .moved, replayed: true,
             itemID: id, stage: try item.decode(String.self, "stage"),
             revision: try item.decode(Int.self, "revision"), isClosed: try item.decode(Bool.self, "closed"),
-            entry: entry, approval: nil)
+            entry: entry, approval: approval)
     }
 
     /// Workers are told about new tasks due sooner than this; they look for later ones themselves

@@ -12,9 +12,10 @@ extension ItemEngine {
                 """
                 select i.id, i.workflow, i.version, i.title, i.stage, i.revision, i.data::text as data, i.due_at,
                        i.stage_entered_at, i.created_at, i.created_by, i.closed_at, i.visit_id,
-                       visit.actor as stage_author, visit.role as stage_author_role, visit.from_stage as entered_from,
-                       visit.kind as visit_kind, visit.comment as visit_comment, visit.at as visit_at
-                  from items i join history visit on visit.id = i.visit_id
+                       work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from,
+                       visit.kind as visit_kind, visit.actor as visit_actor, visit.comment as visit_comment,
+                       visit.at as visit_at
+                  from items i join history visit on visit.id = i.visit_id \(FireContext.workEntry)
                  where i.id = \(id)
                 """)
             guard let row = rows.first else {
@@ -110,7 +111,8 @@ extension ItemEngine {
                 closedAt: try row.decode(Date?.self, "closed_at"),
                 cancellation: try row.decode(String.self, "visit_kind") == HistoryKind.cancel.rawValue
                     ? Cancellation(
-                        actor: state.stageAuthor, reason: try row.decode(String?.self, "visit_comment") ?? "",
+                        actor: try row.decode(String.self, "visit_actor"),
+                        reason: try row.decode(String?.self, "visit_comment") ?? "",
                         at: try row.decode(Date.self, "visit_at")) : nil,
                 guidance: stage?.description ?? "",
                 approvals: approvalViews, openTasks: tasks, possibleTransitions: possible, comments: comments)

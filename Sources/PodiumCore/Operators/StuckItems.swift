@@ -112,7 +112,7 @@ public struct StuckFinder: Sendable {
                        (select max(version) from workflow_versions v where v.workflow = i.workflow) as newest,
                        coalesce(array(select p.role || '=' || p.actor from participants p where p.item_id = i.id
                                        order by 1), '{}') as participants,
-                       visit.actor as stage_author, visit.role as stage_author_role, visit.from_stage as entered_from,
+                       work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from,
                        coalesce(array(select a.transition || '=' || a.actor from approvals a
                                        where a.item_id = i.id and a.visit_id = i.visit_id order by 1), '{}') as approvals,
                        coalesce(array(select t.id || '|' || t.kind || '|' || t.label || '|' || coalesce(t.last_error, '')
@@ -120,7 +120,7 @@ public struct StuckFinder: Sendable {
                                         order by t.id), '{}') as dead,
                        exists (select 1 from tasks t where t.item_id = i.id and t.visit_id = i.visit_id
                                  and t.kind = \(PlannedTask.Kind.escalation.sql) and t.status = \(TaskStatus.done.sql)) as escalated
-                  from items i join candidates c on c.id = i.id join history visit on visit.id = i.visit_id
+                  from items i join candidates c on c.id = i.id \(FireContext.workEntry)
                  order by i.due_at nulls last, i.id
                  limit \(limit)
                 """)
