@@ -7,15 +7,15 @@ import WorkflowEngine
 
 private let monday = Date(timeIntervalSince1970: 1_772_442_000)  // 2026-03-02 09:00 UTC
 
-private func post(_ engine: ItemEngine) async throws -> ItemView {
+func post(_ engine: ItemEngine) async throws -> ItemView {
     try await engine.create(
         workflow: "exec-post", title: "What support taught me", author: "carol",
         participants: [Participant(role: "executive", actor: "alice"), Participant(role: "coach", actor: "bob")],
         data: [:])
 }
 
-/// Takes a fresh post to private review.
-private func postInReview(_ engine: ItemEngine) async throws -> ItemView {
+/// Takes a fresh post to private review: alice drafted and submitted it, bob coaches.
+func postInReview(_ engine: ItemEngine) async throws -> ItemView {
     let item = try await post(engine)
     _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
     _ = try await engine.fire(

@@ -5,19 +5,6 @@ import PodiumTestSupport
 import Testing
 import WorkflowEngine
 
-/// Takes a fresh exec-post to private review: alice drafted and submitted, bob coaches.
-private func inReview(_ engine: ItemEngine) async throws -> ItemView {
-    let item = try await engine.create(
-        workflow: "exec-post", title: "What support taught me", author: "carol",
-        participants: [Participant(role: "executive", actor: "alice"), Participant(role: "coach", actor: "bob")],
-        data: [:])
-    _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
-    _ = try await engine.fire(
-        item: item.id, transition: "submit", actor: "alice",
-        data: ["body": "Three things", "publish_at": "2026-03-10T09:00:00Z"])
-    return try await engine.show(item.id)
-}
-
 /// Takes a fresh start-small enrolment to feedback: alice practised, coaches bob and dana give
 /// feedback; `graduate` needs all of them (`approvals: all`).
 private func inFeedback(_ engine: ItemEngine) async throws -> ItemView {
@@ -39,7 +26,7 @@ struct OneDeciderTests {
     @Test func anExecutiveCannotMakeHerselfCoachNorPassHerOwnReview() async throws {
         try await EngineFixture.run { fixture in
             let engine = fixture.engine()
-            let item = try await inReview(engine)
+            let item = try await postInReview(engine)
             await #expect(throws: PodiumError.self) {
                 _ = try await engine.assign(item: item.id, role: "coach", to: "alice", actor: "alice")
             }
@@ -81,7 +68,7 @@ struct OneDeciderTests {
         try await EngineFixture.run { fixture in
             try await fixture.pool.execute("update actors set roles = '{admin}' where handle = 'eve'")
             let engine = fixture.engine()
-            let item = try await inReview(engine)
+            let item = try await postInReview(engine)
             _ = try await engine.assign(item: item.id, role: "coach", to: "alice", actor: "carol")
             _ = try await engine.cancel(item: item.id, actor: "eve", reason: "paused")
             _ = try await engine.move(item: item.id, to: "private_review", actor: "eve", reason: "resumed")
@@ -147,7 +134,7 @@ struct OneDeciderTests {
         try await EngineFixture.run { fixture in
             try await fixture.pool.execute("update actors set roles = '{admin}' where handle = 'eve'")
             let engine = fixture.engine()
-            let item = try await inReview(engine)
+            let item = try await postInReview(engine)
             _ = try await engine.cancel(item: item.id, actor: "eve", reason: "The executive left the company")
             let shown = try await engine.show(item.id)
             #expect(shown.cancellation?.actor == "eve")
