@@ -78,7 +78,7 @@ struct TasksCommand: AsyncParsableCommand {
                 tasks.map {
                     [
                         "\($0.id)", "\($0.itemID)", $0.kind, $0.label, $0.status, Formatting.time($0.runAt),
-                        "\($0.attempts)/\($0.maxAttempts)", String(($0.lastError ?? "").prefix(60)),
+                        "\($0.attempts)/\($0.maxAttempts)", Terminal.shortened($0.lastError ?? "", to: 60),
                     ]
                 }))
     }

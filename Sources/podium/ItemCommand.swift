@@ -336,7 +336,7 @@ enum ItemText {
             lines.append(
                 "  data       "
                     + item.data.sorted { $0.key < $1.key }.map {
-                        "\($0.key)=\(Terminal.field(String($0.value.prefix(60))))"
+                        "\($0.key)=\(Terminal.field(Terminal.shortened($0.value, to: 60)))"
                     }.joined(
                         separator: "; "))
         }

@@ -65,6 +65,18 @@ enum Terminal {
         visible(text, keepingNewlines: false)
     }
 
+    /// `text` cut to at most `limit` characters at a word boundary, with an ellipsis when
+    /// anything was cut (`So our roadmap…`, never `So our roa`). A single word longer than the
+    /// limit is cut inside it.
+    static func shortened(_ text: String, to limit: Int) -> String {
+        guard text.count > limit, limit > 1 else { return text }
+        let room = text.prefix(limit - 1)
+        var cut = room.lastIndex(where: \.isWhitespace).map { room[..<$0] } ?? room
+        if cut.count < (limit - 1) / 2 { cut = room }  // one long word: cut inside it
+        while let last = cut.last, last.isWhitespace || ",;:.-".contains(last) { cut = cut.dropLast() }
+        return cut + "…"
+    }
+
     /// `text` with every character that a terminal would act on instead of show written as a
     /// visible escape: C0 controls (`\n`, `\r`, `\t`, the rest as `\u{1B}`), DEL, C1 controls,
     /// and the invisible direction marks and overrides (U+061C, U+200E, U+200F, U+202A to U+202E,

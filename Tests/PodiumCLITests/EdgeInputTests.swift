@@ -180,6 +180,19 @@ struct EdgeInputTests {
         }
     }
 
+    /// Text is shortened at a word boundary with an ellipsis, never mid-word (`So our roa`).
+    @Test func shortenedTextEndsAtAWord() async throws {
+        try await PodiumSession.withDraft { session, id in
+            try await session.ok([
+                "item", "fire", id, "submit", "--as", "alice", "--set",
+                "body=So our roadmap is open now, and we want to hear what customers think of it before we ship",
+                "--set", "publish_at=2026-03-10T09:00:00Z",
+            ])
+            let shown = try await session.ok(["item", "show", id])
+            #expect(shown.contains("body=So our roadmap is open now, and we want to hear what…;"), "\(shown)")
+        }
+    }
+
     /// Lengths count what the database counts (code points): a Hindi title of 430 visible
     /// characters is refused with exit 2 and the limit, not a raw SQL error with exit 6.
     @Test func limitsCountWhatTheDatabaseCounts() async throws {
