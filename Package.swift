@@ -126,6 +126,7 @@ let package = Package(
             name: "PodiumWorkerTests",
             dependencies: [
                 "PodiumWorker", "PodiumCore", "LibPQ", "WorkflowEngine", "WorkflowLanguage", "PodiumTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import LibPQ
+import Logging
 import PodiumCore
 import PodiumTestSupport
 import PodiumWorker
@@ -59,11 +60,15 @@ private func bulkCounts(tasks: PostgresQuery, deliveries: PostgresQuery, pool: P
     return (try row.decode(Int.self, "tasks"), try row.decode(Int.self, "deliveries"))
 }
 
+/// The workers' logs in tests: these tests provoke failures on purpose and check their outcome in
+/// the database, so the warnings would only fill the suite's output.
+private let quiet = Logger(label: "podium.worker.test") { _ in SwiftLogNoOpLogHandler() }
+
 private func worker(_ pool: PostgresPool, at now: Date, concurrency: Int = 8, retry: Duration = .seconds(30)) -> Worker
 {
     Worker(
         pool: pool, options: WorkerOptions(concurrency: concurrency, lease: .seconds(30), retryDelay: retry),
-        time: FixedTime(now), environment: [:], owner: "test-\(UUID().uuidString.prefix(6))")
+        time: FixedTime(now), environment: [:], owner: "test-\(UUID().uuidString.prefix(6))", logger: quiet)
 }
 
 @Suite("The worker pool")
@@ -427,7 +432,7 @@ struct WorkerRestartTests {
         }
         let worker = Worker(
             pool: pool, options: WorkerOptions(concurrency: 4, pollInterval: .milliseconds(500)), time: SystemTime(),
-            environment: [:], owner: "restart-test")
+            environment: [:], owner: "restart-test", logger: quiet)
         let running = Task { try await worker.run(configuration: configuration) }
         try await addDueReminders(1...20)
         try await waitUntil { Set(keysWritten(file)).count == 20 }
