@@ -213,19 +213,30 @@ public struct TransitionDecider: Sendable {
         if item.isClosed {
             return .failure(Refusal(reason: .closed, message: "item \(item.id) is closed; its people no longer change"))
         }
-        guard let declared = definition.role(role) else {
+        guard definition.role(role) != nil else {
             let names = definition.roles.map(\.name).joined(separator: ", ")
             return .failure(
                 Refusal(reason: .notPermitted, message: "\(definition.name) has no role \(role); its roles: \(names)"))
         }
-        let assigners = (declared.assignedBy ?? RoleDefinition.defaultAssigners).filter { definition.role($0) != nil }
+        let assigners = assigners(of: role)
         if let held = assigners.first(where: { holds(actor, $0, on: item) }) { return .success(held) }
         if actor.globalRoles.contains(ActorIdentity.adminRole) { return .success(ActorIdentity.adminRole) }
-        let who = assigners.isEmpty ? "" : "\(assigners.joined(separator: " or ")) or "
         return .failure(
             Refusal(
                 reason: .notPermitted,
-                message: "\(actor.handle) may not assign \(role) on item \(item.id); \(who)an admin may"))
+                message: "\(actor.handle) may not assign \(role) on item \(item.id); \(whoMayAssign(role))"))
+    }
+
+    /// The declared roles whose holders may assign `role` (`assigned_by:`, by default the
+    /// community manager); admins may as well.
+    public func assigners(of role: String) -> [String] {
+        (definition.role(role)?.assignedBy ?? RoleDefinition.defaultAssigners).filter { definition.role($0) != nil }
+    }
+
+    /// `community_manager or an admin may`: who may assign `role`, for refusals.
+    public func whoMayAssign(_ role: String) -> String {
+        let assigners = assigners(of: role)
+        return (assigners.isEmpty ? "" : "\(assigners.joined(separator: " or ")) or ") + "an admin may"
     }
 
     // MARK: Separation of duties

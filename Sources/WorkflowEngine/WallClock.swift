@@ -48,10 +48,9 @@ public struct WallClock: Sendable {
         let local = time.day * 86_400 + time.second
         // In a gap the clock reads earlier than `time` with the offset before the jump and later
         // with the offset after; the jump lies between the two readings.
-        let before = local - max(offset(at: local - 86_400 * 2), offset(at: local + 86_400 * 2))
-        let after = local - min(offset(at: local - 86_400 * 2), offset(at: local + 86_400 * 2))
-        var low = min(before, after)
-        var high = max(before, after)
+        let offsets = [offset(at: local - 86_400 * 2), offset(at: local + 86_400 * 2)]
+        var low = local - (offsets.max() ?? 0)
+        var high = local - (offsets.min() ?? 0)
         while low < high {
             let middle = low + (high - low) / 2
             if middle + offset(at: middle) >= local { high = middle } else { low = middle + 1 }

@@ -93,8 +93,9 @@ public struct WorkingHours: Sendable, Equatable, CustomStringConvertible {
     /// `Tests/WorkflowEngineTests/Oracle`.
     public func nextOpening(atOrAfter date: Date, in timeZone: TimeZone) -> Date {
         let clock = WallClock(timeZone)
-        if isAlways || isOpen(clock.localTime(at: date)) { return date }
-        let today = clock.localTime(at: date).day
+        let now = clock.localTime(at: date)
+        if isAlways || isOpen(now) { return date }
+        let today = now.day
         var best: Date?
         // A week ahead finds the next working day; a second week covers a working day whose
         // window the clocks skip.

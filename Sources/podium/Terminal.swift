@@ -32,13 +32,13 @@ enum Terminal {
     /// `{"error": {"code": "refused.own_work", "exit_code": 4, "hint": ..., "message": ...}}`.
     static func error(_ error: PodiumError) {
         if CommandLine.arguments.contains("--json") {
-            var fields: [String: String] = ["code": error.code, "message": error.message]
-            fields["hint"] = Hints.hint(for: error)
-            let body =
-                fields.map { "\(quoted($0.key)): \(quoted($0.value))" }.sorted()
-                + ["\"exit_code\": \(error.kind.exitCode)"]
-            let text = "{\"error\": {" + body.sorted().joined(separator: ", ") + "}}\n"
-            FileHandle.standardError.write(Data(text.utf8))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let body = JSONError.Body(
+                code: error.code, message: error.message, hint: Hints.hint(for: error), exitCode: error.kind.exitCode)
+            guard var line = try? encoder.encode(JSONError(error: body)) else { return }
+            line.append(0x0A)
+            FileHandle.standardError.write(line)
             return
         }
         var text = "podium: \(field(error.message))\n"
@@ -46,12 +46,20 @@ enum Terminal {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    /// `text` as a JSON string.
-    private static func quoted(_ text: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let data = (try? encoder.encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
+    /// What `--json` prints for an error.
+    private struct JSONError: Encodable {
+        struct Body: Encodable {
+            let code: String
+            let message: String
+            let hint: String?
+            let exitCode: Int32
+
+            enum CodingKeys: String, CodingKey {
+                case code, message, hint
+                case exitCode = "exit_code"
+            }
+        }
+        let error: Body
     }
 
     /// Prints a note on stderr, control characters made visible.

@@ -180,6 +180,14 @@ struct WorkflowCommand: AsyncParsableCommand {
 
         func run() async throws {
             let definition: WorkflowDefinition
+            // The database is opened once, and only when a stored version or live counts need it.
+            var opened: WorkflowStore?
+            func store() async throws -> WorkflowStore {
+                if let opened { return opened }
+                let store = try await Services.open().workflows
+                opened = store
+                return store
+            }
             if workflow.hasSuffix(".yaml") || workflow.hasSuffix(".yml") {
                 let check = WorkflowParser.check(try WorkflowFiles.read(workflow))
                 guard let valid = check.validDefinition else {
@@ -189,13 +197,11 @@ struct WorkflowCommand: AsyncParsableCommand {
                 definition = valid
             } else {
                 let reference = try WorkflowReference.parse(workflow)
-                definition = try await Services.open().workflows
-                    .fetch(reference.name, version: reference.version).definition
+                definition = try await store().fetch(reference.name, version: reference.version).definition
             }
             var notes: [String: String] = [:]
             if live {
-                let counts = try await Services.open().workflows
-                    .liveCounts(definition.name, now: try ItemCommand.now())
+                let counts = try await store().liveCounts(definition.name, now: try ItemCommand.now())
                 for stage in definition.stages where !stage.terminal {
                     let count = counts[stage.name] ?? (0, 0)
                     notes[stage.name] = "\(count.open) open, \(count.overdue) overdue"

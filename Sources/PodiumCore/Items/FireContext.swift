@@ -8,12 +8,7 @@ internal import WorkflowEngine
 /// that the item's revision is still `item.revision` (see ``ItemEngine/moveStatement``).
 struct FireContext {
     let item: ItemEngine.ItemRow
-    let participants: [Participant]
-    let approvals: [Approval]
-    /// Who moved the item into its current stage, in which role, from which stage.
-    let stageAuthor: String
-    let stageAuthorRole: String
-    let enteredFrom: String?
+    let people: People
     /// The history entry an earlier fire with the same idempotency key wrote, and the
     /// fingerprint of that request (nil for entries written before fingerprints were kept).
     let replayed: (entry: Int, fingerprint: String?)?
@@ -33,10 +28,55 @@ struct FireContext {
 
     /// The decision's inputs as ``TransitionDecider`` takes them.
     var state: ItemState {
-        ItemState(
-            id: item.id, stage: item.stage, data: item.data, participants: participants, stageAuthor: stageAuthor,
-            stageAuthorRole: stageAuthorRole, enteredFrom: enteredFrom, stageEnteredAt: item.stageEnteredAt,
-            approvals: approvals, isClosed: item.isClosed)
+        people.state(
+            id: item.id, stage: item.stage, data: item.data, enteredAt: item.stageEnteredAt, isClosed: item.isClosed)
+    }
+
+    /// An item's people as the decider reads them: its participants, the approvals of its current
+    /// visit, and who did the work under review (see ``workEntry``). Every reader of an
+    /// ``ItemState`` (a fire, `item show`, `stuck`) selects ``columns`` and decodes them here.
+    struct People {
+        let participants: [Participant]
+        let approvals: [Approval]
+        /// Who moved the item into its current stage, in which role, from which stage.
+        let stageAuthor: String
+        let stageAuthorRole: String
+        let enteredFrom: String?
+
+        /// The select list, for a query on `items i` joined with ``FireContext/workEntry``.
+        static let columns: PostgresQuery = """
+            (select coalesce(json_agg(json_build_array(role, actor) order by role, actor), '[]')
+               from participants where item_id = i.id)::text as participants,
+            (select coalesce(json_agg(json_build_array(transition, actor) order by at, actor), '[]')
+               from approvals where item_id = i.id and visit_id = i.visit_id)::text as approvals,
+            work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from
+            """
+
+        init(_ row: PostgresRow) throws {
+            participants = try Self.pairs(try row.decode(String.self, "participants")).map {
+                Participant(role: $0[0], actor: $0[1])
+            }
+            approvals = try Self.pairs(try row.decode(String.self, "approvals")).map {
+                Approval(transition: $0[0], actor: $0[1])
+            }
+            stageAuthor = try row.decode(String.self, "stage_author")
+            stageAuthorRole = try row.decode(String.self, "stage_author_role")
+            enteredFrom = try row.decode(String?.self, "entered_from")
+        }
+
+        /// The item's state with these people.
+        func state(id: Int, stage: String, data: [String: String], enteredAt: Date, isClosed: Bool) -> ItemState {
+            ItemState(
+                id: id, stage: stage, data: data, participants: participants, stageAuthor: stageAuthor,
+                stageAuthorRole: stageAuthorRole, enteredFrom: enteredFrom, stageEnteredAt: enteredAt,
+                approvals: approvals, isClosed: isClosed)
+        }
+
+        /// A `json_agg` of two-element arrays of text, read directly; Foundation reports what is
+        /// wrong with anything else.
+        private static func pairs(_ text: String) throws -> [[String]] {
+            try JSONStringsReader.arrays(text) ?? JSONDecoder().decode([[String]].self, from: Data(text.utf8))
+        }
     }
 
     /// The history entry that says who did the work under review, for a query on `items i`, as
@@ -57,12 +97,7 @@ struct FireContext {
     ) throws -> FireContext {
         let rows = try db.query(
             """
-            select \(ItemEngine.ItemRow.columns),
-                   (select coalesce(json_agg(json_build_array(role, actor) order by role, actor), '[]')
-                      from participants where item_id = i.id)::text as participants,
-                   (select coalesce(json_agg(json_build_array(transition, actor) order by at, actor), '[]')
-                      from approvals where item_id = i.id and visit_id = i.visit_id)::text as approvals,
-                   work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from,
+            select \(ItemEngine.ItemRow.columns), \(People.columns),
                    replayed.id as replayed, replayed.request_fingerprint as replayed_fingerprint,
                    (select roles from actors where handle = \(handle)) as roles
               from items i
@@ -75,24 +110,11 @@ struct FireContext {
                 .notFound, "no item \(id)", hint: "list the items to find it", reason: "item",
                 details: ["item": "\(id)"])
         }
-        let participants = try pairs(try row.decode(String.self, "participants"))
-        let approvals = try pairs(try row.decode(String.self, "approvals"))
         return FireContext(
-            item: try ItemEngine.ItemRow(row),
-            participants: participants.map { Participant(role: $0[0], actor: $0[1]) },
-            approvals: approvals.map { Approval(transition: $0[0], actor: $0[1]) },
-            stageAuthor: try row.decode(String.self, "stage_author"),
-            stageAuthorRole: try row.decode(String.self, "stage_author_role"),
-            enteredFrom: try row.decode(String?.self, "entered_from"),
+            item: try ItemEngine.ItemRow(row), people: try People(row),
             replayed: try row.decode(Int?.self, "replayed").map {
                 (entry: $0, fingerprint: try row.decode(String?.self, "replayed_fingerprint"))
             },
             handle: handle, globalRoles: try row.decode([String]?.self, "roles"))
-    }
-
-    /// A `json_agg` of two-element arrays of text, read directly; Foundation reports what is
-    /// wrong with anything else.
-    private static func pairs(_ text: String) throws -> [[String]] {
-        try JSONStringsReader.arrays(text) ?? JSONDecoder().decode([[String]].self, from: Data(text.utf8))
     }
 }

@@ -50,10 +50,9 @@ public struct ItemEngine: Sendable {
                         hint: "its roles: \(definition.roles.map(\.name).joined(separator: ", "))")
                 }
                 if case .failure = decider.assignment(of: participant.role, by: identity, on: blank) {
-                    let assigners = definition.role(participant.role)?.assignedBy ?? RoleDefinition.defaultAssigners
                     throw PodiumError(
                         .refused,
-                        "\(author) may not name \(participant.role) on a new item; \(assigners.joined(separator: " or ")) or an admin may",
+                        "\(author) may not name \(participant.role) on a new item; \(decider.whoMayAssign(participant.role))",
                         reason: "not_permitted", details: ["handle": author, "role": participant.role])
                 }
                 _ = try await ActorStore.find(participant.actor, on: db)

@@ -11,8 +11,7 @@ extension ItemEngine {
             let rows = try await db.query(
                 """
                 select i.id, i.workflow, i.version, i.title, i.stage, i.revision, i.data::text as data, i.due_at,
-                       i.stage_entered_at, i.created_at, i.created_by, i.closed_at, i.visit_id,
-                       work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from,
+                       i.stage_entered_at, i.created_at, i.created_by, i.closed_at, \(FireContext.People.columns),
                        visit.kind as visit_kind, visit.actor as visit_actor, visit.comment as visit_comment,
                        visit.at as visit_at
                   from items i join history visit on visit.id = i.visit_id \(FireContext.workEntry)
@@ -26,18 +25,11 @@ extension ItemEngine {
             let workflow = try row.decode(String.self, "workflow")
             let version = try row.decode(Int.self, "version")
             let stageName = try row.decode(String.self, "stage")
-            let visit = try row.decode(Int.self, "visit_id")
             let definition = try await definitions.definition(workflow, version: version, on: db)
             let stage = definition.stage(stageName)
-            let participants = try await db.query(
-                "select role, actor from participants where item_id = \(id) order by role, actor"
-            ).map { Participant(role: try $0.decode(String.self, "role"), actor: try $0.decode(String.self, "actor")) }
-            let approvals = try await db.query(
-                "select transition, actor from approvals where item_id = \(id) and visit_id = \(visit) order by at"
-            ).map {
-                Approval(
-                    transition: try $0.decode(String.self, "transition"), actor: try $0.decode(String.self, "actor"))
-            }
+            let people = try FireContext.People(row)
+            let participants = people.participants
+            let approvals = people.approvals
             // People holding one of the workflow's roles globally: they may act on every item.
             let globalHolders = try await db.query(
                 "select handle, roles from actors where roles && \(definition.roles.map(\.name)) order by handle"
@@ -66,16 +58,13 @@ extension ItemEngine {
                     actor: try $0.decode(String.self, "actor"), body: try $0.decode(String.self, "body"),
                     at: try $0.decode(Date.self, "at"))
             }
-            let state = ItemState(
+            let state = people.state(
                 id: id, stage: stageName, data: try Self.decodeData(try row.decode(String.self, "data")),
-                participants: participants, stageAuthor: try row.decode(String.self, "stage_author"),
-                stageAuthorRole: try row.decode(String.self, "stage_author_role"),
-                enteredFrom: try row.decode(String?.self, "entered_from"),
-                stageEnteredAt: try row.decode(Date.self, "stage_entered_at"), approvals: approvals,
+                enteredAt: try row.decode(Date.self, "stage_entered_at"),
                 isClosed: try row.decode(Date?.self, "closed_at") != nil)
             let decider = TransitionDecider(definition: definition)
             // Everyone who could act: the item's people and the global holders of its roles.
-            let people =
+            let actors =
                 Set(participants.map(\.actor)).subtracting(globalHolders.map(\.handle)).sorted().map {
                     ActorIdentity(handle: $0)
                 } + globalHolders
@@ -84,7 +73,7 @@ extension ItemEngine {
                 guard !state.isClosed else { return nil }
                 return PossibleTransition(
                     name: transition.name, to: transition.to, roles: transition.roles,
-                    participants: people.filter { decider.mayFire(transition, actor: $0, on: state) }.map(\.handle)
+                    participants: actors.filter { decider.mayFire(transition, actor: $0, on: state) }.map(\.handle)
                         .sorted(),
                     requires: transition.requiredFields + (transition.requiresComment ? ["comment"] : []),
                     timer: transition.timer?.description)

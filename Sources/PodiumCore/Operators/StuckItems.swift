@@ -110,11 +110,7 @@ public struct StuckFinder: Sendable {
                 )
                 select i.id, i.workflow, i.version, i.stage, i.title, i.due_at, i.stage_entered_at, i.last_activity_at,
                        (select max(version) from workflow_versions v where v.workflow = i.workflow) as newest,
-                       coalesce(array(select p.role || '=' || p.actor from participants p where p.item_id = i.id
-                                       order by 1), '{}') as participants,
-                       work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from,
-                       coalesce(array(select a.transition || '=' || a.actor from approvals a
-                                       where a.item_id = i.id and a.visit_id = i.visit_id order by 1), '{}') as approvals,
+                       \(FireContext.People.columns),
                        coalesce(array(select t.id || '|' || t.kind || '|' || t.label || '|' || coalesce(t.last_error, '')
                                         from tasks t where t.item_id = i.id and t.status = \(TaskStatus.dead.sql)
                                         order by t.id), '{}') as dead,
@@ -138,11 +134,7 @@ public struct StuckFinder: Sendable {
                     id: try row.decode(Int.self, "id"), stage: stageName, dueAt: try row.decode(Date?.self, "due_at"),
                     enteredAt: try row.decode(Date.self, "stage_entered_at"),
                     lastActivity: try row.decode(Date.self, "last_activity_at"),
-                    participants: try row.decode([String].self, "participants").compactMap(Self.participant),
-                    stageAuthor: try row.decode(String.self, "stage_author"),
-                    stageAuthorRole: try row.decode(String.self, "stage_author_role"),
-                    enteredFrom: try row.decode(String?.self, "entered_from"),
-                    approvals: try row.decode([String].self, "approvals"), dead: try row.decode([String].self, "dead"),
+                    people: try FireContext.People(row), dead: try row.decode([String].self, "dead"),
                     escalated: try row.decode(Bool.self, "escalated"))
                 let reasons = Self.reasons(
                     snapshot, definition: definition, newest: newest, newestVersion: newestVersion,
@@ -195,34 +187,15 @@ public struct StuckFinder: Sendable {
         let dueAt: Date?
         let enteredAt: Date
         let lastActivity: Date
-        let participants: [Participant]
-        let stageAuthor: String
-        let stageAuthorRole: String
-        let enteredFrom: String?
-        /// `transition=actor` for each approval of the current visit.
-        let approvals: [String]
+        let people: FireContext.People
         let dead: [String]
         let escalated: Bool
 
-        var roles: Set<String> { Set(participants.map(\.role)) }
+        var roles: Set<String> { Set(people.participants.map(\.role)) }
 
         /// The item as the decider reads it, for the counts it owns (approvals needed).
         var state: ItemState {
-            ItemState(
-                id: id, stage: stage, data: [:], participants: participants, stageAuthor: stageAuthor,
-                stageAuthorRole: stageAuthorRole, enteredFrom: enteredFrom, stageEnteredAt: enteredAt,
-                approvals: approvals.compactMap { pair in
-                    pair.firstIndex(of: "=").map {
-                        Approval(transition: String(pair[..<$0]), actor: String(pair[pair.index(after: $0)...]))
-                    }
-                })
-        }
-    }
-
-    /// `role=actor` as the listing query spells a participant.
-    static func participant(_ pair: String) -> Participant? {
-        pair.firstIndex(of: "=").map {
-            Participant(role: String(pair[..<$0]), actor: String(pair[pair.index(after: $0)...]))
+            people.state(id: id, stage: stage, data: [:], enteredAt: enteredAt, isClosed: false)
         }
     }
 
