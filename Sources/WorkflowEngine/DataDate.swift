@@ -8,10 +8,11 @@ public import Foundation
 /// What RFC 3339 allows, and this reader therefore accepts: `T` and `Z` in either case; a fraction
 /// of any length (kept to the microsecond, rounded half up, as PostgreSQL keeps instants); an offset `Z` or `±HH:MM` with hours 00 to 23 (`-00:00` included); a leap second
 /// (`:60`) where the time in UTC is 23:59, read as the instant after 23:59:59 (as PostgreSQL does);
-/// years 0000 to 9999 of the proleptic Gregorian calendar. Refused: hour 24, a missing offset, a
+/// years 0000 to 9999 of the proleptic Gregorian calendar, for the instant read in UTC too (so
+/// `9999-12-31T23:59:60Z`, which is in year 10000, is refused). Refused also: hour 24, a missing offset, a
 /// space for `T`, one-digit fields, non-ASCII digits, impossible days such as `2026-02-30`.
 ///
-/// One reader for the engine and the flow report: `podium_data_timestamp` in `SQL/009` reads the
+/// One reader for the engine and the flow report: `podium_data_timestamp` (`SQL/009`, bounded by `SQL/012`) reads the
 /// same forms to the same instants, and a shared table of cases proves it
 /// (`PodiumTestSupport.DateCases`). A value that a due rule reads is checked when it is set
 /// (``problem(in:dateFields:)``), so no item holds a date Podium cannot read.
@@ -75,8 +76,18 @@ public enum DataDate {
             let minuteInUTC = ((hour * 60 + minute - offset / 60) % 1440 + 1440) % 1440
             guard minuteInUTC == 1439 else { return nil }
         }
-        return Date(timeIntervalSince1970: TimeInterval(seconds - offset) + TimeInterval(microseconds) / 1_000_000)
+        // The instant must fall in a year ``format(_:)`` can spell: a leap second, an offset or a
+        // rounded fraction can carry 9999-12-31 into year 10000, or 0000-01-01 back into 2 BC.
+        var instant = seconds - offset
+        if microseconds == 1_000_000 { (instant, microseconds) = (instant + 1, 0) }
+        guard (firstSecond...lastSecond).contains(instant) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(instant) + TimeInterval(microseconds) / 1_000_000)
     }
+
+    /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in seconds since the Unix epoch: the first
+    /// and last whole seconds a date in data may name.
+    private static let firstSecond = -62_167_219_200
+    private static let lastSecond = 253_402_300_799
 
     /// Why `changes` cannot be stored, or nil: a value of one of `dateFields` (the fields a due
     /// rule reads, ``WorkflowDefinition/dateFields``) that is not a date, empty included: setting
