@@ -47,7 +47,7 @@ public struct EngineFixture: Sendable {
 
     /// An engine whose clock stands at `now`.
     public func engine(at now: Date = Date(timeIntervalSince1970: 1_772_442_000)) -> ItemEngine {
-        ItemEngine(pool: pool, time: FixedTime(now))
+        ItemEngine(pool: pool, time: FixedTime(now), door: .cli)
     }
 
     /// A new item on `workflow`, created by carol, with alice as its executive (and bob as its

@@ -107,7 +107,7 @@ public actor Worker {
         self.options = options
         self.time = StoredPrecisionTime(time)
         queue = TaskQueue(pool: pool, owner: owner, lease: options.lease)
-        engine = ItemEngine(pool: pool, time: self.time)
+        engine = ItemEngine(pool: pool, time: self.time, door: .worker)
         deliverer = Deliverer(environment: environment)
     }
 

@@ -16,7 +16,7 @@ func benchmarkTransitions(
 ) async throws -> Sample {
     let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: clients))
     defer { Task { await pool.shutdown() } }
-    let engine = ItemEngine(pool: pool)
+    let engine = ItemEngine(pool: pool, door: .cli)
     var owned: [[Int]] = []
     for client in 0..<clients {
         var items: [Int] = []

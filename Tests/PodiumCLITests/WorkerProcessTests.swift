@@ -10,7 +10,7 @@ import WorkflowEngine
 private func prepare(_ fixture: EngineFixture, file: String, count: Int) async throws {
     _ = try await ActorStore(pool: fixture.pool).update(
         "alice", changes: ActorChanges(timezone: "UTC", channel: "file:\(file)", workingHours: "always"), by: "carol")
-    let item = try await ItemEngine(pool: fixture.pool).create(
+    let item = try await ItemEngine(pool: fixture.pool, door: .cli).create(
         workflow: "exec-post", title: "A post", author: "carol",
         participants: [Participant(role: "executive", actor: "alice")], data: [:])
     try await fixture.pool.execute("update tasks set status = 'cancelled' where item_id = \(item.id)")

@@ -24,7 +24,7 @@ private func itemWithADeadReminder(
     try await fixture.pool.execute(
         "update tasks set status = 'dead', attempts = 5, last_error = 'boom' where item_id = \(item.id) and label = 'at due'"
     )
-    return (engine, item, TaskAdmin(pool: fixture.pool, time: FixedTime(monday)))
+    return (engine, item, TaskAdmin(pool: fixture.pool, time: FixedTime(monday), door: .cli))
 }
 
 @Suite("Operators' fixes are recorded and can be undone")

@@ -31,7 +31,8 @@ struct LeastPrivilegeTests {
             try await fixture.pool.execute("create role \(identifier: role) login in role podium_app")
             do {
                 let pool = PostgresPool(configuration: fixture.configuration.withUser(role))
-                let engine = ItemEngine(pool: pool, time: FixedTime(Date(timeIntervalSince1970: 1_772_442_000)))
+                let engine = ItemEngine(
+                    pool: pool, time: FixedTime(Date(timeIntervalSince1970: 1_772_442_000)), door: .cli)
                 let item = try await engine.create(
                     workflow: "exec-post", title: "Least privilege", author: "carol",
                     participants: [

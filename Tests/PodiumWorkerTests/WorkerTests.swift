@@ -416,7 +416,7 @@ struct WorkerRestartTests {
         _ = try await ActorStore(pool: pool).add(
             handle: "carol", name: "Carol", roles: ["community_manager"], timezone: "UTC", channel: nil,
             workingHours: nil)
-        let engine = ItemEngine(pool: pool)
+        let engine = ItemEngine(pool: pool, door: .cli)
         let item = try await engine.create(
             workflow: "exec-post", title: "A post", author: "carol",
             participants: [Participant(role: "executive", actor: "alice")], data: [:])

@@ -14,11 +14,15 @@ public struct ItemEngine: Sendable {
 
     let pool: PostgresPool
     let time: any TimeSource
+    /// The door this engine's history entries say they came through.
+    let door: Door
     let definitions = DefinitionCache()
 
-    public init(pool: PostgresPool, time: any TimeSource = SystemTime()) {
+    /// An engine on `pool` that reads `time` and records `door` in every history entry it writes.
+    public init(pool: PostgresPool, time: any TimeSource = SystemTime(), door: Door) {
         self.pool = pool
         self.time = time
+        self.door = door
     }
 
     // MARK: Create
@@ -88,8 +92,9 @@ public struct ItemEngine: Sendable {
             let role = participants.first { $0.actor == author }?.role ?? creator.roles.first ?? "creator"
             let entry = try await db.query(
                 """
-                insert into history (item_id, kind, to_stage, actor, role, data_change, at)
-                values (\(id), \(HistoryKind.create.rawValue), \(stage.name), \(author), \(role), \(PostgresJSON(data)), \(now))
+                insert into history (item_id, kind, to_stage, actor, role, data_change, via, at)
+                values (\(id), \(HistoryKind.create.rawValue), \(stage.name), \(author), \(role), \(PostgresJSON(data)),
+                        \(door.rawValue), \(now))
                 returning id
                 """)
             let visit = try entry.single().decode(Int.self, "id")
@@ -214,9 +219,10 @@ public struct ItemEngine: Sendable {
                         returning role
                     ), logged as (
                         insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment,
-                                             idempotency_key, request_fingerprint, at)
+                                             idempotency_key, request_fingerprint, via, at)
                         select \(id), \(HistoryKind.approval.rawValue), \(transition), \(item.stage), \(item.stage),
-                               \(handle), approval.role, \(comment), \(requestKey?.key), \(requestKey?.fingerprint), \(now)
+                               \(handle), approval.role, \(comment), \(requestKey?.key), \(requestKey?.fingerprint),
+                               \(door.rawValue), \(now)
                           from approval
                     )
                     select revision from bumped
@@ -237,7 +243,8 @@ public struct ItemEngine: Sendable {
                 id: applied.entry, kind: HistoryKind.transition.rawValue, transition: move.transition,
                 fromStage: move.from,
                 toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
-                dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, secondsInStage: 0)
+                dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, via: door.rawValue,
+                secondsInStage: 0)
             return FireResult(
                 outcome: .moved, replayed: false, itemID: id, stage: move.to, revision: applied.revision,
                 isClosed: move.closesItem, entry: entry, approval: nil)
@@ -324,10 +331,10 @@ public struct ItemEngine: Sendable {
                 returning revision
             ), entry as (
                 insert into history (id, item_id, kind, transition, from_stage, to_stage, actor, role, comment,
-                                     data_change, idempotency_key, request_fingerprint, at)
+                                     data_change, idempotency_key, request_fingerprint, via, at)
                 overriding system value
                 select visit.id, \(item.id), \(kind.rawValue), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
-                       \(move.comment), \(change), \(key?.key), \(key?.fingerprint), \(now)
+                       \(move.comment), \(change), \(key?.key), \(key?.fingerprint), \(door.rawValue), \(now)
                   from visit, moved
                 returning id
             )\(Self.retireOpenTasks(of: item.id, visit: item.visit, at: now, when: "exists (select from moved)"))\(scheduled)
@@ -419,9 +426,9 @@ public struct ItemEngine: Sendable {
                 "insert into comments (item_id, actor, body, at) values (\(id), \(handle), \(body), \(now))")
             try await db.execute(
                 """
-                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
+                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, via, at)
                 values (\(id), \(HistoryKind.comment.rawValue), \(locked.stage), \(locked.stage), \(handle), \(role),
-                        \(body), \(now))
+                        \(body), \(door.rawValue), \(now))
                 """)
             try await db.execute("update items set last_activity_at = \(now), updated_at = \(now) where id = \(id)")
         }
@@ -494,9 +501,9 @@ public struct ItemEngine: Sendable {
             let (text, data) = try await change(db, locked, definition)
             let entry = try await db.query(
                 """
-                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, data_change, at)
+                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, data_change, via, at)
                 values (\(id), \(kind.rawValue), \(locked.stage), \(locked.stage), \(actor), \(actingAs), \(text),
-                        \(PostgresJSON(data)), \(now))
+                        \(PostgresJSON(data)), \(door.rawValue), \(now))
                 returning id
                 """)
             try await db.execute(

@@ -99,11 +99,14 @@ public struct HistoryEntry: Sendable, Codable {
     public let comment: String?
     public let dataChange: [String: String]?
     public let at: Date
+    /// The door it came through (``Door``: `cli`, `worker`, `api`), or nil for entries written
+    /// before doors were recorded.
+    public let via: String?
     /// How long the item stayed in `to_stage` (until the next entry, or until now if it is still there).
     public let secondsInStage: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, transition, actor, role, comment, at
+        case id, kind, transition, actor, role, comment, at, via
         case fromStage = "from_stage"
         case toStage = "to_stage"
         case dataChange = "data_change"

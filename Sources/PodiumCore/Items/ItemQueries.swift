@@ -119,7 +119,7 @@ extension ItemEngine {
         let rows = try await pool.query(
             """
             select h.id, h.kind, h.transition, h.from_stage, h.to_stage, h.actor, h.role, h.comment,
-                   h.data_change::text as data_change, h.at, i.closed_at
+                   h.data_change::text as data_change, h.at, h.via, i.closed_at
               from items i join history h on h.item_id = i.id
              where i.id = \(id) order by h.id
             """)
@@ -138,7 +138,7 @@ extension ItemEngine {
                 to: try row.decode(String.self, "to_stage"), actor: try row.decode(String.self, "actor"),
                 role: try row.decode(String.self, "role"), comment: try row.decode(String?.self, "comment"),
                 change: try row.decode(String?.self, "data_change").map(Self.decodeData),
-                at: try row.decode(Date.self, "at")
+                at: try row.decode(Date.self, "at"), via: try row.decode(String?.self, "via")
             )
         }
         return entries.enumerated().map { index, entry in
@@ -149,7 +149,7 @@ extension ItemEngine {
             return HistoryEntry(
                 id: entry.id, kind: entry.kind, transition: entry.transition, fromStage: entry.from, toStage: entry.to,
                 actor: entry.actor, role: entry.role, comment: entry.comment, dataChange: entry.change, at: entry.at,
-                secondsInStage: max(0, Int(next.timeIntervalSince(entry.at))))
+                via: entry.via, secondsInStage: max(0, Int(next.timeIntervalSince(entry.at))))
         }
     }
 

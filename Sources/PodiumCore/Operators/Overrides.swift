@@ -45,9 +45,9 @@ extension ItemEngine {
             let entry = try await db.query(
                 """
                 with entry as (
-                    insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
+                    insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, via, at)
                     values (\(id), \(HistoryKind.cancel.rawValue), \(locked.stage), \(locked.stage), \(actor), \(Self.adminRole), \(reason),
-                            \(now))
+                            \(door.rawValue), \(now))
                     returning id
                 ), closed as (
                     update items set closed_at = \(now), revision = revision + 1, visit_id = (select id from entry),

@@ -31,10 +31,13 @@ public struct TaskAdmin: Sendable {
 
     let pool: PostgresPool
     let time: any TimeSource
+    /// The door recorded in the history entries of fixes.
+    let door: Door
 
-    public init(pool: PostgresPool, time: any TimeSource = SystemTime()) {
+    public init(pool: PostgresPool, time: any TimeSource = SystemTime(), door: Door) {
         self.pool = pool
         self.time = time
+        self.door = door
     }
 
     /// Tasks, most recent first; all of them or those with one status.
@@ -118,9 +121,10 @@ public struct TaskAdmin: Sendable {
                 for task in selected {
                     try await db.execute(
                         """
-                        insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, at)
+                        insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, via, at)
                         select id, \(HistoryKind.task.rawValue), stage, stage, \(actor), \(operatorRole),
-                               \("\(verb) \(task.kind) \"\(task.label)\" (task \(task.id)): \(reason)"), \(now)
+                               \("\(verb) \(task.kind) \"\(task.label)\" (task \(task.id)): \(reason)"), \(door.rawValue),
+                               \(now)
                           from items where id = \(task.itemID)
                         """)
                 }

@@ -20,6 +20,9 @@ public struct PodiumError: Error, Sendable, CustomStringConvertible {
         public static let database = Kind(exitCode: 6, name: "database")
         /// The schema is not as this Podium expects: edited or unknown migrations (7).
         public static let schema = Kind(exitCode: 7, name: "schema")
+        /// A caller who could not be told from their credentials: an unknown, revoked or expired
+        /// API token (8; the CLI trusts its shell and never ends with it).
+        public static let unauthenticated = Kind(exitCode: 8, name: "unauthenticated")
     }
 
     /// The class of failure.

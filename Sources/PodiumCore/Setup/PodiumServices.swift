@@ -14,6 +14,19 @@ public struct PodiumServices: Sendable {
         /// A worker running `concurrency` tasks at once; `once` for `worker --once`, which gives
         /// up after 5 s, while a long-running worker retries with backoff and says so itself.
         case worker(concurrency: Int, once: Bool)
+        /// `podium serve`: an HTTP server answering up to `connections` requests against the
+        /// database at once (more wait for a connection); it starts while the database is away
+        /// and says so on `/readyz`.
+        case server(connections: Int)
+
+        /// The door history entries written by this process say they came through.
+        public var door: Door {
+            switch self {
+            case .command: .cli
+            case .worker: .worker
+            case .server: .api
+            }
+        }
     }
 
     /// Where to connect (DATABASE_URL, the PG* variables, or the local cluster).
@@ -24,6 +37,8 @@ public struct PodiumServices: Sendable {
     public let pool: PostgresPool
     /// The clock: `PODIUM_NOW` (an RFC 3339 time, for demos and tests) or the system's.
     public let clock: any TimeSource
+    /// The door this process is: what its history entries record as `via`.
+    public let door: Door
 
     /// Opens the services for `purpose` from `environment`, looking for the local cluster from
     /// `currentDirectory` upwards.
@@ -43,6 +58,10 @@ public struct PodiumServices: Sendable {
             options = .init(
                 maxConnections: min(concurrency, 16) + 1, reconnectFor: .seconds(once ? 5 : 2),
                 applicationName: "podium-worker")
+        case .server(let connections):
+            options = .init(
+                maxConnections: connections, acquireTimeout: .seconds(5), reconnectFor: .seconds(2),
+                applicationName: "podium-serve")
         }
         let pool = PostgresPool(configuration: choice.configuration, options: options)
         if case .command = purpose {
@@ -53,7 +72,8 @@ public struct PodiumServices: Sendable {
                 throw PodiumError(error, while: "connect to PostgreSQL")
             }
         }
-        return PodiumServices(configuration: choice.configuration, notice: choice.notice, pool: pool, clock: clock)
+        return PodiumServices(
+            configuration: choice.configuration, notice: choice.notice, pool: pool, clock: clock, door: purpose.door)
     }
 
     /// `PODIUM_NOW` as a fixed clock, or the system clock.
@@ -69,7 +89,9 @@ public struct PodiumServices: Sendable {
     }
 
     /// The item engine on this pool and clock.
-    public var engine: ItemEngine { ItemEngine(pool: pool, time: clock) }
+    public var engine: ItemEngine { ItemEngine(pool: pool, time: clock, door: door) }
+    /// Personal API tokens.
+    public var tokens: TokenStore { TokenStore(pool: pool, time: clock) }
     /// People.
     public var actors: ActorStore { ActorStore(pool: pool, time: clock) }
     /// Workflow versions.
@@ -79,7 +101,7 @@ public struct PodiumServices: Sendable {
     /// Items that need a person.
     public var stuck: StuckFinder { StuckFinder(pool: pool, time: clock) }
     /// Operators' fixes to tasks.
-    public var tasks: TaskAdmin { TaskAdmin(pool: pool, time: clock) }
+    public var tasks: TaskAdmin { TaskAdmin(pool: pool, time: clock, door: door) }
     /// The invariants `podium check` verifies.
     public var consistency: ConsistencyCheck { ConsistencyCheck(pool: pool) }
 }

@@ -1,0 +1,9 @@
+/// The way an action reached Podium, recorded with every history entry it writes (`via`).
+public enum Door: String, Sendable, Codable, CaseIterable {
+    /// A `podium` command in a shell.
+    case cli
+    /// The worker, firing a timer.
+    case worker
+    /// The HTTP API, with a personal token.
+    case api
+}
