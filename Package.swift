@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "WorkflowEngine", targets: ["WorkflowEngine"]),
         .library(name: "PodiumCore", targets: ["PodiumCore"]),
         .library(name: "PodiumWorker", targets: ["PodiumWorker"]),
+        .library(name: "PodiumServer", targets: ["PodiumServer"]),
         .executable(name: "podium", targets: ["podium"]),
     ],
     dependencies: [
@@ -25,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -71,9 +76,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "PodiumServer",
+            dependencies: [
+                "LibPQ", "PodiumCore", "WorkflowEngine", "WorkflowLanguage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "podium",
             dependencies: [
+                "PodiumServer",
                 "PodiumWorker",
                 "PodiumCore",
                 "LibPQ",
@@ -81,6 +102,8 @@ let package = Package(
                 "WorkflowEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -127,6 +150,14 @@ let package = Package(
             dependencies: [
                 "PodiumWorker", "PodiumCore", "LibPQ", "WorkflowEngine", "WorkflowLanguage", "PodiumTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PodiumServerTests",
+            dependencies: [
+                "PodiumServer", "PodiumCore", "LibPQ", "PodiumTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),

@@ -75,3 +75,24 @@ public enum Suggestion {
         return previous[b.count]
     }
 }
+
+/// A diagnostic in the file it was found in, as JSON carries it: what `podium workflow validate
+/// --json` prints and what the API's `POST /api/v1/workflows/validate` answers.
+public struct Finding: Sendable, Codable, Equatable {
+    /// The file's name, as given.
+    public let file: String
+    /// 1-based line and column of the diagnostic.
+    public let line: Int
+    public let column: Int
+    /// `error` or `warning`.
+    public let severity: String
+    public let message: String
+
+    public init(file: String, diagnostic: Diagnostic) {
+        self.file = file
+        line = diagnostic.location.line
+        column = diagnostic.location.column
+        severity = diagnostic.severity.rawValue
+        message = diagnostic.message
+    }
+}

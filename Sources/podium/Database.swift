@@ -14,6 +14,22 @@ enum Services {
         return services
     }
 
+    /// The migrations this Podium ships, from the `SQL/` folder (`PODIUM_SQL_DIR`, `./SQL`, or
+    /// beside the executable).
+    static func migrator() throws -> Migrator {
+        guard
+            let directory = Migration.locateDirectory(
+                environment: ProcessInfo.processInfo.environment,
+                currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath())
+        else {
+            throw PodiumError(
+                .schema, "cannot find the SQL/ migrations folder",
+                hint: "run podium from the repository, or set PODIUM_SQL_DIR")
+        }
+        return Migrator(migrations: try Migration.load(from: directory))
+    }
+
     /// One connection of its own, for `podium migrate`, which must run outside the pool.
     static func connect() async throws -> PostgresConnection {
         let choice = try DatabaseLocator.resolve(

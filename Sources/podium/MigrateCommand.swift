@@ -21,18 +21,7 @@ struct Migrate: AsyncParsableCommand {
     var status = false
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard
-            let directory = Migration.locateDirectory(
-                environment: environment,
-                currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath())
-        else {
-            throw PodiumError(
-                .schema, "cannot find the SQL/ migrations folder",
-                hint: "run podium from the repository, or set PODIUM_SQL_DIR")
-        }
-        let migrator = Migrator(migrations: try Migration.load(from: directory))
+        let migrator = try Services.migrator()
         let connection = try await Services.connect()
         do {
             if status {

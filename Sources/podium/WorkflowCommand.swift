@@ -45,23 +45,6 @@ struct WorkflowCommand: AsyncParsableCommand {
             if output.json { try JSONOutput.print(findings) }
             if failed { throw ExitCode(1) }
         }
-
-        /// One finding in `--json` output.
-        struct Finding: Encodable {
-            let file: String
-            let line: Int
-            let column: Int
-            let severity: String
-            let message: String
-
-            init(file: String, diagnostic: Diagnostic) {
-                self.file = file
-                line = diagnostic.location.line
-                column = diagnostic.location.column
-                severity = diagnostic.severity.rawValue
-                message = diagnostic.message
-            }
-        }
     }
 
     struct Load: AsyncParsableCommand {

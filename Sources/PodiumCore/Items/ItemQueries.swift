@@ -154,8 +154,14 @@ extension ItemEngine {
     }
 
     /// Items, newest first, optionally filtered by workflow, stage, or the handle that must act next.
+    ///
+    /// - Parameters:
+    ///   - overdueOnly: only items past their stage's due time.
+    ///   - before: only items with a smaller id (the cursor of the previous page's last item).
+    ///   - limit: at most this many items (1 to 1000).
     public func list(
-        workflow: String? = nil, stage: String? = nil, assignee: String? = nil, includeClosed: Bool = false
+        workflow: String? = nil, stage: String? = nil, assignee: String? = nil, includeClosed: Bool = false,
+        overdueOnly: Bool = false, before: Int? = nil, limit: Int = 1000
     )
         async throws -> [ItemSummary]
     {
@@ -174,10 +180,12 @@ extension ItemEngine {
                  where (\(workflow)::text is null or i.workflow = \(workflow))
                    and (\(stage)::text is null or i.stage = \(stage))
                    and (\(includeClosed) or i.closed_at is null)
+                   and (not \(overdueOnly) or (i.closed_at is null and i.due_at < \(time.now())))
+                   and (\(before)::bigint is null or i.id < \(before))
             ) listed
              where \(assignee)::text is null or \(assignee) = any(assignees)
              order by id desc
-             limit 1000
+             limit \(min(max(limit, 1), 1000))
             """)
         return try rows.map { row in
             ItemSummary(

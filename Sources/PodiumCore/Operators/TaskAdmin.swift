@@ -29,6 +29,9 @@ public struct TaskAdmin: Sendable {
     /// The statuses a task can have.
     public static let statuses = TaskStatus.allCases.map(\.rawValue)
 
+    /// The global roles that may retry and cancel tasks, in the order one is recorded as acting.
+    public static let operatorRoles = [ActorIdentity.adminRole, "community_manager"]
+
     let pool: PostgresPool
     let time: any TimeSource
     /// The door recorded in the history entries of fixes.
@@ -81,7 +84,15 @@ public struct TaskAdmin: Sendable {
         let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
         let now = time.now()
         return try await pool.transaction { db in
-            let operatorRole = try await ActorStore.find(actor, on: db).roles.first ?? "operator"
+            let fixer = try await ActorStore.find(actor, on: db)
+            // Reminders and escalations are the program's, not one person's: only those who run
+            // it (a community manager, an admin) retry or cancel them, by any door.
+            guard let operatorRole = Self.operatorRoles.first(where: fixer.roles.contains) else {
+                throw PodiumError(
+                    .refused,
+                    "\(actor) may not \(verb == "retried" ? "retry" : "cancel") tasks; a community manager or an admin may",
+                    reason: "not_permitted", details: ["handle": actor])
+            }
             let rows = try await db.query(
                 """
                 select t.id, t.item_id, t.kind, t.label, t.stage, t.status, t.run_at, t.attempts, t.max_attempts,

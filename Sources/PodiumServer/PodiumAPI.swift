@@ -1,0 +1,63 @@
+import Foundation
+public import Hummingbird
+public import Logging
+public import PodiumCore
+public import Prometheus
+
+/// What `podium serve` listens on and links with.
+public struct ServerSettings: Sendable {
+    /// The address to bind: `127.0.0.1` by default, so nothing outside the machine reaches a
+    /// server its operator has not decided to expose.
+    public var host: String
+    /// The TCP port; 0 asks the system for a free one (tests), reported by `onServerRunning`.
+    public var port: Int
+    /// The address people and receivers reach the server at (`PODIUM_PUBLIC_URL`), for links.
+    public var publicURL: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+    }
+}
+
+/// Podium's HTTP API on Hummingbird: the routes, and around them, from the outside in, the HTTP
+/// metrics, the request log, errors as problem documents and authentication.
+public enum PodiumAPI {
+    /// The application serving `services` on `settings`; run it (it is a `Service`) in a
+    /// `ServiceGroup`, beside the worker or alone.
+    ///
+    /// - Parameters:
+    ///   - migrator: the migrations this Podium ships, which `/readyz` checks the database has.
+    ///   - registry: where `/metrics` reads from (the process's Prometheus registry).
+    ///   - onServerRunning: called with the bound port once the server accepts connections (the
+    ///     readiness signal tests wait for).
+    /// - Throws: when the shipped OpenAPI document cannot be read.
+    public static func application(
+        services: PodiumServices, settings: ServerSettings, migrator: Migrator, registry: PrometheusCollectorRegistry,
+        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestLog())
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: BearerAuthentication(tokens: services.tokens, limiter: FailedAttemptLimiter()))
+        HealthRoutes(services: services, migrator: migrator, openAPI: try HealthRoutes.openAPIDocument())
+            .add(to: router)
+        router.get("/metrics") { _, context in
+            _ = try context.requireCaller()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        PeopleRoutes(services: services).add(to: router)
+        WorkflowRoutes(services: services).add(to: router)
+        ItemRoutes(services: services).add(to: router)
+        OperatorRoutes(services: services).add(to: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "podium"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import PodiumCore
+import PodiumServer
+import PodiumWorker
+import Prometheus
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract:
+            "Serves the HTTP API (/api/v1, OpenAPI at /api/v1/openapi.json, /metrics); --with-worker runs a worker too.",
+        discussion: """
+            Every call but /healthz, /readyz and /api/v1/openapi.json needs a personal token
+            (podium token create) and acts as its owner, with exactly their rights. The database
+            comes from DATABASE_URL or the PG* variables, as for every command; the server starts
+            while the database is away and /readyz says so until it answers with every migration.
+
+            On SIGTERM or SIGINT it stops taking connections, lets requests in flight finish
+            (within \(Self.stopGrace)) and exits 0; with --with-worker the worker stops too.
+
+            Example:
+              podium serve --port 8080 --with-worker
+              curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/me/tasks
+            """
+    )
+
+    @Option(help: "The address to listen on; 0.0.0.0 for every interface.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The TCP port; 0 picks a free one (printed when listening).")
+    var port = 8080
+
+    @Option(help: "Database connections the server uses at most.")
+    var connections = 16
+
+    @Flag(help: "Run a worker in the same process (reminders, escalations, timers).")
+    var withWorker = false
+
+    @OptionGroup(title: "With --with-worker") var delivery: DeliveryOptions
+
+    @Option(help: "Log lines: auto (text on a terminal, JSON otherwise), text or json.")
+    var logFormat: LogFormat = .auto
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard (1...200).contains(connections) else { throw ValidationError("--connections must be 1 to 200") }
+    }
+
+    func run() async throws {
+        StopSignals.catch()
+        logFormat.bootstrap()
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "podium.serve")
+        let migrator = try Services.migrator()
+        let environment = ProcessInfo.processInfo.environment
+        let services = try await Services.open(for: .server(connections: connections))
+        let settings = ServerSettings(host: host, port: port, publicURL: environment["PODIUM_PUBLIC_URL"])
+        let host = self.host
+        let application = try PodiumAPI.application(
+            services: services, settings: settings, migrator: migrator, registry: registry, logger: logger
+        ) { port in
+            Terminal.note("podium serve: listening on http://\(host):\(port); SIGTERM or Ctrl-C stops it")
+        }
+        var members: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+        if withWorker {
+            let workerServices = try await Services.open(for: .worker(concurrency: delivery.concurrency, once: false))
+            let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):serve"
+            let worker = Worker(
+                pool: workerServices.pool,
+                options: WorkerOptions(concurrency: delivery.concurrency, defaultChannel: try delivery.channel()),
+                time: workerServices.clock, environment: environment, owner: owner,
+                logger: Logger(label: "podium.worker"))
+            let service = WorkerService(worker: worker, configuration: workerServices.configuration) { summary in
+                Terminal.note("podium serve: worker \(owner) stopped; \(summary)")
+            }
+            members.append(.init(service: service))
+        }
+        // SIGTERM and SIGINT reach the group through StopSignals, which triggers its graceful
+        // shutdown: the server stops accepting, finishes requests in flight; the worker what it holds.
+        let group = ServiceGroup(
+            configuration: .init(services: members, gracefulShutdownSignals: [], logger: logger))
+        let stopping = Task {
+            await StopSignals.stop(within: Self.stopGrace, logger: logger) { await group.triggerGracefulShutdown() }
+        }
+        try await group.run()
+        stopping.cancel()
+    }
+
+    /// How long requests in flight may take to finish after a stop request.
+    static let stopGrace: Duration = .seconds(10)
+}
