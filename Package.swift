@@ -158,6 +158,8 @@ let package = Package(
             dependencies: [
                 "PodiumServer", "PodiumCore", "LibPQ", "PodiumTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

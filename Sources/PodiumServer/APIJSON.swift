@@ -58,10 +58,21 @@ enum APIJSON {
         guard let object = (try? JSONSerialization.jsonObject(with: data, options: [])) as? [String: Any] else {
             throw Problem(status: .badRequest, code: "input.json", detail: "the body is not a JSON object")
         }
+        if containsNUL(object) {
+            throw Problem(
+                status: .unprocessableContent, code: "input.nul",
+                detail: "text may not contain NUL (U+0000) characters")
+        }
         if let unknown = object.keys.sorted().first(where: { !Body.fields.contains($0) }) {
             throw Problem(
                 status: .badRequest, code: "input.unknown_field",
                 detail: "unknown field \"\(unknown)\"; the fields are \(Body.fields.sorted().joined(separator: ", "))")
+        }
+        // A field is given or left out; `null` is neither (the schema allows it nowhere).
+        if let empty = object.keys.sorted().first(where: { object[$0] is NSNull }) {
+            throw Problem(
+                status: .badRequest, code: "input.field_type",
+                detail: "the field \"\(empty)\" is null; leave it out instead")
         }
         do {
             return try JSONDecoder().decode(Body.self, from: data)
@@ -76,6 +87,37 @@ enum APIJSON {
         } catch {
             throw Problem(status: .badRequest, code: "input.json", detail: "the body could not be read as JSON")
         }
+    }
+}
+
+/// True when a string anywhere in a parsed JSON value (keys included) holds U+0000, which
+/// PostgreSQL's text cannot store.
+private func containsNUL(_ value: Any) -> Bool {
+    switch value {
+    case let text as String: text.unicodeScalars.contains("\0")
+    case let array as [Any]: array.contains(where: containsNUL)
+    case let object as [String: Any]: object.contains { containsNUL($0.key) || containsNUL($0.value) }
+    default: false
+    }
+}
+
+/// A whole number in a JSON body, as JSON Schema counts them: `7` and `7.0` alike (JSON has one
+/// number type, and schema-valid clients may write either); `7.5` is refused.
+struct WholeNumber: Decodable {
+    let value: Int
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let integer = try? container.decode(Int.self) {
+            value = integer
+            return
+        }
+        let number = try container.decode(Double.self)
+        guard number.rounded() == number, let integer = Int(exactly: number) else {
+            throw DecodingError.typeMismatch(
+                Int.self, .init(codingPath: decoder.codingPath, debugDescription: "not a whole number"))
+        }
+        value = integer
     }
 }
 

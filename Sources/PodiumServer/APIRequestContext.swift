@@ -1,28 +1,28 @@
-public import Hummingbird
+import Hummingbird
 import NIOCore
-public import PodiumCore
+import PodiumCore
 import Synchronization
 
 /// What one request carries from the middleware to its route: who is calling (set by
 /// ``BearerAuthentication``) and from where.
-public struct APIRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+struct APIRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
     /// The person the request's token acts for; nil only on the open routes (health, readiness,
     /// the OpenAPI document).
-    public var caller: ActorRecord?
+    var caller: ActorRecord?
     /// The client's IP address (`unknown` when the socket has none), which failed
     /// authentication is limited by.
-    public let clientAddress: String
+    let clientAddress: String
     /// Who the request acted as, shared by every copy of this context, so the request log (which
     /// runs outside authentication) can say it.
     let actedAs = ActedAs()
 
-    public init(source: ApplicationRequestContextSource) {
+    init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
-    public var maxUploadSize: Int { APIJSON.bodyLimit }
+    var maxUploadSize: Int { APIJSON.bodyLimit }
 
     /// The caller, on a route behind authentication.
     func requireCaller() throws -> ActorRecord {

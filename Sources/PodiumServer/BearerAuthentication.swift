@@ -1,6 +1,6 @@
-public import Foundation
-public import Hummingbird
-public import PodiumCore
+import Foundation
+import Hummingbird
+import PodiumCore
 
 /// Reads `Authorization: Bearer pdm_...`, finds the person the token acts for
 /// (``TokenStore/authenticate(_:)``) and puts them in the context; every route but the open ones
@@ -9,21 +9,21 @@ public import PodiumCore
 /// Failed attempts are limited per client address (``FailedAttemptLimiter``): past the limit,
 /// the client gets 429 with `Retry-After` before its token is even looked at. The token itself is
 /// never logged, never echoed in an error.
-public struct BearerAuthentication: RouterMiddleware {
-    public typealias Context = APIRequestContext
+struct BearerAuthentication: RouterMiddleware {
+    typealias Context = APIRequestContext
 
     /// Paths anyone may read: liveness, readiness and the API's own description.
-    public static let openPaths: Set<String> = ["/healthz", "/readyz", "/api/v1/openapi.json"]
+    static let openPaths: Set<String> = ["/healthz", "/readyz", "/api/v1/openapi.json"]
 
     let tokens: TokenStore
     let limiter: FailedAttemptLimiter
 
-    public init(tokens: TokenStore, limiter: FailedAttemptLimiter) {
+    init(tokens: TokenStore, limiter: FailedAttemptLimiter) {
         self.tokens = tokens
         self.limiter = limiter
     }
 
-    public func handle(
+    func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         if Self.openPaths.contains(request.uri.path) { return try await next(request, context) }
@@ -62,13 +62,13 @@ public struct BearerAuthentication: RouterMiddleware {
 /// Counts failed authentications per client address in a sliding window and says how long a
 /// client that failed too often must wait. In memory, per process: a limit on guessing, not an
 /// account lockout (a token has 256 random bits; nothing here is meant to be guessable).
-public actor FailedAttemptLimiter {
+actor FailedAttemptLimiter {
     let limit: Int
     let window: TimeInterval
     private var failures: [String: [Date]] = [:]
 
     /// At most `limit` failures per `window` seconds from one address.
-    public init(limit: Int = 10, window: TimeInterval = 60) {
+    init(limit: Int = 10, window: TimeInterval = 60) {
         self.limit = limit
         self.window = window
     }

@@ -7,6 +7,8 @@ import WorkflowEngine
 /// acts as the caller, through the same ``ItemEngine`` (and so the same decider) as the CLI.
 struct ItemRoutes {
     let services: PodiumServices
+    /// Where clients reach the server (``ServerSettings/publicURL``), for `Location`.
+    let publicURL: String?
 
     func add(to router: Router<APIRequestContext>) {
         let items = router.group("/api/v1/items")
@@ -44,7 +46,7 @@ struct ItemRoutes {
             let body = try await APIJSON.body(Engagement.self, from: request, context: context)
             let id = try context.itemID()
             try await services.reports.recordMetrics(
-                item: id, messages: body.messages, replies: body.replies, likes: body.likes, at: nil)
+                item: id, messages: body.messages.value, replies: body.replies.value, likes: body.likes.value, at: nil)
             return Response(status: .noContent)
         }
     }
@@ -74,7 +76,8 @@ struct ItemRoutes {
             participants: (body.participants ?? []).map { Participant(role: $0.role, actor: $0.actor) },
             data: body.data ?? [:])
         return try APIJSON.response(
-            item, status: .created, headers: [.location: "/api/v1/items/\(item.id)", .eTag: ETag.of(item.revision)])
+            item, status: .created,
+            headers: [.location: "\(publicURL ?? "")/api/v1/items/\(item.id)", .eTag: ETag.of(item.revision)])
     }
 
     private func show(_ context: APIRequestContext) async throws -> Response {
@@ -86,7 +89,11 @@ struct ItemRoutes {
     private func fire(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let body = try await APIJSON.body(Firing.self, from: request, context: context)
-        let expected = try request.headers[.ifMatch].map(ETag.revision)
+        // An empty If-Match is no condition (as if it were absent).
+        let expected = try request.headers[.ifMatch].flatMap {
+            $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0
+        }
+        .map(ETag.revision)
         let key = request.headers[.init("Idempotency-Key")!]
         if let key, key.isEmpty || key.utf8.count > 255 {
             throw Problem(
@@ -136,9 +143,9 @@ struct ItemRoutes {
 
     struct Engagement: APIRequestBody {
         static let fields: Set<String> = ["messages", "replies", "likes"]
-        let messages: Int
-        let replies: Int
-        let likes: Int
+        let messages: WholeNumber
+        let replies: WholeNumber
+        let likes: WholeNumber
     }
 
     // MARK: Responses

@@ -28,13 +28,13 @@ struct OperatorRoutes {
             let caller = try context.requireCaller()
             let body = try await APIJSON.body(TaskFix.self, from: request, context: context)
             let tasks = try await services.tasks.retry(
-                ids: body.ids, actor: caller.handle, reason: body.reason, dryRun: body.dryRun ?? false)
+                ids: try body.named(), actor: caller.handle, reason: body.reason, dryRun: body.dryRun ?? false)
             return try APIJSON.response(TaskFixResult(dryRun: body.dryRun ?? false, tasks: tasks))
         }
         router.post("/api/v1/tasks/cancel") { request, context in
             let caller = try context.requireCaller()
             let body = try await APIJSON.body(TaskFix.self, from: request, context: context)
-            guard let ids = body.ids, !ids.isEmpty else {
+            guard let ids = try body.named() else {
                 throw Problem(
                     status: .badRequest, code: "input.missing_field", detail: "name the tasks to cancel in ids")
             }
@@ -80,9 +80,20 @@ struct OperatorRoutes {
 
     struct TaskFix: APIRequestBody {
         static let fields: Set<String> = ["ids", "reason", "dry_run"]
-        let ids: [Int]?
+        let ids: [WholeNumber]?
         let reason: String
         let dryRun: Bool?
+
+        /// The tasks named, or nil for every one the action applies to.
+        ///
+        /// - Throws: ``Problem`` 400 for an empty list, which names no task.
+        func named() throws -> [Int]? {
+            guard let ids else { return nil }
+            guard !ids.isEmpty else {
+                throw Problem(status: .badRequest, code: "input.ids", detail: "ids names no task; leave it out for all")
+            }
+            return ids.map(\.value)
+        }
 
         enum CodingKeys: String, CodingKey {
             case ids, reason

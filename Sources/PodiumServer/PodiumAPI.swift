@@ -11,13 +11,22 @@ public struct ServerSettings: Sendable {
     public var host: String
     /// The TCP port; 0 asks the system for a free one (tests), reported by `onServerRunning`.
     public var port: Int
-    /// The address people and receivers reach the server at (`PODIUM_PUBLIC_URL`), for links.
-    public var publicURL: String
+    /// The address clients reach the server at (`PODIUM_PUBLIC_URL`, without a trailing `/`),
+    /// for the links it gives (`Location`); nil gives links relative to the server's root.
+    public var publicURL: String?
+    /// Failed authentications one client address may make per minute before it must wait
+    /// (429). Behind a reverse proxy every client has the proxy's address: raise it there.
+    public var authenticationFailuresPerMinute: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
+        authenticationFailuresPerMinute: Int = 10
+    ) {
         self.host = host
         self.port = port
-        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        let given = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.publicURL = given.flatMap { $0.isEmpty ? nil : $0 }
+        self.authenticationFailuresPerMinute = authenticationFailuresPerMinute
     }
 }
 
@@ -37,13 +46,16 @@ public enum PodiumAPI {
         services: PodiumServices, settings: ServerSettings, migrator: Migrator, registry: PrometheusCollectorRegistry,
         logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
+        let contract = try OpenAPIDocument()
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestLog())
-        router.add(middleware: ProblemMiddleware())
-        router.add(middleware: BearerAuthentication(tokens: services.tokens, limiter: FailedAttemptLimiter()))
-        HealthRoutes(services: services, migrator: migrator, openAPI: try HealthRoutes.openAPIDocument())
-            .add(to: router)
+        router.add(middleware: ProblemMiddleware(contract: contract))
+        router.add(
+            middleware: BearerAuthentication(
+                tokens: services.tokens,
+                limiter: FailedAttemptLimiter(limit: settings.authenticationFailuresPerMinute, window: 60)))
+        HealthRoutes(services: services, migrator: migrator, openAPI: contract).add(to: router)
         router.get("/metrics") { _, context in
             _ = try context.requireCaller()
             return Response(
@@ -52,7 +64,7 @@ public enum PodiumAPI {
         }
         PeopleRoutes(services: services).add(to: router)
         WorkflowRoutes(services: services).add(to: router)
-        ItemRoutes(services: services).add(to: router)
+        ItemRoutes(services: services, publicURL: settings.publicURL).add(to: router)
         OperatorRoutes(services: services).add(to: router)
         return Application(
             router: router,

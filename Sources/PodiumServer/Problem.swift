@@ -1,26 +1,26 @@
 import Foundation
-public import Hummingbird
-public import PodiumCore
+import Hummingbird
+import PodiumCore
 
 /// An error answered as `application/problem+json` (RFC 9457): the HTTP status, Podium's stable
 /// error code (the same one the CLI prints with `--json`), what went wrong for this request, and
 /// what would work.
 ///
 /// Every failure leaves the API as one of these; clients branch on `code`, never on `detail`.
-public struct Problem: Error, HTTPResponseError, Sendable {
-    public let status: HTTPResponse.Status
+struct Problem: Error, HTTPResponseError, Sendable {
+    let status: HTTPResponse.Status
     /// Podium's stable error code: `refused.own_work`, `conflict.revision`, `input.unknown_field`.
-    public let code: String
+    let code: String
     /// What went wrong with this request, in one sentence for people.
-    public let detail: String
+    let detail: String
     /// What would work instead, when there is something to say.
-    public let hint: String?
+    let hint: String?
     /// What the error is about (`item`, `handle`, `role`, ...).
-    public let details: [String: String]
+    let details: [String: String]
     /// Extra response headers: `WWW-Authenticate`, `Retry-After`.
-    public let headers: HTTPFields
+    let headers: HTTPFields
 
-    public init(
+    init(
         status: HTTPResponse.Status, code: String, detail: String, hint: String? = nil,
         details: [String: String] = [:], headers: HTTPFields = [:]
     ) {
@@ -33,10 +33,11 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     /// The problem a core error is over HTTP. A refusal is 403 when it is about who is asking
-    /// (`not_permitted`, `own_work`, `timer_only`) and 409 when it is about the item's state
-    /// (`closed`, `wrong_stage`, `missing_requirements`); a stale `If-Match` is 412 and a reused
-    /// idempotency key 422 (RFC 9110; the IETF idempotency-key draft).
-    public init(_ error: PodiumError) {
+    /// (``forbiddingReasons``), 404 for a transition the workflow does not have, and 409 when it
+    /// is about the state of things (`closed`, `wrong_stage`, `missing_requirements`,
+    /// `already_assigned`, ...); a stale `If-Match` is 412 and a reused idempotency key 422
+    /// (RFC 9110; the IETF idempotency-key draft).
+    init(_ error: PodiumError) {
         let reason = error.code.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init)
         var headers: HTTPFields = [:]
         let status: HTTPResponse.Status
@@ -45,7 +46,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         case .notFound: status = .notFound
         case .refused:
             switch reason {
-            case "not_permitted", "own_work", "timer_only", "role": status = .forbidden
+            case let reason? where Self.forbiddingReasons.contains(reason): status = .forbidden
             case "unknown_transition": status = .notFound
             default: status = .conflict
             }
@@ -68,7 +69,12 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             headers: headers)
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    /// Refusals about who is asking rather than about the item: 403.
+    static let forbiddingReasons: Set<String> = [
+        "not_permitted", "own_work", "timer_only", "not_admin", "not_participant",
+    ]
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/problem+json"
         let body = Body(

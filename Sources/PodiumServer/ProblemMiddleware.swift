@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import LibPQ
 import Logging
 import NIOCore
@@ -8,14 +8,21 @@ import PodiumCore
 /// Turns every error a route throws into a ``Problem``: Podium's own errors by their kind and
 /// code, the server's own (bad route parameters, bodies too large) by their status, and anything
 /// else into a 500 that says only that it was logged, with the request id to find it by.
-public struct ProblemMiddleware: RouterMiddleware {
-    public typealias Context = APIRequestContext
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
 
-    public init() {}
+    /// The contract, for the methods a path allows (405 rather than 404).
+    let contract: OpenAPIDocument
 
-    public func handle(
+    func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        // PostgreSQL's text cannot hold U+0000: refused in a path or query as in a body.
+        if request.uri.description.lowercased().contains("%00") {
+            throw Problem(
+                status: .unprocessableContent, code: "input.nul", detail: "text may not contain NUL (U+0000) characters"
+            )
+        }
         do {
             return try await next(request, context)
         } catch let problem as Problem {
@@ -24,10 +31,24 @@ public struct ProblemMiddleware: RouterMiddleware {
             throw Problem(error)
         } catch let error as PostgresError where error.isConnectionLoss || error.kind == .pool {
             throw Problem(PodiumError(error, while: "reach PostgreSQL"))
+        } catch let error as PostgresError where error.kind == .encoding {
+            throw Problem(status: .unprocessableContent, code: "input.encoding", detail: error.message)
         } catch is NIOTooManyBytesError {
             throw Problem(
                 status: .contentTooLarge, code: "input.too_large",
                 detail: "the body is larger than \(APIJSON.bodyLimit / 1024) KiB")
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router matched no route: 405 when the path is the contract's under another method.
+            if let allowed = contract.methods(for: request.uri.path) {
+                throw Problem(
+                    status: .methodNotAllowed, code: "input.method",
+                    detail:
+                        "\(request.method) is not allowed on \(request.uri.path); use \(allowed.joined(separator: " or "))",
+                    headers: [.allow: allowed.joined(separator: ", ")])
+            }
+            throw Problem(
+                status: .notFound, code: "not_found.route",
+                detail: "no such route: \(request.method) \(request.uri.path)")
         } catch let error as any HTTPResponseError {
             throw Problem(
                 status: error.status, code: error.status == .notFound ? "not_found.route" : "input",

@@ -1,16 +1,16 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import Logging
 
 /// One log line per request, when it is answered: request id, method, route (the pattern, not the
 /// path, so ids and names people typed stay out of the labels), status, latency in milliseconds,
 /// and the acting person. Headers are never logged, so neither is a token.
-public struct RequestLog: RouterMiddleware {
-    public typealias Context = APIRequestContext
+struct RequestLog: RouterMiddleware {
+    typealias Context = APIRequestContext
 
-    public init() {}
+    init() {}
 
-    public func handle(
+    func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now

@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Database connections the server uses at most.")
     var connections = 16
 
+    @Option(help: "Failed authentications one client address may make per minute before it gets 429.")
+    var authFailuresPerMinute = 10
+
     @Flag(help: "Run a worker in the same process (reminders, escalations, timers).")
     var withWorker = false
 
@@ -48,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard (1...200).contains(connections) else { throw ValidationError("--connections must be 1 to 200") }
+        guard authFailuresPerMinute >= 1 else { throw ValidationError("--auth-failures-per-minute must be at least 1") }
     }
 
     func run() async throws {
@@ -59,7 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
         let migrator = try Services.migrator()
         let environment = ProcessInfo.processInfo.environment
         let services = try await Services.open(for: .server(connections: connections))
-        let settings = ServerSettings(host: host, port: port, publicURL: environment["PODIUM_PUBLIC_URL"])
+        let settings = ServerSettings(
+            host: host, port: port, publicURL: environment["PODIUM_PUBLIC_URL"],
+            authenticationFailuresPerMinute: authFailuresPerMinute)
         let host = self.host
         let application = try PodiumAPI.application(
             services: services, settings: settings, migrator: migrator, registry: registry, logger: logger

@@ -446,7 +446,7 @@ public struct ItemEngine: Sendable {
             let holders = try await db.query("select actor from participants where item_id = \(id) and role = \(role)")
                 .map { try $0.decode(String.self, "actor") }
             guard !holders.contains(handle) else {
-                throw PodiumError(.refused, "\(handle) is already a \(role) on item \(id)")
+                throw PodiumError(.refused, "\(handle) is already a \(role) on item \(id)", reason: "already_assigned")
             }
             if let limit = definition.role(role)?.maxPerItem, holders.count >= limit {
                 throw PodiumError(
@@ -470,7 +470,7 @@ public struct ItemEngine: Sendable {
                 "delete from participants where item_id = \(id) and role = \(role) and actor = \(handle) returning actor"
             )
             guard !removed.rows.isEmpty else {
-                throw PodiumError(.refused, "\(handle) is not a \(role) on item \(id)")
+                throw PodiumError(.refused, "\(handle) is not a \(role) on item \(id)", reason: "not_assigned")
             }
             return ("\(handle) is no longer a \(role)", ["unassigned": "\(role)=\(handle)"])
         }

@@ -41,7 +41,9 @@ extension ItemEngine {
         let entryID = try await pool.transaction(retry: .resilient) { db in
             let locked = try await lockItem(id, on: db)
             try await requireAdmin(actor, on: db)
-            guard !locked.isClosed else { throw PodiumError(.refused, "item \(id) is already closed") }
+            guard !locked.isClosed else {
+                throw PodiumError(.refused, "item \(id) is already closed", reason: "closed")
+            }
             let entry = try await db.query(
                 """
                 with entry as (

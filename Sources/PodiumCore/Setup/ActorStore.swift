@@ -47,7 +47,8 @@ public struct ActorStore: Sendable {
             throw PodiumError(.usage, "handle \"\(handle)\" must be lowercase letters, digits, '.', '_' or '-'")
         }
         guard handle != ActorIdentity.system.handle else {
-            throw PodiumError(.refused, "\"system\" is Podium's own actor for timers and cannot be changed")
+            throw PodiumError(
+                .refused, "\"system\" is Podium's own actor for timers and cannot be changed", reason: "system_actor")
         }
         for role in roles where !InputLimits.isName(role) {
             throw PodiumError(.usage, "role \"\(role)\" must be snake_case")
