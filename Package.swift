@@ -63,6 +63,7 @@ let package = Package(
                 "WorkflowLanguage",
                 "WorkflowEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -72,6 +73,7 @@ let package = Package(
                 "LibPQ", "PodiumCore", "WorkflowEngine", "WorkflowLanguage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings

@@ -61,6 +61,21 @@ public actor PostgresPool {
     /// How many connections are open (idle or leased).
     public var openConnections: Int { openCount }
 
+    /// What the pool holds right now, for metrics.
+    public struct Statistics: Sendable, Equatable {
+        /// Connections open, idle or leased.
+        public let open: Int
+        /// Connections leased to a caller.
+        public let inUse: Int
+        /// Callers waiting for a connection.
+        public let waiting: Int
+    }
+
+    /// The pool's connections and waiters at this moment.
+    public var statistics: Statistics {
+        Statistics(open: openCount, inUse: openCount - idle.count, waiting: waiters.count)
+    }
+
     /// Leases a connection for the duration of `body`.
     public func withConnection<T>(
         isolation callerIsolation: isolated (any Actor)? = #isolation,

@@ -59,8 +59,8 @@ public enum PodiumAPI {
         router.get("/metrics") { _, context in
             _ = try context.requireCaller()
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                status: .ok, headers: [.contentType: Self.metricsContentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: PodiumMetrics.exposition(of: registry))))
         }
         PeopleRoutes(services: services).add(to: router)
         WorkflowRoutes(services: services).add(to: router)
@@ -72,4 +72,25 @@ public enum PodiumAPI {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
     }
+
+    /// A server with `/metrics` alone, for a worker on its own (`podium worker --metrics-port`):
+    /// no database, no token; bind it where only Prometheus reaches it (127.0.0.1 by default).
+    public static func metricsApplication(
+        registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: Self.metricsContentType],
+                body: .init(byteBuffer: ByteBuffer(bytes: PodiumMetrics.exposition(of: registry))))
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "podium"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// The Prometheus text exposition format, version 0.0.4.
+    static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 }

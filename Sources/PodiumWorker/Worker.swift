@@ -128,9 +128,16 @@ public actor Worker {
                 group.addTask {
                     var summary = WorkerSummary()
                     while !self.stopRequest.isSet {
+                        let clock = ContinuousClock()
+                        let claimStart = clock.now
                         guard let round = try await self.claimRound(limit: batchSize) else { break }
+                        WorkerMetrics.claimRound(clock.now - claimStart)
                         summary.add(round.summary)
-                        if !round.leased.isEmpty { summary.add(try await self.process(round.leased)) }
+                        if !round.leased.isEmpty {
+                            let batchStart = clock.now
+                            summary.add(try await self.process(round.leased))
+                            WorkerMetrics.batch(clock.now - batchStart)
+                        }
                     }
                     return summary
                 }
@@ -306,6 +313,7 @@ public actor Worker {
                 item: task.itemID, transition: task.transition ?? "", actor: "system",
                 idempotencyKey: task.idempotencyKey)
             try await queue.completeTimer(task.id, now: time.now())
+            WorkerMetrics.timerFired()
             return .timerFired
         } catch let error as PodiumError where error.kind == .refused {
             try await queue.completeTimer(task.id, now: time.now())
@@ -460,6 +468,9 @@ public actor Worker {
             }
             for await (index, error) in group { errors[index] = error }
         }
+        for (message, error) in zip(planned, errors) {
+            WorkerMetrics.message(on: message.channel, failed: error != nil)
+        }
         return errors
     }
 
@@ -474,6 +485,7 @@ public actor Worker {
                 "task_id": "\(task.id)", "item_id": "\(task.itemID)", "stage": "\(task.stage)", "kind": "\(task.kind)",
                 "attempt": "\(task.attempts)", "error": "\(error)",
             ])
+        if dead { WorkerMetrics.dead(kind: task.kind.rawValue) }
         return dead ? .dead : .retried
     }
 }

@@ -1,11 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Metrics
 import PodiumCore
 import PodiumServer
 import PodiumWorker
-import Prometheus
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -57,8 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         StopSignals.catch()
         logFormat.bootstrap()
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let registry = PodiumMetrics.bootstrap()
         let logger = Logger(label: "podium.serve")
         let migrator = try Services.migrator()
         let environment = ProcessInfo.processInfo.environment
@@ -73,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.note("podium serve: listening on http://\(host):\(port); SIGTERM or Ctrl-C stops it")
         }
         var members: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+        var pools = ["serve": services.pool]
         if withWorker {
             let workerServices = try await Services.open(for: .worker(concurrency: delivery.concurrency, once: false))
             let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):serve"
@@ -85,7 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
                 Terminal.note("podium serve: worker \(owner) stopped; \(summary)")
             }
             members.append(.init(service: service))
+            pools["worker"] = workerServices.pool
         }
+        members.append(.init(service: MetricsSampler(services: services, pools: pools, logger: logger)))
         // SIGTERM and SIGINT reach the group through StopSignals, which triggers its graceful
         // shutdown: the server stops accepting, finishes requests in flight; the worker what it holds.
         let group = ServiceGroup(

@@ -3,6 +3,7 @@ import Foundation
 import LibPQ
 import Logging
 import PodiumCore
+import PodiumServer
 import PodiumWorker
 import ServiceLifecycle
 
@@ -41,8 +42,18 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "First retry delay in seconds (doubles per attempt, with jitter).")
     var retrySeconds = 30
 
+    @Option(help: "Serve Prometheus metrics on this port (GET /metrics, no token); 0 picks a free one.")
+    var metricsPort: Int?
+
+    @Option(help: "The address the metrics port listens on.")
+    var metricsHost = "127.0.0.1"
+
     func validate() throws {
         guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
+        if let metricsPort {
+            guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535") }
+            guard !once else { throw ValidationError("--metrics-port is for a long-running worker, not --once") }
+        }
     }
 
     @Option(help: "Log lines: auto (text on a terminal, JSON otherwise), text or json.")
@@ -80,10 +91,24 @@ struct WorkerCommand: AsyncParsableCommand {
             let service = WorkerService(worker: worker, configuration: services.configuration) { summary in
                 Terminal.note("podium worker \(owner): stopped; \(summary)")
             }
+            var members: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+            if let metricsPort {
+                let registry = PodiumMetrics.bootstrap()
+                let host = metricsHost
+                members.append(
+                    .init(
+                        service: PodiumAPI.metricsApplication(
+                            registry: registry, host: host, port: metricsPort, logger: logger
+                        ) { port in Terminal.note("podium worker \(owner): metrics on http://\(host):\(port)/metrics") }
+                    ))
+                members.append(
+                    .init(service: MetricsSampler(services: services, pools: ["worker": services.pool], logger: logger))
+                )
+            }
             // The group's own signal handling is not used: SIGTERM and SIGINT reach it through
             // the handler above (see StopSignals), which triggers its graceful shutdown.
             let group = ServiceGroup(
-                configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [], logger: logger))
+                configuration: .init(services: members, gracefulShutdownSignals: [], logger: logger))
             let stopping = Task {
                 await StopSignals.stop(within: Self.stopGrace, logger: logger) { await group.triggerGracefulShutdown() }
             }

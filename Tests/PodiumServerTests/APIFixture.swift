@@ -4,7 +4,6 @@ import Hummingbird
 import HummingbirdTesting
 import LibPQ
 import Logging
-import Metrics
 import NIOCore
 import PodiumCore
 import PodiumServer
@@ -55,11 +54,7 @@ struct APIFixture: Sendable {
     }
 
     /// The process's metrics, as `podium serve` bootstraps them (once per process).
-    static let registry: PrometheusCollectorRegistry = {
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return registry
-    }()
+    static let registry = PodiumMetrics.bootstrap()
 
     /// One request as `person` (nil: no token), with a JSON `body` when given.
     @discardableResult

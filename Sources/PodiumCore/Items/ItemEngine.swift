@@ -126,6 +126,22 @@ public struct ItemEngine: Sendable {
         item id: Int, transition: String, actor handle: String, comment: String? = nil, data: [String: String] = [:],
         expectRevision: Int? = nil, idempotencyKey: String? = nil
     ) async throws -> FireResult {
+        do {
+            return try await decide(
+                item: id, transition: transition, actor: handle, comment: comment, data: data,
+                expectRevision: expectRevision, idempotencyKey: idempotencyKey)
+        } catch let error as PodiumError {
+            EngineMetrics.refused(error)
+            throw error
+        }
+    }
+
+    /// ``fire(item:transition:actor:comment:data:expectRevision:idempotencyKey:)`` without its
+    /// count of refusals: decided again while the item changes under it.
+    private func decide(
+        item id: Int, transition: String, actor handle: String, comment: String?, data: [String: String],
+        expectRevision: Int?, idempotencyKey: String?
+    ) async throws -> FireResult {
         if let comment { _ = try InputLimits.text(comment, what: "comment", limit: InputLimits.commentLength) }
         var attempt = 1
         while true {
@@ -229,6 +245,7 @@ public struct ItemEngine: Sendable {
                     """)
                 guard let row = rows.first else { throw ItemChanged() }
                 revision = try row.decode(Int.self, "revision")
+                EngineMetrics.fired(workflow: item.workflow, transition: transition, outcome: .approvalRecorded)
             }
             return FireResult(
                 outcome: .approvalRecorded, replayed: false, itemID: id, stage: item.stage, revision: revision,
@@ -245,6 +262,7 @@ public struct ItemEngine: Sendable {
                 toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
                 dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, via: door.rawValue,
                 secondsInStage: 0)
+            EngineMetrics.fired(workflow: item.workflow, transition: transition, outcome: .moved)
             return FireResult(
                 outcome: .moved, replayed: false, itemID: id, stage: move.to, revision: applied.revision,
                 isClosed: move.closesItem, entry: entry, approval: nil)

@@ -11,6 +11,9 @@ public struct StuckReason: Sendable, Codable, Equatable {
     public let message: String
     /// The details, for machines (seconds, task ids, errors, approvers).
     public let details: [String: String]
+
+    /// Every ``kind``, in the order a listing gives them.
+    public static let kinds = ["overdue", "idle", "dead_task", "no_actor", "awaiting_approvals", "orphaned_stage"]
 }
 
 /// An open item and its reasons, most urgent first in a listing.

@@ -43,6 +43,20 @@ public struct TaskAdmin: Sendable {
         self.door = door
     }
 
+    /// The queue's backlog now: tasks due and not finished (pending and due, or running), and how
+    /// long the oldest of them has been due, in seconds (0 when none is).
+    public func backlog() async throws -> (due: Int, oldestAgeSeconds: Double) {
+        let now = time.now()
+        let row = try await pool.query(
+            """
+            select count(*) as due, coalesce(extract(epoch from \(now) - min(run_at))::float8, 0) as age
+              from tasks
+             where status in \(TaskStatus.stillToRunSQL) and run_at <= \(now)
+            """
+        ).single()
+        return (try row.decode(Int.self, "due"), max(0, try row.decode(Double.self, "age")))
+    }
+
     /// Tasks, most recent first; all of them or those with one status.
     public func list(status: String? = nil, limit: Int = 500) async throws -> [TaskRecord] {
         if let status, !Self.statuses.contains(status) {

@@ -34,6 +34,17 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The channel's kind (`log`, `file`, `command`, `webhook`), without its path or address: a
+    /// label for metrics that neither grows with each person nor carries a secret.
+    public var kind: String {
+        switch self {
+        case .log: "log"
+        case .file: "file"
+        case .command: "command"
+        case .webhook: "webhook"
+        }
+    }
+
     public var description: String {
         switch self {
         case .log: "log"
