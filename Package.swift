@@ -158,8 +158,9 @@ let package = Package(
         .testTarget(
             name: "PodiumServerTests",
             dependencies: [
-                "PodiumServer", "PodiumCore", "LibPQ", "PodiumTestSupport",
+                "PodiumServer", "PodiumCore", "PodiumWorker", "WorkflowEngine", "LibPQ", "PodiumTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -26,6 +26,7 @@ public enum PodiumMetrics {
         "podium_refusals_total": "Transitions refused or in conflict, by error code; nothing changed.",
         "podium_messages_total":
             "Reminder and escalation messages sent, by channel kind and outcome (delivered or failed).",
+        "podium_events_total": "Outbound events posted to webhooks, by outcome (delivered or failed).",
         "podium_tasks_dead_total": "Tasks given up after their last attempt, by kind; they wait for an operator.",
         "podium_timers_fired_total": "Timer transitions fired by the worker.",
         "podium_worker_claim_round_seconds":

@@ -43,10 +43,13 @@ public struct WorkerSummary: Sendable, Codable, CustomStringConvertible {
     public var timersFired = 0
     public var held = 0
     public var obsolete = 0
+    /// Outbound events posted to webhooks.
+    public var eventsDelivered = 0
 
     public init() {}
 
     mutating func add(_ other: WorkerSummary) {
+        eventsDelivered += other.eventsDelivered
         delivered += other.delivered
         retried += other.retried
         dead += other.dead
@@ -69,10 +72,11 @@ public struct WorkerSummary: Sendable, Codable, CustomStringConvertible {
     enum CodingKeys: String, CodingKey {
         case delivered, retried, dead, held, obsolete
         case timersFired = "timers_fired"
+        case eventsDelivered = "events_delivered"
     }
 
     public var description: String {
-        "delivered \(delivered), retried \(retried), dead \(dead), timers fired \(timersFired), held for working hours \(held)"
+        "delivered \(delivered), retried \(retried), dead \(dead), timers fired \(timersFired), held for working hours \(held), events delivered \(eventsDelivered)"
     }
 }
 
@@ -81,6 +85,8 @@ public struct WorkerSummary: Sendable, Codable, CustomStringConvertible {
 /// processes, share one database: claims use `FOR UPDATE SKIP LOCKED` and leases.
 public actor Worker {
     let queue: TaskQueue
+    /// Outbound events for webhooks, delivered after each drain of tasks.
+    let outbox: EventOutbox
     let engine: ItemEngine
     let pool: PostgresPool
     let options: WorkerOptions
@@ -107,6 +113,7 @@ public actor Worker {
         self.options = options
         self.time = StoredPrecisionTime(time)
         queue = TaskQueue(pool: pool, owner: owner, lease: options.lease)
+        outbox = EventOutbox(pool: pool, owner: owner, lease: options.lease)
         engine = ItemEngine(pool: pool, time: self.time, door: .worker)
         deliverer = Deliverer(environment: environment)
     }
@@ -144,8 +151,51 @@ public actor Worker {
             }
             var total = WorkerSummary()
             for try await summary in group { total.add(summary) }
+            total.add(try await drainEvents())
             return total
         }
+    }
+
+    /// Delivers due outbound events until none is left: each batch leased, posted concurrently
+    /// (signed like the webhook channel), then marked done, or put back with backoff, or given up
+    /// after its last attempt.
+    private func drainEvents() async throws -> WorkerSummary {
+        var summary = WorkerSummary()
+        while !stopRequest.isSet {
+            let events = try await outbox.claim(limit: options.concurrency, now: time.now())
+            guard !events.isEmpty else { break }
+            let errors = await withTaskGroup(of: (Int, String?).self) { group in
+                for (index, event) in events.enumerated() {
+                    group.addTask { [deliverer] in
+                        do {
+                            try await deliverer.deliver(event.payload, on: .webhook(event.url))
+                            return (index, nil)
+                        } catch {
+                            return (index, "\(error)")
+                        }
+                    }
+                }
+                var errors = [String?](repeating: nil, count: events.count)
+                for await (index, error) in group { errors[index] = error }
+                return errors
+            }
+            let delivered = zip(events, errors).filter { $0.1 == nil }.map(\.0.id)
+            try await outbox.finish(delivered, now: time.now())
+            summary.eventsDelivered += delivered.count
+            for (event, error) in zip(events, errors) {
+                WorkerMetrics.event(failed: error != nil)
+                guard let error else { continue }
+                let dead = try await outbox.fail(
+                    event, error: error,
+                    retryAt: time.now().addingTimeInterval(retryDelay(afterAttempts: event.attempts)),
+                    now: time.now())
+                logger.log(
+                    level: dead ? .error : .warning,
+                    dead ? "event is dead after its last attempt" : "event failed; retrying",
+                    metadata: ["event": "\(event.id)", "attempt": "\(event.attempts)", "error": "\(error)"])
+            }
+        }
+        return summary
     }
 
     /// One transaction that locks up to `limit` due tasks. Reminders and escalations whose every
@@ -474,11 +524,17 @@ public actor Worker {
         return errors
     }
 
+    /// Seconds before the next attempt after `attempts`: the retry delay doubled per attempt,
+    /// capped, with ±20% jitter so retries of one failure spread out.
+    private func retryDelay(afterAttempts attempts: Int) -> TimeInterval {
+        let base = Double(options.retryDelay.components.seconds) * pow(2, Double(max(0, attempts - 1)))
+        return min(base, Double(options.maxRetryDelay.components.seconds)) * Double.random(in: 0.8...1.2)
+    }
+
     private func failed(_ task: ClaimedTask, _ error: String) async throws -> TaskOutcome {
-        let base = Double(options.retryDelay.components.seconds) * pow(2, Double(max(0, task.attempts - 1)))
-        let delay = min(base, Double(options.maxRetryDelay.components.seconds)) * Double.random(in: 0.8...1.2)
         let dead = try await queue.fail(
-            task, error: error, retryAt: time.now().addingTimeInterval(delay), now: time.now())
+            task, error: error, retryAt: time.now().addingTimeInterval(retryDelay(afterAttempts: task.attempts)),
+            now: time.now())
         logger.log(
             level: dead ? .error : .warning, dead ? "task is dead after its last attempt" : "task failed; retrying",
             metadata: [

@@ -18,6 +18,11 @@ enum WorkerMetrics {
         Counter(label: "podium_tasks_dead_total", dimensions: [("kind", kind)]).increment()
     }
 
+    /// One outbound event posted to a webhook: `delivered` or `failed`.
+    static func event(failed: Bool) {
+        Counter(label: "podium_events_total", dimensions: [("outcome", failed ? "failed" : "delivered")]).increment()
+    }
+
     /// A timer that fired its transition.
     static func timerFired() {
         Counter(label: "podium_timers_fired_total").increment()

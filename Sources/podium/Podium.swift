@@ -18,7 +18,7 @@ struct Podium: AsyncParsableCommand {
             """,
         subcommands: [
             Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, WorkerCommand.self, Stuck.self,
-            TasksCommand.self, ReportCommand.self, TokenCommand.self, ServeCommand.self,
+            TasksCommand.self, ReportCommand.self, TokenCommand.self, WebhookCommand.self, ServeCommand.self,
             Check.self,
         ]
     )

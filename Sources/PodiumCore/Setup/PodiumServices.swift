@@ -90,6 +90,8 @@ public struct PodiumServices: Sendable {
 
     /// The item engine on this pool and clock.
     public var engine: ItemEngine { ItemEngine(pool: pool, time: clock, door: door) }
+    /// Webhook subscriptions to history events.
+    public var webhooks: WebhookStore { WebhookStore(pool: pool, time: clock) }
     /// Personal API tokens.
     public var tokens: TokenStore { TokenStore(pool: pool, time: clock) }
     /// People.

@@ -136,20 +136,34 @@ public struct TaskQueue: Sendable {
             """)
     }
 
-    /// Returns tasks whose lease expired (their worker died) to the queue; returns how many.
+    /// Returns tasks and outbound events whose lease expired (their worker died) to the queue;
+    /// returns how many.
     @discardableResult
     public func rescueExpiredLeases(now: Date) async throws -> Int {
-        try await pool.execute(
+        try await pool.query(
             """
-            update tasks set status = \(TaskStatus.pending.sql), lease_owner = null, lease_until = null
-             where status = \(TaskStatus.running.sql) and lease_until < \(now)
-            """)
+            with tasks as (
+                update tasks set status = \(TaskStatus.pending.sql), lease_owner = null, lease_until = null
+                 where status = \(TaskStatus.running.sql) and lease_until < \(now)
+                returning 1
+            ), events as (
+                update event_outbox set status = 'pending', lease_owner = null, lease_until = null
+                 where status = 'running' and lease_until < \(now)
+                returning 1
+            )
+            select (select count(*) from tasks) + (select count(*) from events) as rescued
+            """
+        ).single().decode(Int.self, "rescued")
     }
 
-    /// When the next pending task is due, if any.
+    /// When the next pending task or outbound event is due, if any.
     public func nextDue() async throws -> Date? {
-        try await pool.query("select min(run_at) as next from tasks where status = \(TaskStatus.pending.sql)").single()
-            .decode(Date?.self, "next")
+        try await pool.query(
+            """
+            select least((select min(run_at) from tasks where status = \(TaskStatus.pending.sql)),
+                         (select min(run_at) from event_outbox where status = 'pending')) as next
+            """
+        ).single().decode(Date?.self, "next")
     }
 
     /// Records delivery attempts, marks `done` tasks done and `obsolete` ones (their item moved on
