@@ -24,6 +24,13 @@ struct APIRequestContext: RequestContext {
 
     var maxUploadSize: Int { APIJSON.bodyLimit }
 
+    /// The request's id as Hummingbird puts it in the logger's metadata, for messages that
+    /// point at a log line; `-` when the log handler keeps no metadata (Hummingbird's own `id`
+    /// would crash then).
+    var requestID: String {
+        logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-"
+    }
+
     /// The caller, on a route behind authentication.
     func requireCaller() throws -> ActorRecord {
         guard let caller else {

@@ -27,10 +27,12 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
+        } catch let error as PodiumError where error.kind == .database || error.kind == .schema {
+            throw unavailable(error, context)
         } catch let error as PodiumError {
             throw Problem(error)
         } catch let error as PostgresError where error.isConnectionLoss || error.kind == .pool {
-            throw Problem(PodiumError(error, while: "reach PostgreSQL"))
+            throw unavailable(PodiumError(error, while: "reach PostgreSQL"), context)
         } catch let error as PostgresError where error.kind == .encoding {
             throw Problem(status: .unprocessableContent, code: "input.encoding", detail: error.message)
         } catch is NIOTooManyBytesError {
@@ -59,7 +61,18 @@ struct ProblemMiddleware: RouterMiddleware {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             throw Problem(
                 status: .internalServerError, code: "internal",
-                detail: "the server failed; the failure is logged with request id \(context.id)")
+                detail: "the server failed; the failure is logged with request id \(context.requestID)")
         }
+    }
+
+    /// A database that went away (or is not migrated) is the operator's to read about, in the
+    /// log with the request id; the client gets 503, the code and when to try again, never a
+    /// socket path or a host name.
+    private func unavailable(_ error: PodiumError, _ context: Context) -> Problem {
+        context.logger.error("database unavailable", metadata: ["error": "\(error.message)"])
+        return Problem(
+            status: .serviceUnavailable, code: error.code,
+            detail: "the database is unavailable; try again in a few seconds (request id \(context.requestID))",
+            headers: [.retryAfter: "5"])
     }
 }

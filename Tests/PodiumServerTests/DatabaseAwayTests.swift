@@ -1,0 +1,51 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LibPQ
+import Logging
+import PodiumCore
+import PodiumServer
+import PodiumTestSupport
+import Testing
+
+@Suite("The API while PostgreSQL is away")
+struct DatabaseAwayTests {
+    @Test func itAnswers503WithRetryAfterAndIsReadyAgainWhenTheDatabaseIsBack() async throws {
+        let server = try await ThrowawayServer()
+        let admin = try await PostgresConnection.connect(server.configuration)
+        try await admin.execute("create database podium")
+        await admin.close()
+        let configuration = server.configuration.withDatabase("podium")
+        let setup = try await PostgresConnection.connect(configuration)
+        let migrator = Migrator(migrations: try TestDatabase.shippedMigrations())
+        _ = try await migrator.migrate(on: setup)
+        await setup.close()
+        let services = try await PodiumServices.open(
+            for: .server(connections: 2), environment: ["DATABASE_URL": configuration.conninfoIncludingPassword()],
+            currentDirectory: TestDatabase.repositoryRoot)
+        _ = try await services.actors.add(
+            handle: "carol", name: "Carol", roles: ["community_manager"], timezone: "UTC", channel: nil,
+            workingHours: nil)
+        let token = try await services.tokens.create(for: "carol", name: "test", lifetime: 3600).token
+        let application = try PodiumAPI.application(
+            services: services, settings: ServerSettings(), migrator: migrator, registry: APIFixture.registry,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        try await application.test(.live) { client in
+            let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
+            #expect(try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer).status == .ok)
+            try await server.stop()
+            let away = try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer)
+            #expect(away.status == .serviceUnavailable, "\(String(buffer: away.body))")
+            #expect(away.headers[.retryAfter] == "5")
+            #expect(String(buffer: away.body).contains("\"code\":\"database.unavailable\""))
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable && String(buffer: ready.body).contains("database_unavailable"))
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            try await server.start()
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer).status == .ok)
+        }
+        await services.pool.shutdown()
+    }
+}
