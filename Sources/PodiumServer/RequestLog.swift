@@ -29,12 +29,13 @@ struct RequestLog: RouterMiddleware {
 
     private func log(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        // Tenths of a millisecond, without String(format:), which cost more than the line itself.
+        let tenths = elapsed.components.seconds * 10_000 + elapsed.components.attoseconds / 100_000_000_000_000
         context.logger.info(
             "request",
             metadata: [
                 "method": "\(request.method)", "route": "\(context.endpointPath ?? "unmatched")", "status": "\(status)",
-                "ms": "\(String(format: "%.1f", milliseconds))",
+                "ms": "\(tenths / 10).\(tenths % 10)",
                 "actor": "\(context.actedAs.value ?? "-")",
             ])
     }

@@ -1,6 +1,7 @@
 internal import Crypto
 public import Foundation
 public import PodiumCore
+internal import WorkflowLanguage
 
 #if canImport(FoundationNetworking)
     internal import FoundationNetworking
@@ -114,7 +115,7 @@ public actor Deliverer {
             let signature = HMAC<SHA256>.authenticationCode(
                 for: body, using: SymmetricKey(data: Data(webhookSecret.utf8)))
             request.setValue(
-                "sha256=" + signature.map { String(format: "%02x", $0) }.joined(),
+                "sha256=" + Hex.lowercase(signature),
                 forHTTPHeaderField: "X-Podium-Signature")
         }
         let response: URLResponse

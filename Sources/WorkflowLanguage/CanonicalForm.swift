@@ -13,7 +13,7 @@ extension WorkflowDefinition {
 
     /// The SHA-256 of the canonical form, hex-encoded: a workflow version's identity.
     public var checksum: String {
-        SHA256.hash(data: canonicalJSON()).map { String(format: "%02x", $0) }.joined()
+        Hex.sha256(canonicalJSON())
     }
 
     /// Reads a definition back from its canonical form.

@@ -2,6 +2,7 @@ internal import Crypto
 public import Foundation
 public import LibPQ
 internal import WorkflowEngine
+internal import WorkflowLanguage
 
 /// A personal API token as `podium token list` shows it: never the token itself, which is shown
 /// once when it is made and kept only as its SHA-256.
@@ -132,12 +133,12 @@ public struct TokenStore: Sendable {
         }
     }
 
-    /// The person `token` acts for.
+    /// The person `token` acts for, and until when the token is valid.
     ///
     /// - Throws: ``PodiumError`` `.unauthenticated` when the token is unknown, revoked or
     ///   expired. The message says which (the caller holds the token, so it tells them nothing
     ///   they could not find out), and never repeats the token.
-    public func authenticate(_ token: String) async throws -> ActorRecord {
+    public func authenticate(_ token: String) async throws -> (actor: ActorRecord, expiresAt: Date) {
         let now = time.now()
         guard token.hasPrefix(Self.scheme), token.utf8.count <= 200 else {
             throw PodiumError(.unauthenticated, "this is not a Podium token", reason: "token")
@@ -170,7 +171,7 @@ public struct TokenStore: Sendable {
                 .unauthenticated, "this token expired at \(DataDate.format(expires))",
                 hint: "make a new token", reason: "token_expired")
         }
-        return try ActorStore.record(row)
+        return (try ActorStore.record(row), expires)
     }
 
     private static let columns: PostgresQuery =
@@ -185,8 +186,8 @@ public struct TokenStore: Sendable {
     }
 
     /// SHA-256 of the token's UTF-8, in lowercase hex.
-    static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    public static func digest(_ token: String) -> String {
+        Hex.sha256(Data(token.utf8))
     }
 
     private static func base64URL(_ bytes: Data) -> String {

@@ -615,6 +615,6 @@ struct RequestKey {
         {
             spelled += "\(part.utf8.count):\(part);"
         }
-        fingerprint = SHA256.hash(data: Data(spelled.utf8)).map { String(format: "%02x", $0) }.joined()
+        fingerprint = Hex.sha256(Data(spelled.utf8))
     }
 }

@@ -1,6 +1,7 @@
 internal import Crypto
 public import Foundation
 public import LibPQ
+internal import WorkflowLanguage
 
 /// One numbered SQL file from `SQL/`, such as `001_schema.sql`.
 public struct Migration: Sendable, Equatable {
@@ -28,7 +29,7 @@ public struct Migration: Sendable, Equatable {
         self.version = version
         self.name = fileName
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = Hex.sha256(Data(sql.utf8))
     }
 
     /// Reads every `*.sql` file of a directory, sorted by version.

@@ -40,6 +40,17 @@ public struct PodiumServices: Sendable {
     /// The door this process is: what its history entries record as `via`.
     public let door: Door
 
+    private init(
+        configuration: PostgresConfiguration, notice: String?, pool: PostgresPool, clock: any TimeSource, door: Door
+    ) {
+        self.configuration = configuration
+        self.notice = notice
+        self.pool = pool
+        self.clock = clock
+        self.door = door
+        engine = ItemEngine(pool: pool, time: clock, door: door)
+    }
+
     /// Opens the services for `purpose` from `environment`, looking for the local cluster from
     /// `currentDirectory` upwards.
     ///
@@ -88,8 +99,10 @@ public struct PodiumServices: Sendable {
         return FixedTime(instant)
     }
 
-    /// The item engine on this pool and clock.
-    public var engine: ItemEngine { ItemEngine(pool: pool, time: clock, door: door) }
+    /// The process's one item engine on this pool and clock: one, because it keeps the workflow
+    /// definitions it has read (a new engine per request read the definition again each time, a
+    /// third more round trips for every transition over HTTP).
+    public let engine: ItemEngine
     /// Webhook subscriptions to history events.
     public var webhooks: WebhookStore { WebhookStore(pool: pool, time: clock) }
     /// Personal API tokens.
