@@ -92,8 +92,15 @@ struct ItemCommand: AsyncParsableCommand {
         @Option(name: .customLong("set"), help: "KEY=VALUE item data (repeatable).")
         var fields: [String] = []
 
-        @Option(help: "Refuse (exit 5) unless the item is at this revision.")
+        @Option(parsing: .unconditional, help: "Refuse (exit 5) unless the item is at this revision.")
         var expectRevision: Int?
+
+        func validate() throws {
+            if let expectRevision, expectRevision < 1 {
+                throw ValidationError(
+                    "--expect-revision must be 1 or more (an item starts at revision 1), not \(expectRevision)")
+            }
+        }
 
         @Option(help: "Fire at most once per key on this item; a repeat replays the first result.")
         var idempotencyKey: String?

@@ -13,17 +13,24 @@ extension ItemCommand {
         @Argument(help: "The item id.")
         var id: Int
 
-        @Option(help: "Messages counted.")
+        @Option(parsing: .unconditional, help: "Messages counted.")
         var messages: Int
 
-        @Option(help: "Replies counted.")
+        @Option(parsing: .unconditional, help: "Replies counted.")
         var replies: Int
 
-        @Option(help: "Likes counted.")
+        @Option(parsing: .unconditional, help: "Likes counted.")
         var likes: Int
 
         @Option(help: "When it was measured (RFC 3339, e.g. 2026-03-10T09:00:00Z, or a day; default now).")
         var at: String?
+
+        func validate() throws {
+            for (name, value) in [("--messages", messages), ("--replies", replies), ("--likes", likes)] where value < 0
+            {
+                throw ValidationError("\(name) must be 0 or more, not \(value)")
+            }
+        }
 
         func run() async throws {
             let when = try at.map { try ReportCommand.date($0, option: "--at") }
@@ -132,7 +139,10 @@ struct ReportCommand: AsyncParsableCommand {
             let rows = try await Services.open().reports.impact(
                 since: try ReportCommand.since(since), publishedTransition: publishedTransition)
             if output.json || format == .json { return try JSONOutput.print(rows) }
-            let header = ["EXECUTIVE", "PUBLISHING SINCE", "BEFORE", "AFTER", "MESSAGES", "REPLIES", "LIKES"]
+            let header = [
+                "EXECUTIVE", "PUBLISHING SINCE", "MEASUREMENTS BEFORE", "MEASUREMENTS AFTER", "MESSAGES", "REPLIES",
+                "LIKES",
+            ]
             let table = rows.map { row in
                 [
                     row.executive, row.startedPublishing.map(Formatting.time) ?? "-",

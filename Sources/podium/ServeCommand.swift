@@ -29,13 +29,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on; 0.0.0.0 for every interface.")
     var host = "127.0.0.1"
 
-    @Option(help: "The TCP port; 0 picks a free one (printed when listening).")
+    @Option(parsing: .unconditional, help: "The TCP port; 0 picks a free one (printed when listening).")
     var port = 8080
 
-    @Option(help: "Database connections the server uses at most.")
+    @Option(parsing: .unconditional, help: "Database connections the server uses at most.")
     var connections = 16
 
-    @Option(help: "Failed authentications one client address may make per minute before it gets 429.")
+    @Option(
+        parsing: .unconditional,
+        help: "Failed authentications one client address may make per minute before it gets 429.")
     var authFailuresPerMinute = 10
 
     @Flag(help: "Run a worker in the same process (reminders, escalations, timers).")

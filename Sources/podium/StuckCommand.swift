@@ -34,8 +34,12 @@ struct Stuck: AsyncParsableCommand {
     @Flag(help: "Exit 1 when any item is listed.")
     var failIfAny = false
 
-    @Option(help: "List at most this many items, most overdue first.")
+    @Option(parsing: .unconditional, help: "List at most this many items, most overdue first.")
     var limit = 200
+
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be 1 or more, not \(limit)") }
+    }
 
     @OptionGroup var output: OutputOptions
 

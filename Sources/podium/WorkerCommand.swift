@@ -36,13 +36,15 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var delivery: DeliveryOptions
 
-    @Option(help: "Seconds before a crashed worker's leased tasks are taken over.")
+    @Option(parsing: .unconditional, help: "Seconds before a crashed worker's leased tasks are taken over.")
     var leaseSeconds = 60
 
-    @Option(help: "First retry delay in seconds (doubles per attempt, with jitter).")
+    @Option(parsing: .unconditional, help: "First retry delay in seconds (doubles per attempt, with jitter).")
     var retrySeconds = 30
 
-    @Option(help: "Serve Prometheus metrics on this port (GET /metrics, no token); 0 picks a free one.")
+    @Option(
+        parsing: .unconditional,
+        help: "Serve Prometheus metrics on this port (GET /metrics, no token); 0 picks a free one.")
     var metricsPort: Int?
 
     @Option(help: "The address the metrics port listens on.")
@@ -129,7 +131,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
 /// How a worker delivers: `worker` and `serve --with-worker` share them.
 struct DeliveryOptions: ParsableArguments {
-    @Option(help: "Tasks processed at once.")
+    @Option(parsing: .unconditional, help: "Tasks processed at once.")
     var concurrency = 8
 
     @Option(help: "Channel for people without their own: log, file:PATH, command:PROGRAM or webhook:URL.")

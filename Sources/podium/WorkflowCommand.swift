@@ -311,8 +311,12 @@ extension WorkflowCommand {
         @Argument(help: "The workflow.")
         var workflow: String
 
-        @Option(help: "The version to move to.")
+        @Option(parsing: .unconditional, help: "The version to move to.")
         var to: Int
+
+        func validate() throws {
+            guard to >= 1 else { throw ValidationError("--to must be a version, 1 or more, not \(to)") }
+        }
 
         @Option(help: "OLD=NEW stage mapping (repeatable).")
         var map: [String] = []

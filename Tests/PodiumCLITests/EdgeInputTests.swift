@@ -193,6 +193,30 @@ struct EdgeInputTests {
         }
     }
 
+    /// A negative number is a value, not an unknown option: each number option says what it
+    /// accepts (`item metrics --messages -3` used to say "Missing value").
+    @Test(arguments: [
+        (
+            ["item", "metrics", "1", "--messages", "-3", "--replies", "0", "--likes", "0"],
+            "--messages must be 0 or more, not -3"
+        ),
+        (
+            ["item", "fire", "1", "submit", "--as", "alice", "--expect-revision", "-1"],
+            "--expect-revision must be 1 or more"
+        ),
+        (["stuck", "--limit", "-5"], "--limit must be 1 or more, not -5"),
+        (["worker", "--once", "--concurrency", "-2"], "--concurrency must be 1 to 256"),
+        (["workflow", "migrate", "exec-post", "--to", "-1", "--as", "carol"], "--to must be a version, 1 or more"),
+        (["serve", "--port", "-80"], "--port must be 0 to 65535"),
+    ])
+    func negativeNumbersAreValuesWithClearRefusals(arguments: [String], message: String) async throws {
+        let result = try await PodiumBinary.run(
+            arguments, environment: ["DATABASE_URL": "postgresql:///nowhere?host=/nonexistent&port=1"])
+        #expect(result.exitCode == 2, "\(result)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stderr.contains("Missing value"), "\(result.stderr)")
+    }
+
     /// Lengths count what the database counts (code points): a Hindi title of 430 visible
     /// characters is refused with exit 2 and the limit, not a raw SQL error with exit 6.
     @Test func limitsCountWhatTheDatabaseCounts() async throws {

@@ -105,6 +105,20 @@ struct ReportTests {
         }
     }
 
+    /// A terminal stage is never left, so it has nothing to report: the flow leaves it out (it
+    /// used to print a `withdrawn` or `done` row of dashes and zeros).
+    @Test func terminalStagesAreLeftOutOfTheFlow() async throws {
+        try await EngineFixture.run { fixture in
+            let item = try await fixture.item("exec-post", title: "Not now")
+            _ = try await fixture.engine(at: start.addingTimeInterval(day)).fire(
+                item: item.id, transition: "withdraw", actor: "alice", comment: "Not this quarter")
+            let rows = try await Reports(pool: fixture.pool, time: FixedTime(start.addingTimeInterval(2 * day)))
+                .flow(workflow: "exec-post")
+            #expect(rows.map(\.stage) == ["listen"], "\(rows)")
+            #expect(rows.first?.passed == 1)
+        }
+    }
+
     /// A due date in an item's data is free text: the report reads it as the engine does and
     /// treats anything else as "no due time" instead of failing.
     @Test(arguments: [

@@ -159,7 +159,7 @@ public struct Reports: Sendable {
     /// order the newest version of their workflow declares them.
     public func flow(workflow: String? = nil, since: Date? = nil) async throws -> [FlowRow] {
         try await pool.withConnection { db in
-            let (dueRules, stageOrder) = try await dueRulesAndStageOrder(workflow: workflow, on: db)
+            let (dueRules, stageOrder, terminal) = try await dueRulesAndStageOrder(workflow: workflow, on: db)
             let rows = try await db.query(
                 """
                 with rules as (
@@ -206,17 +206,19 @@ public struct Reports: Sendable {
                     onTimeShare: withDue == 0 ? nil : Double(try row.decode(Int.self, "on_time")) / Double(withDue),
                     rework: try row.decode(Int.self, "rework"))
             }
-            return result.sorted {
+            // A terminal stage is never left: nothing passes it, it has no time in stage to report.
+            return result.filter { !terminal.contains("\($0.workflow)/\($0.stage)") }.sorted {
                 ($0.workflow, stageOrder["\($0.workflow)/\($0.stage)"] ?? .max, $0.stage)
                     < ($1.workflow, stageOrder["\($1.workflow)/\($1.stage)"] ?? .max, $1.stage)
             }
         }
     }
 
-    /// The due rule of every stage of every loaded version (as JSON for `jsonb_to_recordset`), and
-    /// each stage's position in the newest version of its workflow.
+    /// The due rule of every stage of every loaded version (as JSON for `jsonb_to_recordset`),
+    /// each stage's position in the newest version of its workflow, and the terminal stages (as
+    /// `workflow/stage`).
     private func dueRulesAndStageOrder(workflow: String?, on db: PostgresConnection) async throws
-        -> (String, [String: Int])
+        -> (String, [String: Int], Set<String>)
     {
         struct DueRuleRow: Encodable {
             let workflow: String
@@ -234,12 +236,14 @@ public struct Reports: Sendable {
             """)
         var rules: [DueRuleRow] = []
         var order: [String: Int] = [:]
+        var terminal: Set<String> = []
         for row in versions {
             let name = try row.decode(String.self, "workflow")
             let version = try row.decode(Int.self, "version")
             let definition = try await definitions.definition(name, version: version, on: db)
             for (position, stage) in definition.stagesInFlowOrder.enumerated() {
                 order["\(name)/\(stage.name)"] = position
+                if stage.terminal { terminal.insert("\(name)/\(stage.name)") }
                 switch stage.due {
                 case .after(let duration):
                     rules.append(
@@ -263,6 +267,6 @@ public struct Reports: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return (String(decoding: try encoder.encode(rules), as: UTF8.self), order)
+        return (String(decoding: try encoder.encode(rules), as: UTF8.self), order, terminal)
     }
 }
