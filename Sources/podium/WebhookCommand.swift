@@ -15,7 +15,7 @@ struct WebhookCommand: AsyncParsableCommand {
             the item's revision (to order and deduplicate) and the entry; the body is signed with
             HMAC-SHA256 of \(Deliverer.secretVariable) in X-Podium-Signature, as the webhook channel is.
             """,
-        subcommands: [Add.self, List.self, Remove.self]
+        subcommands: [Add.self, List.self, Remove.self, Retry.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -69,6 +69,28 @@ struct WebhookCommand: AsyncParsableCommand {
                             "\($0.pending)", "\($0.dead)",
                         ]
                     }))
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sends a webhook's given-up (dead) events again, once its receiver is fixed.",
+            discussion: "Example:\n  podium webhook retry 2 --dry-run --as carol")
+
+        @Argument(help: "The webhook's number, from webhook list.")
+        var id: Int
+
+        @Flag(help: "Only say how many would be sent again.")
+        var dryRun = false
+
+        @OptionGroup var actor: ActingAs
+
+        func run() async throws {
+            let count = try await Services.open().webhooks.retryDead(id, by: actor.handle, dryRun: dryRun)
+            Terminal.output(
+                dryRun
+                    ? "webhook #\(id): \(count) dead event(s) would be sent again"
+                    : "webhook #\(id): \(count) dead event(s) sent again")
         }
     }
 

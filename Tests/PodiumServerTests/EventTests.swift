@@ -102,12 +102,24 @@ struct EventTests {
                 #expect(try outbox.rows.first?.decode(String.self, "status") == "done")
                 #expect(try outbox.rows.first?.decode(Int.self, "attempts") == 2, "the refused posts were retried")
 
+                // Events given up come back when an operator says the receiver is fixed.
+                try await fixture.pool.execute(
+                    "update event_outbox set status = 'dead' where history_id = \(history[0].id)")
+                #expect(try await hooks.list().first?.dead == 1)
+                #expect(try await hooks.retryDead(hook.id, by: "carol", dryRun: true) == 1)
+                await #expect(throws: PodiumError.self) {
+                    _ = try await hooks.retryDead(hook.id, by: "alice", dryRun: false)
+                }
+                #expect(try await hooks.retryDead(hook.id, by: "carol", dryRun: false) == 1)
+                #expect(try await worker.runOnce().eventsDelivered == 1)
+                #expect(receiver.received.count == 4, "delivered again, with the same event id")
+
                 // A removed subscription gets nothing new.
                 try await hooks.remove(hook.id, by: "carol")
                 _ = try await engine.fire(
                     item: item.id, transition: "withdraw", actor: "alice", comment: "not now")
                 #expect(try await worker.runOnce().eventsDelivered == 0)
-                #expect(receiver.received.count == 3)
+                #expect(receiver.received.count == 4)
             }
         }
     }

@@ -87,6 +87,29 @@ public struct WebhookStore: Sendable {
         }
     }
 
+    /// Puts the events of webhook `id` that were given up (`dead`) back in the outbox with fresh
+    /// attempts, due now, once the receiver is fixed; returns how many. `dryRun` only counts them.
+    public func retryDead(_ id: Int, by author: String, dryRun: Bool) async throws -> Int {
+        let now = time.now()
+        return try await pool.transaction(retry: .resilient) { db in
+            try await Self.requireOperator(author, on: db)
+            let known = try await db.query("select 1 from webhooks where id = \(id)")
+            guard !known.rows.isEmpty else {
+                throw PodiumError(.notFound, "no webhook #\(id)", reason: "webhook", details: ["webhook": "\(id)"])
+            }
+            if dryRun {
+                return try await db.query(
+                    "select count(*) as n from event_outbox where webhook_id = \(id) and status = 'dead'"
+                ).single().decode(Int.self, "n")
+            }
+            return try await db.execute(
+                """
+                update event_outbox set status = 'pending', attempts = 0, run_at = \(now), finished_at = null
+                 where webhook_id = \(id) and status = 'dead'
+                """)
+        }
+    }
+
     private static func requireOperator(_ handle: String, on db: PostgresConnection) async throws {
         let actor = try await ActorStore.find(handle, on: db)
         guard TaskAdmin.operatorRoles.contains(where: actor.roles.contains) else {
