@@ -53,10 +53,19 @@ enum APIJSON {
             throw Problem(
                 status: .contentTooLarge, code: "input.too_large",
                 detail: "the body is larger than \(bodyLimit / 1024) KiB")
+        } catch {
+            // A malformed chunked body, a client that sent less than its Content-Length: theirs.
+            context.logger.info("request body unreadable", metadata: ["error": "\(error)"])
+            throw Problem(status: .badRequest, code: "input.body", detail: "the request body could not be read")
         }
         let data = buffer.readableBytes == 0 && Body.mayBeEmpty ? Data("{}".utf8) : Data(buffer: buffer)
         guard let object = (try? JSONSerialization.jsonObject(with: data, options: [])) as? [String: Any] else {
             throw Problem(status: .badRequest, code: "input.json", detail: "the body is not a JSON object")
+        }
+        if let duplicate = JSONDuplicateKeys.first(in: data) {
+            throw Problem(
+                status: .badRequest, code: "input.duplicate_field",
+                detail: "the field \"\(duplicate)\" is given twice in one object")
         }
         if containsNUL(object) {
             throw Problem(

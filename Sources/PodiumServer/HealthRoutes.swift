@@ -18,7 +18,7 @@ struct HealthRoutes {
                     return try APIJSON.response(
                         Status(
                             status: "migrations_pending",
-                            detail: "run podium migrate: \(pending.map(\.name).joined(separator: ", "))"),
+                            detail: "\(pending.count) migration(s) to apply: run podium migrate"),
                         status: .serviceUnavailable)
                 }
                 return try APIJSON.response(Status(status: "ready", detail: nil))

@@ -42,11 +42,12 @@ struct ItemRoutes {
             return try APIJSON.response(entry)
         }
         items.post("{id}/engagement") { request, context in
-            _ = try context.requireCaller()
+            let caller = try context.requireCaller()
             let body = try await APIJSON.body(Engagement.self, from: request, context: context)
             let id = try context.itemID()
             try await services.reports.recordMetrics(
-                item: id, messages: body.messages.value, replies: body.replies.value, likes: body.likes.value, at: nil)
+                item: id, messages: body.messages.value, replies: body.replies.value, likes: body.likes.value, at: nil,
+                by: caller.handle)
             return Response(status: .noContent)
         }
     }
@@ -95,10 +96,12 @@ struct ItemRoutes {
         }
         .map(ETag.revision)
         let key = request.headers[.init("Idempotency-Key")!]
-        if let key, key.isEmpty || key.utf8.count > 255 {
+        // Visible ASCII only: other bytes would be read through replacement characters, and two
+        // different keys would become one.
+        if let key, !(1...255).contains(key.utf8.count) || !key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
             throw Problem(
                 status: .badRequest, code: "input.idempotency_key",
-                detail: "an Idempotency-Key is 1 to 255 characters")
+                detail: "an Idempotency-Key is 1 to 255 visible ASCII characters (a UUID, say)")
         }
         let result = try await services.engine.fire(
             item: try context.itemID(), transition: try context.parameters.require("transition"), actor: caller.handle,

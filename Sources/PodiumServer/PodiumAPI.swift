@@ -68,6 +68,9 @@ public enum PodiumAPI {
         OperatorRoutes(services: services).add(to: router)
         return Application(
             router: router,
+            // A connection that says nothing for 30 s is closed: a client that opens connections
+            // and never finishes a request cannot hold them.
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "podium"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)

@@ -31,10 +31,20 @@ struct ProblemMiddleware: RouterMiddleware {
             throw unavailable(error, context)
         } catch let error as PodiumError {
             throw Problem(error)
-        } catch let error as PostgresError where error.isConnectionLoss || error.kind == .pool {
-            throw unavailable(PodiumError(error, while: "reach PostgreSQL"), context)
         } catch let error as PostgresError where error.kind == .encoding {
             throw Problem(status: .unprocessableContent, code: "input.encoding", detail: error.message)
+        } catch let error as PostgresError {
+            // The core's reading of a database error: away or not migrated (503), data the schema
+            // refuses (a data exception or integrity violation: 422), anything else a 500.
+            let classified = PodiumError(error, while: "answer")
+            switch classified.kind {
+            case .database, .schema: throw unavailable(classified, context)
+            case .usage:
+                throw Problem(
+                    status: .unprocessableContent, code: classified.code,
+                    detail: "the database refused a value of this request")
+            default: throw internalError(error, context)
+            }
         } catch is NIOTooManyBytesError {
             throw Problem(
                 status: .contentTooLarge, code: "input.too_large",
@@ -58,11 +68,16 @@ struct ProblemMiddleware: RouterMiddleware {
                     ? "no such route: \(request.method) \(request.uri.path)"
                     : (error as? HTTPError)?.body ?? error.status.reasonPhrase)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw Problem(
-                status: .internalServerError, code: "internal",
-                detail: "the server failed; the failure is logged with request id \(context.requestID)")
+            throw internalError(error, context)
         }
+    }
+
+    /// A failure of the server's own: logged in full with the request id, which is all the client gets.
+    private func internalError(_ error: any Error, _ context: Context) -> Problem {
+        context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+        return Problem(
+            status: .internalServerError, code: "internal",
+            detail: "the server failed; the failure is logged with request id \(context.requestID)")
     }
 
     /// A database that went away (or is not migrated) is the operator's to read about, in the

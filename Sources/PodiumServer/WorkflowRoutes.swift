@@ -8,6 +8,13 @@ import WorkflowLanguage
 /// `file:line:col` findings as `podium workflow validate`.
 struct WorkflowRoutes {
     let services: PodiumServices
+    let validator = SerialValidator()
+
+    /// The largest workflow file the API validates (64 KiB, ten times the largest shipped one):
+    /// validation is CPU work, and a request should not hold a core for seconds.
+    static let sourceLimit = 64 * 1024
+    /// Findings returned at most; `omitted` counts the rest.
+    static let findingsLimit = 200
 
     func add(to router: Router<APIRequestContext>) {
         let workflows = router.group("/api/v1/workflows")
@@ -19,11 +26,20 @@ struct WorkflowRoutes {
             _ = try context.requireCaller()
             let body = try await APIJSON.body(Validation.self, from: request, context: context)
             let file = body.file ?? "workflow.yaml"
-            let check = WorkflowParser.check(body.source)
-            let findings = check.diagnostics.map { Finding(file: file, diagnostic: $0) }
+            guard body.source.utf8.count <= Self.sourceLimit, (1...255).contains(file.utf8.count) else {
+                throw Problem(
+                    status: .unprocessableContent, code: "input.too_long",
+                    detail:
+                        "a workflow file here is at most \(Self.sourceLimit / 1024) KiB and its name 1 to 255 bytes; "
+                        + "validate larger ones with podium workflow validate")
+            }
+            let check = await validator.check(body.source)
+            let findings = check.diagnostics.prefix(Self.findingsLimit).map { Finding(file: file, diagnostic: $0) }
+            let omitted = check.diagnostics.count - findings.count
             return try APIJSON.response(
                 ValidationResult(
-                    valid: check.validDefinition != nil, name: check.validDefinition?.name, findings: findings))
+                    valid: check.validDefinition != nil, name: check.validDefinition?.name, findings: Array(findings),
+                    omitted: omitted > 0 ? omitted : nil))
         }
         workflows.get("{name}") { request, context in
             _ = try context.requireCaller()
@@ -72,10 +88,25 @@ struct WorkflowRoutes {
         let valid: Bool
         let name: String?
         let findings: [Finding]
+        /// Findings beyond ``findingsLimit``, left out.
+        let omitted: Int?
     }
 
     struct Graph: Encodable {
         let format: String
         let text: String
+    }
+}
+
+/// Runs workflow validations one at a time on a thread of their own, so CPU-bound parsing never
+/// occupies the threads every other request (and `/healthz`) is answered on; requests beyond the
+/// one running wait their turn.
+final class SerialValidator: Sendable {
+    private let queue = DispatchQueue(label: "podium.workflow-validation")
+
+    func check(_ source: String) async -> WorkflowCheck {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: WorkflowParser.check(source)) }
+        }
     }
 }

@@ -7,7 +7,8 @@ extension ItemCommand {
     struct Metrics: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Records engagement measured on an item: messages, replies, likes.",
-            discussion: "Example:\n  podium item metrics 42 --messages 1279 --replies 283 --likes 1496 --at 2026-04-01"
+            discussion:
+                "Example:\n  podium item metrics 42 --messages 1279 --replies 283 --likes 1496 --at 2026-04-01 --as carol"
         )
 
         @Argument(help: "The item id.")
@@ -25,6 +26,8 @@ extension ItemCommand {
         @Option(help: "When it was measured (RFC 3339, e.g. 2026-03-10T09:00:00Z, or a day; default now).")
         var at: String?
 
+        @OptionGroup var actor: ActingAs
+
         func validate() throws {
             for (name, value) in [("--messages", messages), ("--replies", replies), ("--likes", likes)] where value < 0
             {
@@ -35,7 +38,7 @@ extension ItemCommand {
         func run() async throws {
             let when = try at.map { try ReportCommand.date($0, option: "--at") }
             try await Services.open().reports.recordMetrics(
-                item: id, messages: messages, replies: replies, likes: likes, at: when)
+                item: id, messages: messages, replies: replies, likes: likes, at: when, by: actor.handle)
             Terminal.output("item \(id): engagement recorded")
         }
     }

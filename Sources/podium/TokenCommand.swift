@@ -85,7 +85,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revokes a token at once: your own, or anyone's for an admin.",
+            abstract: "Revokes a token (your own, or anyone's for an admin): refused by every server within 10 s.",
             discussion: """
                 Example:
                   podium token revoke 3 --as carol

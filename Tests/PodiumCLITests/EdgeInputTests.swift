@@ -137,7 +137,7 @@ struct EdgeInputTests {
             let name = try await session.run(["actor", "add", "mallory", "--name", "Mal\ndone (approved by the CEO)"])
             #expect(name.exitCode == 2 && name.stderr.contains("the name must be one line"), "\(name.stderr)")
             let huge = try await session.run([
-                "item", "metrics", id, "--messages", "99999999999", "--replies", "1", "--likes", "1",
+                "item", "metrics", id, "--messages", "99999999999", "--replies", "1", "--likes", "1", "--as", "carol",
             ])
             #expect(huge.exitCode == 2 && huge.stderr.contains("counts from 0 to 2147483647"), "\(huge.stderr)")
             // Emptying a date field would take the deadline away without a word.
@@ -197,7 +197,7 @@ struct EdgeInputTests {
     /// accepts (`item metrics --messages -3` used to say "Missing value").
     @Test(arguments: [
         (
-            ["item", "metrics", "1", "--messages", "-3", "--replies", "0", "--likes", "0"],
+            ["item", "metrics", "1", "--messages", "-3", "--replies", "0", "--likes", "0", "--as", "carol"],
             "--messages must be 0 or more, not -3"
         ),
         (

@@ -110,6 +110,7 @@ struct ItemCommandTests {
             #expect(live.contains("listen[\"Listen first<br/>1 open, 1 overdue\"]"))
             try await cli.ok([
                 "item", "metrics", "1", "--messages", "100", "--replies", "10", "--likes", "40", "--at", "2026-03-01",
+                "--as", "carol",
             ])
             #expect(try await cli.ok(["report", "impact", "--json"]).contains("\"executive\" : \"alice\""))
             let page = try await cli.ok(["report", "flow", "--format", "html"], at: "2026-03-09T09:00:00Z")

@@ -41,10 +41,12 @@ struct ReportTests {
                 (after, (12_793, 12_837, 14_960)), (after, (12_793, 12_837, 14_960)),
             ] {
                 try await reports.recordMetrics(
-                    item: items["alice"]!, messages: values.0, replies: values.1, likes: values.2, at: at)
+                    item: items["alice"]!, messages: values.0, replies: values.1, likes: values.2, at: at, by: "carol")
             }
-            try await reports.recordMetrics(item: items["dana"]!, messages: 100, replies: 200, likes: 50, at: before)
-            try await reports.recordMetrics(item: items["dana"]!, messages: 150, replies: 150, likes: 50, at: after)
+            try await reports.recordMetrics(
+                item: items["dana"]!, messages: 100, replies: 200, likes: 50, at: before, by: "carol")
+            try await reports.recordMetrics(
+                item: items["dana"]!, messages: 150, replies: 150, likes: 50, at: after, by: "carol")
 
             let rows = try await reports.impact()
             #expect(rows.map(\.executive) == ["alice", "dana", "overall"])
@@ -58,8 +60,18 @@ struct ReportTests {
             let later = try await reports.impact(since: start.addingTimeInterval(10 * day))
             #expect(later.first?.change.messages == nil, "nothing before to compare with")
             await #expect(throws: PodiumError.self) {
-                try await reports.recordMetrics(item: 999, messages: 1, replies: 1, likes: 1, at: nil)
+                try await reports.recordMetrics(item: 999, messages: 1, replies: 1, likes: 1, at: nil, by: "carol")
             }
+            // The figures the report reads are recorded by those who run the program, and say who.
+            do {
+                try await reports.recordMetrics(
+                    item: items["dana"]!, messages: 1, replies: 1, likes: 1, at: nil, by: "alice")
+                Issue.record("an executive recorded her own engagement figures")
+            } catch let error as PodiumError {
+                #expect(error.code == "refused.not_permitted", "\(error)")
+            }
+            let recorders = try await fixture.pool.query("select distinct recorded_by from engagement")
+            #expect(try recorders.map { try $0.decode(String?.self, "recorded_by") } == ["carol"])
         }
     }
 

@@ -49,4 +49,28 @@ struct DatabaseAwayTests {
         }
         await services.pool.shutdown()
     }
+
+    /// A server started on a database nobody migrated answers 503 with the schema's code on
+    /// every route, never a 500 about a missing table.
+    @Test func anUnmigratedDatabaseIs503NotA500() async throws {
+        try await TestDatabase.withFreshDatabase(migrated: false) { configuration in
+            let services = try await PodiumServices.open(
+                for: .server(connections: 2), environment: ["DATABASE_URL": configuration.conninfoIncludingPassword()],
+                currentDirectory: TestDatabase.repositoryRoot)
+            let application = try PodiumAPI.application(
+                services: services, settings: ServerSettings(),
+                migrator: Migrator(migrations: try TestDatabase.shippedMigrations()), registry: APIFixture.registry,
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try await application.test(.live) { client in
+                let answer = try await client.execute(
+                    uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer pdm_anything"])
+                #expect(answer.status == .serviceUnavailable, "\(String(buffer: answer.body))")
+                #expect(String(buffer: answer.body).contains("\"code\":\"schema.not_migrated\""))
+                let ready = try await client.execute(uri: "/readyz", method: .get)
+                #expect(
+                    ready.status == .serviceUnavailable && String(buffer: ready.body).contains("migrations_pending"))
+            }
+            await services.pool.shutdown()
+        }
+    }
 }

@@ -68,24 +68,38 @@ public struct Reports: Sendable {
         self.time = time
     }
 
-    /// Records engagement measured on an item.
+    /// Records engagement measured on an item, as `author`: a community manager or an admin
+    /// (``TaskAdmin/operatorRoles``), since the impact report is read from these figures.
     ///
     /// - Throws: `PodiumError` `.usage` for a count below 0 or above 2,147,483,647 (what the
-    ///   table holds), `.notFound` for an unknown item.
-    public func recordMetrics(item: Int, messages: Int, replies: Int, likes: Int, at: Date?) async throws {
+    ///   table holds), `.notFound` for an unknown item or author, `.refused` for anyone else.
+    public func recordMetrics(
+        item: Int, messages: Int, replies: Int, likes: Int, at: Date?, by author: String
+    ) async throws {
         let counts = 0...Int(Int32.max)
         guard counts.contains(messages), counts.contains(replies), counts.contains(likes) else {
             throw PodiumError(
                 .usage,
                 "messages, replies and likes are counts from 0 to \(Int32.max); got \(messages), \(replies), \(likes)")
         }
-        let found = try await pool.query("select 1 from items where id = \(item)")
-        guard !found.rows.isEmpty else { throw PodiumError(.notFound, "no item \(item)") }
-        try await pool.execute(
-            """
-            insert into engagement (item_id, messages, replies, likes, measured_at)
-            values (\(item), \(messages), \(replies), \(likes), \(at ?? time.now()))
-            """)
+        let now = time.now()
+        try await pool.transaction(retry: .resilient) { db in
+            let recorder = try await ActorStore.find(author, on: db)
+            guard TaskAdmin.operatorRoles.contains(where: recorder.roles.contains) else {
+                throw PodiumError(
+                    .refused, "\(author) may not record engagement; a community manager or an admin may",
+                    reason: "not_permitted", details: ["handle": author])
+            }
+            let found = try await db.query("select 1 from items where id = \(item)")
+            guard !found.rows.isEmpty else {
+                throw PodiumError(.notFound, "no item \(item)", reason: "item", details: ["item": "\(item)"])
+            }
+            try await db.execute(
+                """
+                insert into engagement (item_id, messages, replies, likes, measured_at, recorded_by, recorded_at)
+                values (\(item), \(messages), \(replies), \(likes), \(at ?? now), \(author), \(now))
+                """)
+        }
     }
 
     /// Engagement before and after each executive first published (the first `publishedTransition`
