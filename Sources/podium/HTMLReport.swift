@@ -25,8 +25,11 @@ enum HTMLReport {
             <h1>\(escape(title))</h1><p class="sub">\(escape(subtitle))</p>
 
             """
+        // One scale for every chart of the page: with a scale per chart, a chart of one bar drew it
+        // full width, and +58% messages looked like +100% likes.
+        let largest = charts.flatMap(\.1).map { abs($0.value) }.max() ?? 1
         for (chartTitle, bars) in charts where !bars.isEmpty {
-            html += "<h2>\(escape(chartTitle))</h2>\n" + chart(bars) + "\n"
+            html += "<h2>\(escape(chartTitle))</h2>\n" + chart(bars, scale: largest) + "\n"
         }
         html += "<table><thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for row in rows {
@@ -40,12 +43,13 @@ enum HTMLReport {
         return html + "</tbody></table>\n</body></html>\n"
     }
 
-    /// Horizontal bars scaled to the largest magnitude; negative values in red.
-    static func chart(_ bars: [Bar]) -> String {
+    /// Horizontal bars, `scale` (the largest magnitude on the page) drawn full width; negative
+    /// values in red.
+    static func chart(_ bars: [Bar], scale: Double) -> String {
         let width = 560.0
         let labelWidth = 190.0
         let rowHeight = 26.0
-        let largest = max(bars.map { abs($0.value) }.max() ?? 1, 1e-9)
+        let largest = max(scale, 1e-9)
         var svg =
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + width + 90))\" "
             + "height=\"\(Int(Double(bars.count) * rowHeight + 10))\" role=\"img\">\n"

@@ -94,6 +94,8 @@ struct FixTests {
             #expect(try await admin.list(status: "dead").count == 1, "a dry run changes nothing")
             let retried = try await admin.retry(ids: nil, actor: "carol", reason: "channel fixed", dryRun: false)
             #expect(retried.count == 1)
+            // What comes back is the task as the retry left it, not as it was.
+            #expect(retried.first?.status == "pending" && retried.first?.attempts == 0, "\(retried)")
             let recorded = try await engine.history(item.id).last
             #expect(recorded?.kind == "task" && recorded?.actor == "carol" && recorded?.role == "community_manager")
             #expect(recorded?.comment == "retried reminder \"at due\" (task \(dead[0].id)): channel fixed")

@@ -140,9 +140,15 @@ public struct TaskAdmin: Sendable {
                 }
             }
             let selected = candidates.filter { !$0.leftBehind }.map(\.task)
+            // A dry run shows the tasks as they stand; a change shows them as it left them.
+            var result = selected
             if !dryRun && !selected.isEmpty {
-                try await db.execute(
-                    "update tasks set \(update) where id = any(\(selected.map(\.id))::bigint[])")
+                result = try await db.query(
+                    """
+                    update tasks set \(update) where id = any(\(selected.map(\.id))::bigint[])
+                    returning id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error
+                    """
+                ).map(Self.record).sorted { $0.id < $1.id }
                 for task in selected {
                     try await db.execute(
                         """
@@ -155,7 +161,7 @@ public struct TaskAdmin: Sendable {
                 }
                 try await db.execute("select pg_notify(\(ItemEngine.taskChannel), 'retry')")
             }
-            return selected
+            return result
         }
     }
 
