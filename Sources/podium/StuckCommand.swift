@@ -56,7 +56,12 @@ struct Stuck: AsyncParsableCommand {
                 Terminal.output(
                     "item \(item.itemID)  \(item.workflow)@\(item.version)  \(item.stage)  \(Terminal.field(item.title))"
                 )
-                for reason in item.reasons { Terminal.output("  \(reason.kind): \(Terminal.field(reason.message))") }
+                for reason in item.reasons {
+                    // Late or broken work in red, what merely waits in yellow.
+                    let urgent = ["overdue", "dead_task", "no_actor", "orphaned_stage"].contains(reason.kind)
+                    Terminal.output(
+                        "  \(reason.kind)", in: urgent ? .red : .yellow, ": \(Terminal.field(reason.message))")
+                }
             }
         }
         if items.count == limit && !output.json {

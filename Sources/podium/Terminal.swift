@@ -14,6 +14,13 @@ enum Terminal {
         print(visible(line, keepingNewlines: true), terminator: terminator)
     }
 
+    /// Prints a result line on stdout that starts with `label` in `colour` (on a terminal only),
+    /// the rest made visible like ``output(_:terminator:)``.
+    static func output(_ label: String, in colour: Colour, _ rest: String) {
+        let painted = colour.paint(label, enabled: Colour.enabled(on: STDOUT_FILENO))
+        print(painted + visible(rest, keepingNewlines: true))
+    }
+
     /// Prints JSON on stdout exactly as encoded.
     static func json(_ text: String) {
         print(text)
@@ -41,7 +48,8 @@ enum Terminal {
             FileHandle.standardError.write(line)
             return
         }
-        var text = "podium: \(field(error.message))\n"
+        var text =
+            Colour.red.paint("podium:", enabled: Colour.enabled(on: STDERR_FILENO)) + " \(field(error.message))\n"
         if let hint = Hints.hint(for: error) { text += "  hint: \(field(hint))\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }

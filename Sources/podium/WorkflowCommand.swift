@@ -262,7 +262,7 @@ extension WorkflowCommand {
                 do {
                     scenario = try Scenario.parse(try WorkflowFiles.read(file))
                 } catch let error as ScenarioError {
-                    Terminal.output("FAIL \(file):\(error.line): \(error.message)")
+                    Terminal.output("FAIL", in: .red, " \(file):\(error.line): \(error.message)")
                     failed += 1
                     continue
                 }
@@ -274,17 +274,18 @@ extension WorkflowCommand {
                 let check = WorkflowParser.check(try WorkflowFiles.read(workflowFile))
                 guard let definition = check.validDefinition else {
                     Terminal.output(
-                        "FAIL \(file): the workflow \(workflowFile) has errors; run podium workflow validate")
+                        "FAIL", in: .red,
+                        " \(file): the workflow \(workflowFile) has errors; run podium workflow validate")
                     failed += 1
                     continue
                 }
                 let result = scenario.run(against: definition)
                 if result.passed {
                     passed += 1
-                    Terminal.output("PASS \(file): \(result.title) (\(result.steps) steps)")
+                    Terminal.output("PASS", in: .green, " \(file): \(result.title) (\(result.steps) steps)")
                 } else {
                     failed += 1
-                    Terminal.output("FAIL \(file): \(result.title)")
+                    Terminal.output("FAIL", in: .red, " \(file): \(result.title)")
                     for failure in result.failures { Terminal.output("  \(file):\(failure.line): \(failure.message)") }
                 }
             }
