@@ -81,7 +81,11 @@ public enum DataDate {
         var instant = seconds - offset
         if microseconds == 1_000_000 { (instant, microseconds) = (instant + 1, 0) }
         guard (firstSecond...lastSecond).contains(instant) else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(instant) + TimeInterval(microseconds) / 1_000_000)
+        // Far from 1970 a Double holds tens of microseconds at best (about 30 µs in year 9999), so
+        // a fraction could round up into the next whole second, which the written form (whole
+        // seconds, rounded down) would then name: 9999-12-31T23:59:59.9999994Z became year 10000.
+        let value = TimeInterval(instant) + TimeInterval(microseconds) / 1_000_000
+        return Date(timeIntervalSince1970: min(value, TimeInterval(instant + 1).nextDown))
     }
 
     /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in seconds since the Unix epoch: the first

@@ -25,6 +25,18 @@ struct DataDateTests {
         #expect(DataDate.format(try #require(DataDate.parse(text))) == text)
     }
 
+    /// A fraction never rounds up into the next second, where a Double cannot hold microseconds
+    /// (the fuzzer's 9999-12-31T23:59:59.9999994Z was written back as year 10000).
+    @Test(arguments: [
+        ("9999-12-31T23:59:59.9999994Z", "9999-12-31T23:59:59Z"),
+        ("9000-06-30T12:00:00.999999Z", "9000-06-30T12:00:00Z"),
+        ("0000-01-01T00:00:00.999999Z", "0000-01-01T00:00:00Z"),
+        ("2026-03-10T09:00:00.999999Z", "2026-03-10T09:00:00Z"),
+    ])
+    func aFractionStaysInItsSecond(text: String, written: String) throws {
+        #expect(DataDate.format(try #require(DataDate.parse(text))) == written)
+    }
+
     @Test func aValueOfADateFieldMustBeADate() {
         let fields: Set<String> = ["publish_at"]
         #expect(
