@@ -51,7 +51,9 @@ struct WorkerCommand: AsyncParsableCommand {
     var metricsHost = "127.0.0.1"
 
     func validate() throws {
-        guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
+        guard (1...Int(TaskQueue.longestLease)).contains(leaseSeconds) else {
+            throw ValidationError("--lease-seconds must be 1 to \(Int(TaskQueue.longestLease)) (a day)")
+        }
         if let metricsPort {
             guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535") }
             guard !once else { throw ValidationError("--metrics-port is for a long-running worker, not --once") }

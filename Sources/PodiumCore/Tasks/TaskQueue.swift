@@ -136,19 +136,25 @@ public struct TaskQueue: Sendable {
             """)
     }
 
-    /// Returns tasks and outbound events whose lease expired (their worker died) to the queue;
-    /// returns how many.
+    /// The longest lease a worker may take (`podium worker --lease-seconds`): a lease that ends
+    /// later than this from now was taken by a worker whose clock runs ahead, and is taken back.
+    public static let longestLease: TimeInterval = 86_400
+
+    /// Returns tasks and outbound events whose lease expired (their worker died) to the queue,
+    /// and those leased beyond ``longestLease`` from `now` (by a worker whose clock ran days
+    /// ahead: they would otherwise wait until that day); returns how many.
     @discardableResult
     public func rescueExpiredLeases(now: Date) async throws -> Int {
-        try await pool.query(
+        let skewed = now.addingTimeInterval(Self.longestLease)
+        return try await pool.query(
             """
             with tasks as (
                 update tasks set status = \(TaskStatus.pending.sql), lease_owner = null, lease_until = null
-                 where status = \(TaskStatus.running.sql) and lease_until < \(now)
+                 where status = \(TaskStatus.running.sql) and (lease_until < \(now) or lease_until > \(skewed))
                 returning 1
             ), events as (
                 update event_outbox set status = 'pending', lease_owner = null, lease_until = null
-                 where status = 'running' and lease_until < \(now)
+                 where status = 'running' and (lease_until < \(now) or lease_until > \(skewed))
                 returning 1
             )
             select (select count(*) from tasks) + (select count(*) from events) as rescued
