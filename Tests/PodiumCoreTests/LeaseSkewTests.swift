@@ -38,6 +38,13 @@ struct LeaseSkewTests {
                 "select lease_owner from tasks where status = 'running' union all select lease_owner from event_outbox where status = 'running'"
             ).map { try $0.decode(String.self, "lease_owner") }
             #expect(owners == ["fine"])
+
+            // A retry that worker scheduled days ahead is due again now.
+            try await fixture.pool.execute("update event_outbox set run_at = \(twoDaysAhead)")
+            #expect(try await TaskQueue(pool: fixture.pool, owner: "rescuer").rescueExpiredLeases(now: now) == 1)
+            let due = try await fixture.pool.query("select run_at from event_outbox").single().decode(
+                Date.self, "run_at")
+            #expect(due == now)
         }
     }
 }

@@ -142,7 +142,9 @@ public struct TaskQueue: Sendable {
 
     /// Returns tasks and outbound events whose lease expired (their worker died) to the queue,
     /// and those leased beyond ``longestLease`` from `now` (by a worker whose clock ran days
-    /// ahead: they would otherwise wait until that day); returns how many.
+    /// ahead: they would otherwise wait until that day); an outbound event whose retry such a
+    /// worker put days ahead is due again now (an event is never meant to wait longer than its
+    /// backoff, an hour at most, unlike a reminder). Returns how many.
     @discardableResult
     public func rescueExpiredLeases(now: Date) async throws -> Int {
         let skewed = now.addingTimeInterval(Self.longestLease)
@@ -156,8 +158,13 @@ public struct TaskQueue: Sendable {
                 update event_outbox set status = 'pending', lease_owner = null, lease_until = null
                  where status = 'running' and (lease_until < \(now) or lease_until > \(skewed))
                 returning 1
+            ), retries as (
+                update event_outbox set run_at = \(now)
+                 where status = 'pending' and run_at > \(skewed)
+                returning 1
             )
-            select (select count(*) from tasks) + (select count(*) from events) as rescued
+            select (select count(*) from tasks) + (select count(*) from events) + (select count(*) from retries)
+                   as rescued
             """
         ).single().decode(Int.self, "rescued")
     }
