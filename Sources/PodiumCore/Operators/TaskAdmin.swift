@@ -57,6 +57,23 @@ public struct TaskAdmin: Sendable {
         return (try row.decode(Int.self, "due"), max(0, try row.decode(Double.self, "age")))
     }
 
+    /// The role `handle` acts in as one of those who run the programs (``operatorRoles``), for
+    /// what only they may do by any door: fix tasks, change webhooks, record engagement.
+    ///
+    /// - Throws: ``PodiumError`` `.notFound` for an unknown handle, `.refused`
+    ///   (`not_permitted`) naming `action` for anyone else.
+    static func requireOperator(_ handle: String, to action: String, on db: PostgresConnection) async throws
+        -> String
+    {
+        let person = try await ActorStore.find(handle, on: db)
+        guard let role = operatorRoles.first(where: person.roles.contains) else {
+            throw PodiumError(
+                .refused, "\(handle) may not \(action); a community manager or an admin may",
+                reason: "not_permitted", details: ["handle": handle])
+        }
+        return role
+    }
+
     /// Tasks, most recent first; all of them or those with one status.
     public func list(status: String? = nil, limit: Int = 500) async throws -> [TaskRecord] {
         if let status, !Self.statuses.contains(status) {
@@ -98,15 +115,10 @@ public struct TaskAdmin: Sendable {
         let reason = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
         let now = time.now()
         return try await pool.transaction { db in
-            let fixer = try await ActorStore.find(actor, on: db)
             // Reminders and escalations are the program's, not one person's: only those who run
-            // it (a community manager, an admin) retry or cancel them, by any door.
-            guard let operatorRole = Self.operatorRoles.first(where: fixer.roles.contains) else {
-                throw PodiumError(
-                    .refused,
-                    "\(actor) may not \(verb == "retried" ? "retry" : "cancel") tasks; a community manager or an admin may",
-                    reason: "not_permitted", details: ["handle": actor])
-            }
+            // it retry or cancel them, by any door.
+            let operatorRole = try await Self.requireOperator(
+                actor, to: "\(verb == "retried" ? "retry" : "cancel") tasks", on: db)
             let rows = try await db.query(
                 """
                 select t.id, t.item_id, t.kind, t.label, t.stage, t.status, t.run_at, t.attempts, t.max_attempts,

@@ -84,12 +84,7 @@ public struct Reports: Sendable {
         }
         let now = time.now()
         try await pool.transaction(retry: .resilient) { db in
-            let recorder = try await ActorStore.find(author, on: db)
-            guard TaskAdmin.operatorRoles.contains(where: recorder.roles.contains) else {
-                throw PodiumError(
-                    .refused, "\(author) may not record engagement; a community manager or an admin may",
-                    reason: "not_permitted", details: ["handle": author])
-            }
+            _ = try await TaskAdmin.requireOperator(author, to: "record engagement", on: db)
             let found = try await db.query("select 1 from items where id = \(item)")
             guard !found.rows.isEmpty else {
                 throw PodiumError(.notFound, "no item \(item)", reason: "item", details: ["item": "\(item)"])

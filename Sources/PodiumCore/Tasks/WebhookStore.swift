@@ -51,7 +51,7 @@ public struct WebhookStore: Sendable {
         }
         let now = time.now()
         return try await pool.transaction(retry: .resilient) { db in
-            try await Self.requireOperator(author, on: db)
+            _ = try await TaskAdmin.requireOperator(author, to: "change webhooks", on: db)
             if let workflow {
                 let known = try await db.query("select 1 from workflow_versions where workflow = \(workflow) limit 1")
                 guard !known.rows.isEmpty else {
@@ -78,7 +78,7 @@ public struct WebhookStore: Sendable {
     public func remove(_ id: Int, by author: String) async throws {
         let now = time.now()
         try await pool.transaction(retry: .resilient) { db in
-            try await Self.requireOperator(author, on: db)
+            _ = try await TaskAdmin.requireOperator(author, to: "change webhooks", on: db)
             let changed = try await db.execute(
                 "update webhooks set removed_at = \(now) where id = \(id) and removed_at is null")
             guard changed == 1 else {
@@ -92,7 +92,7 @@ public struct WebhookStore: Sendable {
     public func retryDead(_ id: Int, by author: String, dryRun: Bool) async throws -> Int {
         let now = time.now()
         return try await pool.transaction(retry: .resilient) { db in
-            try await Self.requireOperator(author, on: db)
+            _ = try await TaskAdmin.requireOperator(author, to: "change webhooks", on: db)
             let known = try await db.query("select 1 from webhooks where id = \(id)")
             guard !known.rows.isEmpty else {
                 throw PodiumError(.notFound, "no webhook #\(id)", reason: "webhook", details: ["webhook": "\(id)"])
@@ -107,15 +107,6 @@ public struct WebhookStore: Sendable {
                 update event_outbox set status = 'pending', attempts = 0, run_at = \(now), finished_at = null
                  where webhook_id = \(id) and status = 'dead'
                 """)
-        }
-    }
-
-    private static func requireOperator(_ handle: String, on db: PostgresConnection) async throws {
-        let actor = try await ActorStore.find(handle, on: db)
-        guard TaskAdmin.operatorRoles.contains(where: actor.roles.contains) else {
-            throw PodiumError(
-                .refused, "\(handle) may not change webhooks; a community manager or an admin may",
-                reason: "not_permitted", details: ["handle": handle])
         }
     }
 
