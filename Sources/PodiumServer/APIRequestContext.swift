@@ -10,6 +10,8 @@ struct APIRequestContext: RequestContext {
     /// The person the request's token acts for; nil only on the open routes (health, readiness,
     /// the OpenAPI document).
     var caller: ActorRecord?
+    /// The signed-in browser session, on the inbox's and console's pages (``WebSessionMiddleware``).
+    var session: WebSession?
     /// The client's IP address (`unknown` when the socket has none), which failed
     /// authentication is limited by.
     let clientAddress: String

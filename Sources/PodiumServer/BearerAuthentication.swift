@@ -5,8 +5,9 @@ import Synchronization
 
 /// Reads `Authorization: Bearer pdm_...`, finds the person the token acts for
 /// (``TokenStore/authenticate(_:)``, remembered for ``AuthenticatedTokens/lifetime``) and puts
-/// them in the context; every route but the open ones (``openPaths``) is refused with 401
-/// without one.
+/// them in the context; every API route (`/api/`, `/metrics`) but the open ones (``openPaths``)
+/// is refused with 401 without one. The people's pages sign in with a session instead
+/// (``WebSessionMiddleware``).
 ///
 /// Failed attempts are limited per client address (``FailedAttemptLimiter``): past the limit,
 /// the client gets 429 with `Retry-After` before its token is even looked at. The token itself is
@@ -29,7 +30,10 @@ struct BearerAuthentication: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if Self.openPaths.contains(request.uri.path) { return try await next(request, context) }
+        let path = request.uri.path
+        if Self.openPaths.contains(path) || !(path.hasPrefix("/api/") || path == "/api" || path == "/metrics") {
+            return try await next(request, context)
+        }
         if let wait = await limiter.retryAfter(context.clientAddress) {
             throw Problem(
                 status: .tooManyRequests, code: "unauthenticated.rate_limited",

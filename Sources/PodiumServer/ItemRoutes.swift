@@ -16,8 +16,10 @@ struct ItemRoutes {
         items.post { request, context in try await create(request, context) }
         items.get("{id}") { _, context in try await show(context) }
         items.get("{id}/history") { _, context in
-            _ = try context.requireCaller()
-            return try APIJSON.response(History(entries: try await services.engine.history(try context.itemID())))
+            let caller = try context.requireCaller()
+            let id = try context.itemID()
+            _ = try await services.engine.show(id, reader: caller.identity)
+            return try APIJSON.response(History(entries: try await services.engine.history(id)))
         }
         items.post("{id}/transitions/{transition}") { request, context in try await fire(request, context) }
         items.post("{id}/comments") { request, context in
@@ -82,8 +84,8 @@ struct ItemRoutes {
     }
 
     private func show(_ context: APIRequestContext) async throws -> Response {
-        _ = try context.requireCaller()
-        let item = try await services.engine.show(try context.itemID())
+        let caller = try context.requireCaller()
+        let item = try await services.engine.show(try context.itemID(), reader: caller.identity)
         return try APIJSON.response(item, headers: [.eTag: ETag.of(item.revision)])
     }
 

@@ -39,12 +39,14 @@ public enum PodiumAPI {
     /// - Parameters:
     ///   - migrator: the migrations this Podium ships, which `/readyz` checks the database has.
     ///   - registry: where `/metrics` reads from (the process's Prometheus registry).
+    ///   - web: the people's pages (inbox, links, console) and what they need; nil serves the API alone.
     ///   - onServerRunning: called with the bound port once the server accepts connections (the
     ///     readiness signal tests wait for).
-    /// - Throws: when the shipped OpenAPI document cannot be read.
+    /// - Throws: when the shipped OpenAPI document or page templates cannot be read.
     public static func application(
-        services: PodiumServices, settings: ServerSettings, migrator: Migrator, registry: PrometheusCollectorRegistry,
-        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        services: PodiumServices, settings: ServerSettings, web: WebSettings? = nil, migrator: Migrator,
+        registry: PrometheusCollectorRegistry, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let contract = try OpenAPIDocument()
         let router = Router(context: APIRequestContext.self)
@@ -66,6 +68,16 @@ public enum PodiumAPI {
         WorkflowRoutes(services: services).add(to: router)
         ItemRoutes(services: services, publicURL: settings.publicURL).add(to: router)
         OperatorRoutes(services: services).add(to: router)
+        if let web {
+            let pages = try WebPages()
+            let group = router.group()
+                .add(
+                    middleware: WebSessionMiddleware(
+                        sessions: WebSessions(pool: services.pool, time: services.clock), pages: pages))
+            InboxRoutes(services: services, pages: pages, web: web).add(to: group)
+            LinkRoutes(services: services, pages: pages, key: web.signingKey).add(to: group)
+            ConsoleRoutes(services: services, pages: pages).add(to: group)
+        }
         return Application(
             router: router,
             // A connection that says nothing for 30 s is closed: a client that opens connections

@@ -19,8 +19,12 @@ struct Message {
     let dueAt: Date?
     let guidance: String
     let command: String
+    /// The signed link that fires the recipient's next transition (after a confirmation page).
+    let link: String?
+    /// The item's page in the inbox.
+    let itemURL: String?
 
-    init(task: ClaimedTask, context: ReminderContext, recipient: ReminderRecipient) {
+    init(task: ClaimedTask, context: ReminderContext, recipient: ReminderRecipient, links: LinkMaker?, now: Date) {
         idempotencyKey = Self.key(task, recipient)
         kind = task.kind.rawValue
         label = task.label
@@ -34,6 +38,12 @@ struct Message {
         dueAt = context.dueAt
         guidance = context.guidance
         command = recipient.nextCommand
+        link = recipient.nextTransition.flatMap { transition in
+            links?.actURL(
+                actor: recipient.handle, item: context.itemID, visit: context.visit, revision: context.revision,
+                transition: transition, now: now)
+        }
+        itemURL = links?.itemURL(context.itemID)
     }
 
     /// The stable key of the message of `task` to `recipient`.
@@ -50,8 +60,10 @@ struct Message {
         writer.add("guidance", guidance)
         writer.add("idempotency_key", idempotencyKey)
         writer.add("item_id", itemID)
+        if let itemURL { writer.add("item_url", itemURL) }
         writer.add("kind", kind)
         writer.add("label", label)
+        if let link { writer.add("link", link) }
         writer.add("recipient", recipient)
         writer.add("recipient_name", recipientName)
         writer.add("stage", stage)

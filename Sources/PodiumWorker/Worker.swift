@@ -20,12 +20,16 @@ public struct WorkerOptions: Sendable {
     /// The first retry delay; doubles per attempt, with jitter, up to `maxRetryDelay`.
     public var retryDelay: Duration
     public var maxRetryDelay: Duration
+    /// Makes the signed link to act and the item's page that each message carries; nil when no
+    /// public URL or secret is configured (messages then carry the CLI line alone).
+    public var links: LinkMaker?
 
     public init(
         concurrency: Int = 8, defaultChannel: DeliveryChannel = .log, lease: Duration = .seconds(60),
         pollInterval: Duration = .seconds(5), retryDelay: Duration = .seconds(30),
-        maxRetryDelay: Duration = .seconds(3600)
+        maxRetryDelay: Duration = .seconds(3600), links: LinkMaker? = nil
     ) {
+        self.links = links
         self.concurrency = max(1, concurrency)
         self.defaultChannel = defaultChannel
         self.lease = lease
@@ -444,7 +448,9 @@ public actor Worker {
                         Planned(
                             task: task, recipient: recipient.handle, channel: channel,
                             key: Message.key(task, recipient),
-                            body: Message(task: task, context: context, recipient: recipient).encoded()))
+                            body: Message(
+                                task: task, context: context, recipient: recipient, links: options.links, now: now
+                            ).encoded()))
                 } catch {
                     plan.problems[task.id, default: []].append("\(recipient.handle): \(error)")
                 }

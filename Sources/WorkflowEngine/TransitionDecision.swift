@@ -172,6 +172,16 @@ public struct TransitionDecider: Sendable {
         return options.isEmpty ? "nothing leaves \(stage)" : "from \(stage): \(options.joined(separator: ", "))"
     }
 
+    /// Whether `actor` may see `item` at all (its page, its history, its draft): they created it,
+    /// take part in it in any role, hold one of its workflow's roles globally (so they may act on
+    /// every item of it), or are an admin. Everyone else is told there is no such item, as if it
+    /// did not exist, by every door.
+    public func mayRead(_ item: ItemState, createdBy: String, actor: ActorIdentity) -> Bool {
+        actor.globalRoles.contains(ActorIdentity.adminRole) || createdBy == actor.handle
+            || item.participants.contains { $0.actor == actor.handle }
+            || definition.roles.contains { actor.globalRoles.contains($0.name) }
+    }
+
     /// Whether `actor` holds `role` on `item`, as a participant or globally.
     public func holds(_ actor: ActorIdentity, _ role: String, on item: ItemState) -> Bool {
         actor.globalRoles.contains(role) || item.participants.contains { $0.role == role && $0.actor == actor.handle }

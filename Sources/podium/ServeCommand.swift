@@ -17,6 +17,14 @@ struct ServeCommand: AsyncParsableCommand {
             comes from DATABASE_URL or the PG* variables, as for every command; the server starts
             while the database is away and /readyz says so until it answers with every migration.
 
+            People use the pages: /signin (a sign-in link goes out through their own channel),
+            /inbox, /items/ID and the community manager's /console; reminders carry signed links
+            to /act/... when the server has a signing secret: PODIUM_SECRET_FILE (a file's path)
+            or PODIUM_SECRET, at least 32 bytes, the same for the server and every worker (never
+            a flag, which anyone on the machine can read). --dev makes a random one that dies
+            with the process. Links and sign-in messages use PODIUM_PUBLIC_URL (by default
+            http://HOST:PORT); a link to act lasts PODIUM_LINK_DAYS days (7 by default).
+
             On SIGTERM or SIGINT it stops taking connections, lets requests in flight finish
             (within \(Self.stopGrace)) and exits 0; with --with-worker the worker stops too.
 
@@ -43,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Run a worker in the same process (reminders, escalations, timers).")
     var withWorker = false
 
+    @Flag(help: "Development: sign links with a random key that lives as long as the process.")
+    var dev = false
+
     @OptionGroup(title: "With --with-worker") var delivery: DeliveryOptions
 
     @Option(help: "Log lines: auto (text on a terminal, JSON otherwise), text or json.")
@@ -66,8 +77,22 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, publicURL: environment["PODIUM_PUBLIC_URL"],
             authenticationFailuresPerMinute: authFailuresPerMinute)
         let host = self.host
+        let key = try dev ? SigningKey.random() : SigningKey.from(environment: environment)
+        // Read now, so a bad PODIUM_LINK_DAYS stops the server at start-up rather than a worker later.
+        _ = try LinkMaker.from(
+            environment: environment.merging(["PODIUM_PUBLIC_URL": "check"]) { _, check in check }, key: key)
+        if let key {
+            logger.info("links to act are signed", metadata: ["key": "\(key.origin)"])
+        } else {
+            logger.warning(
+                "links to act are off: set PODIUM_SECRET_FILE (or PODIUM_SECRET), or run with --dev; sign-in and pages work"
+            )
+        }
+        let web = WebSettings(
+            signingKey: key, publicURL: settings.publicURL ?? "http://\(host):\(port)",
+            defaultChannel: try delivery.channel(), environment: environment)
         let application = try PodiumAPI.application(
-            services: services, settings: settings, migrator: migrator, registry: registry, logger: logger
+            services: services, settings: settings, web: web, migrator: migrator, registry: registry, logger: logger
         ) { port in
             Terminal.note("podium serve: listening on http://\(host):\(port); SIGTERM or Ctrl-C stops it")
         }
@@ -78,7 +103,11 @@ struct ServeCommand: AsyncParsableCommand {
             let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):serve"
             let worker = Worker(
                 pool: workerServices.pool,
-                options: WorkerOptions(concurrency: delivery.concurrency, defaultChannel: try delivery.channel()),
+                options: WorkerOptions(
+                    concurrency: delivery.concurrency, defaultChannel: try delivery.channel(),
+                    links: try LinkMaker.from(
+                        environment: environment.merging(["PODIUM_PUBLIC_URL": web.publicURL]) { given, _ in given },
+                        key: key)),
                 time: workerServices.clock, environment: environment, owner: owner,
                 logger: Logger(label: "podium.worker"))
             let service = WorkerService(worker: worker, configuration: workerServices.configuration) { summary in

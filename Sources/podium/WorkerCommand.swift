@@ -25,6 +25,10 @@ struct WorkerCommand: AsyncParsableCommand {
             on every retry, so receivers can drop duplicates. The webhook secret comes from
             PODIUM_WEBHOOK_SECRET, never from a flag.
 
+            With PODIUM_PUBLIC_URL and a signing secret (PODIUM_SECRET_FILE or PODIUM_SECRET, the
+            same as podium serve's), every message carries item_url and a signed link to act
+            (link), valid PODIUM_LINK_DAYS days (7 by default).
+
             Example:
               podium worker --concurrency 8 --notifier file:/var/log/podium/messages.jsonl
               podium worker --once
@@ -75,7 +79,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let services = try await Services.open(for: .worker(concurrency: delivery.concurrency, once: once))
         let options = WorkerOptions(
             concurrency: delivery.concurrency, defaultChannel: try delivery.channel(),
-            lease: .seconds(leaseSeconds), retryDelay: .seconds(retrySeconds))
+            lease: .seconds(leaseSeconds), retryDelay: .seconds(retrySeconds),
+            links: try LinkMaker.from(environment: ProcessInfo.processInfo.environment))
         let owner =
             "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
         let worker = Worker(

@@ -20,6 +20,10 @@ struct APIFixture: Sendable {
     let tokens: [String: String]
     /// Every log line the server wrote, to check what never reaches a log.
     let log: LogLines
+    /// The key the server signs links with.
+    let key: SigningKey
+    /// Where sign-in links go for people without a channel (a JSON line each).
+    let signInChannel: URL
 
     /// Runs `body` against a live server (a real socket, a real HTTP client); `failuresPerMinute`
     /// is the server's limit on failed authentications per client address.
@@ -39,15 +43,24 @@ struct APIFixture: Sendable {
                 tokens[person.handle] = try await store.create(for: person.handle, name: "test", lifetime: 3600).token
             }
             let log = LogLines()
+            let key = try SigningKey(secret: SecretToken.random(), origin: "test")
+            let channel = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "podium-signin-\(UUID().uuidString).jsonl")
+            defer { try? FileManager.default.removeItem(at: channel) }
             let application = try PodiumAPI.application(
                 services: services,
                 settings: ServerSettings(authenticationFailuresPerMinute: failuresPerMinute),
+                web: WebSettings(
+                    signingKey: key, publicURL: "https://podium.test", defaultChannel: .file(channel.path)),
                 migrator: Migrator(migrations: try migrations ?? TestDatabase.shippedMigrations()),
                 registry: Self.registry,
                 logger: Logger(label: "podium.serve.test") { _ in LogLines.Handler(lines: log) })
             let frozenTokens = tokens
             try await application.test(.live) { client in
-                try await body(APIFixture(client: client, fixture: fixture, tokens: frozenTokens, log: log))
+                try await body(
+                    APIFixture(
+                        client: client, fixture: fixture, tokens: frozenTokens, log: log, key: key,
+                        signInChannel: channel))
             }
             await services.pool.shutdown()
         }

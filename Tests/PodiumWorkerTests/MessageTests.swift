@@ -19,11 +19,12 @@ struct MessageTests {
             idempotencyKey: "item-42-visit-3-reminder-1")
         let recipient = ReminderRecipient(
             handle: "dana", name: text, timezone: "Europe/Paris", channel: nil, workingHours: "always",
-            alreadyDelivered: false, nextCommand: "podium item fire 42 submit --as dana")
+            alreadyDelivered: false, nextTransition: "submit", nextCommand: "podium item fire 42 submit --as dana")
         let context = ReminderContext(
             taskID: 7, itemID: 42, title: text, workflow: "exec-post", stage: "draft", stageTitle: text,
-            guidance: text, dueAt: Date(timeIntervalSince1970: 1_773_133_200), recipients: [recipient])
-        let data = Message(task: task, context: context, recipient: recipient).encoded()
+            guidance: text, dueAt: Date(timeIntervalSince1970: 1_773_133_200), visit: 3, revision: 5,
+            recipients: [recipient])
+        let data = Message(task: task, context: context, recipient: recipient, links: nil, now: Date()).encoded()
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["title"] as? String == text && object["label"] as? String == text)
         #expect(object["guidance"] as? String == text && object["recipient_name"] as? String == text)
@@ -35,5 +36,36 @@ struct MessageTests {
                 "recipient_name", "stage", "stage_title", "title", "workflow",
             ])
         #expect(!data.contains(UInt8(ascii: "\n")))
+    }
+
+    /// With a public URL and a secret, a message carries the item's page and a link that lets
+    /// its recipient fire their next transition on the item as it stood: signed over who, which
+    /// item, visit, revision and transition, expiring after the configured lifetime.
+    @Test func carriesASignedLinkToAct() throws {
+        let key = try SigningKey(secret: String(repeating: "k", count: 32), origin: "test")
+        let links = LinkMaker(key: key, publicURL: "https://podium.example/", lifetime: 3 * 86_400)
+        let now = Date(timeIntervalSince1970: 1_773_000_000)
+        let task = ClaimedTask(
+            id: 7, itemID: 42, kind: .escalation, stage: "review", transition: nil, recipientRole: "coach",
+            label: "escalation", runAt: now, attempts: 1, maxAttempts: 5, idempotencyKey: "item-42-visit-9-escalation")
+        let recipient = ReminderRecipient(
+            handle: "sam", name: "Sam", timezone: "Europe/London", channel: nil, workingHours: "always",
+            alreadyDelivered: false, nextTransition: "approve", nextCommand: "podium item fire 42 approve --as sam")
+        let context = ReminderContext(
+            taskID: 7, itemID: 42, title: "Roadmap", workflow: "exec-post", stage: "review", stageTitle: "Review",
+            guidance: "", dueAt: nil, visit: 9, revision: 11, recipients: [recipient])
+        let data = Message(task: task, context: context, recipient: recipient, links: links, now: now).encoded()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["item_url"] as? String == "https://podium.example/items/42")
+        let link = try #require(object["link"] as? String)
+        let prefix = "https://podium.example/act/"
+        #expect(link.hasPrefix(prefix))
+        let verified = try ActionLink.verify(String(link.dropFirst(prefix.count)), key: key, now: now)
+        #expect(
+            verified
+                == ActionLink(
+                    actor: "sam", item: 42, visit: 9, revision: 11, transition: "approve",
+                    expiresAt: now.addingTimeInterval(3 * 86_400)))
+        #expect(object["command"] as? String == "podium item fire 42 approve --as sam")
     }
 }

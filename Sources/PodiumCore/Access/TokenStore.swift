@@ -1,4 +1,3 @@
-internal import Crypto
 public import Foundation
 public import LibPQ
 internal import WorkflowEngine
@@ -64,7 +63,7 @@ public struct TokenStore: Sendable {
         guard (60...Self.longestLifetime).contains(lifetime) else {
             throw PodiumError(.usage, "a token lives from one minute to one year", reason: "lifetime")
         }
-        let token = Self.scheme + Self.base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+        let token = Self.scheme + SecretToken.random()
         let now = time.now()
         do {
             return try await pool.transaction(retry: .resilient) { db in
@@ -187,11 +186,6 @@ public struct TokenStore: Sendable {
 
     /// SHA-256 of the token's UTF-8, in lowercase hex.
     public static func digest(_ token: String) -> String {
-        Hex.sha256(Data(token.utf8))
-    }
-
-    private static func base64URL(_ bytes: Data) -> String {
-        bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        SecretToken.digest(token)
     }
 }

@@ -15,7 +15,7 @@ public struct ItemEngine: Sendable {
     let pool: PostgresPool
     let time: any TimeSource
     /// The door this engine's history entries say they came through.
-    let door: Door
+    private(set) var door: Door
     let definitions = DefinitionCache()
 
     /// An engine on `pool` that reads `time` and records `door` in every history entry it writes.
@@ -23,6 +23,14 @@ public struct ItemEngine: Sendable {
         self.pool = pool
         self.time = time
         self.door = door
+    }
+
+    /// This engine (sharing its definition cache) recording `door` instead: the server's pages
+    /// and links are doors of their own beside its API.
+    public func entering(through door: Door) -> ItemEngine {
+        var engine = self
+        engine.door = door
+        return engine
     }
 
     // MARK: Create

@@ -1,12 +1,17 @@
 import Foundation
 internal import LibPQ
-import WorkflowEngine
+public import WorkflowEngine
 internal import WorkflowLanguage
 
 extension ItemEngine {
     /// Everything about an item: stage, assignee, due time, open tasks, participants, data,
     /// approvals so far, the transitions possible now and who may fire them.
-    public func show(_ id: Int) async throws -> ItemView {
+    ///
+    /// - Parameter reader: the person asking, when the door has one (the inbox, the API): the
+    ///   decider's ``TransitionDecider/mayRead(_:createdBy:actor:)`` must let them see it.
+    /// - Throws: ``PodiumError`` `.notFound` for an item that does not exist or that `reader` may
+    ///   not see: the same answer, so nobody learns which items exist.
+    public func show(_ id: Int, reader: ActorIdentity? = nil) async throws -> ItemView {
         try await pool.withConnection { db in
             let rows = try await db.query(
                 """
@@ -17,11 +22,7 @@ extension ItemEngine {
                   from items i join history visit on visit.id = i.visit_id \(FireContext.workEntry)
                  where i.id = \(id)
                 """)
-            guard let row = rows.first else {
-                throw PodiumError(
-                    .notFound, "no item \(id)", hint: "list the items to find it", reason: "item",
-                    details: ["item": "\(id)"])
-            }
+            guard let row = rows.first else { throw Self.noSuchItem(id) }
             let workflow = try row.decode(String.self, "workflow")
             let version = try row.decode(Int.self, "version")
             let stageName = try row.decode(String.self, "stage")
@@ -63,6 +64,10 @@ extension ItemEngine {
                 enteredAt: try row.decode(Date.self, "stage_entered_at"),
                 isClosed: try row.decode(Date?.self, "closed_at") != nil)
             let decider = TransitionDecider(definition: definition)
+            if let reader, !decider.mayRead(state, createdBy: try row.decode(String.self, "created_by"), actor: reader)
+            {
+                throw Self.noSuchItem(id)
+            }
             // Everyone who could act: the item's people and the global holders of its roles.
             let actors =
                 Set(participants.map(\.actor)).subtracting(globalHolders.map(\.handle)).sorted().map {
@@ -106,6 +111,11 @@ extension ItemEngine {
                 guidance: stage?.description ?? "",
                 approvals: approvalViews, openTasks: tasks, possibleTransitions: possible, comments: comments)
         }
+    }
+
+    static func noSuchItem(_ id: Int) -> PodiumError {
+        PodiumError(
+            .notFound, "no item \(id)", hint: "list the items to find it", reason: "item", details: ["item": "\(id)"])
     }
 
     /// The transitions out of `stage`, the way forward first: transitions that leave only this

@@ -82,3 +82,70 @@ extension ItemEngine {
         return entry
     }
 }
+
+/// What an operator's fix would change, worked out by the same checks as the fix itself and
+/// changing nothing: the console shows it before the operator confirms.
+public struct OverridePreview: Sendable, Codable {
+    public let item: Int
+    public let title: String
+    /// The stage the item is in, and the one it would be in.
+    public let from: String
+    public let to: String
+    /// Open tasks of the current stage that would be retired (reminders, escalations, timers).
+    public let retiredTasks: Int
+    /// The item would be closed (a cancel, or a move to a terminal stage).
+    public let closes: Bool
+    /// A closed item would open again.
+    public let reopens: Bool
+}
+
+extension ItemEngine {
+    /// What ``move(item:to:actor:reason:)`` would do, after the same checks (admin, stage, reason).
+    public func previewMove(item id: Int, to stage: String, actor: String, reason: String) async throws
+        -> OverridePreview
+    {
+        try await preview(item: id, actor: actor, reason: reason) { locked, definition in
+            guard let target = definition.stage(stage) else {
+                throw PodiumError(
+                    .refused, "\(locked.workflow)@\(locked.version) has no stage \(stage)",
+                    hint: "its stages: \(definition.stagesInFlowOrder.map(\.name).joined(separator: ", "))")
+            }
+            return (target.name, target.terminal, locked.isClosed && !target.terminal)
+        }
+    }
+
+    /// What ``cancel(item:actor:reason:)`` would do, after the same checks.
+    public func previewCancel(item id: Int, actor: String, reason: String) async throws -> OverridePreview {
+        try await preview(item: id, actor: actor, reason: reason) { locked, _ in
+            guard !locked.isClosed else {
+                throw PodiumError(.refused, "item \(id) is already closed", reason: "closed")
+            }
+            return (locked.stage, true, false)
+        }
+    }
+
+    private func preview(
+        item id: Int, actor: String, reason: String,
+        outcome: @Sendable (ItemRow, WorkflowDefinition) throws -> (to: String, closes: Bool, reopens: Bool)
+    ) async throws -> OverridePreview {
+        _ = try InputLimits.text(reason, what: "reason", limit: InputLimits.commentLength)
+        return try await pool.withConnection { db in
+            let rows = try await db.query(
+                "select \(ItemRow.columns), i.title from items i where i.id = \(id)")
+            guard let row = rows.first else { throw Self.noSuchItem(id) }
+            let item = try ItemRow(row)
+            try await requireAdmin(actor, on: db)
+            let definition = try await definitions.definition(item.workflow, version: item.version, on: db)
+            let (to, closes, reopens) = try outcome(item, definition)
+            let open = try await db.query(
+                """
+                select count(*) as open from tasks
+                 where item_id = \(id) and visit_id = \(item.visit) and status in \(TaskStatus.stillToRunSQL)
+                """
+            ).single().decode(Int.self, "open")
+            return OverridePreview(
+                item: id, title: try row.decode(String.self, "title"), from: item.stage, to: to,
+                retiredTasks: item.isClosed ? 0 : open, closes: closes, reopens: reopens)
+        }
+    }
+}

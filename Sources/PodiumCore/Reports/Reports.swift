@@ -279,3 +279,30 @@ public struct Reports: Sendable {
         return (String(decoding: try encoder.encode(rules), as: UTF8.self), order, terminal)
     }
 }
+
+/// How many open items sit in one stage of one program, and how many of them are overdue: one
+/// cell of the console's board.
+public struct BoardCell: Sendable, Codable, Equatable {
+    public let workflow: String
+    public let stage: String
+    public let open: Int
+    public let overdue: Int
+}
+
+extension Reports {
+    /// Open items per program and stage, with the overdue ones counted apart (by the due time
+    /// at the clock's now).
+    public func board() async throws -> [BoardCell] {
+        try await pool.query(
+            """
+            select workflow, stage, count(*) as open, count(*) filter (where due_at < \(time.now())) as overdue
+              from items where closed_at is null
+             group by workflow, stage order by workflow, stage
+            """
+        ).map {
+            BoardCell(
+                workflow: try $0.decode(String.self, "workflow"), stage: try $0.decode(String.self, "stage"),
+                open: try $0.decode(Int.self, "open"), overdue: try $0.decode(Int.self, "overdue"))
+        }
+    }
+}

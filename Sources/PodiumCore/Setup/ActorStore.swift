@@ -169,6 +169,13 @@ public struct ActorStore: Sendable {
         }
     }
 
+    /// The actor with this handle.
+    ///
+    /// - Throws: ``PodiumError`` `.notFound` when nobody has it.
+    public func find(_ handle: String) async throws -> ActorRecord {
+        try await pool.withConnection { db in try await Self.find(handle, on: db) }
+    }
+
     /// Every actor, by handle.
     public func list() async throws -> [ActorRecord] {
         try await pool.query(

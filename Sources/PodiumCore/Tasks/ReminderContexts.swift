@@ -14,6 +14,9 @@ public struct ReminderContext: Sendable {
     /// The stage's guidance from the workflow file.
     public let guidance: String
     public let dueAt: Date?
+    /// The history entry that entered the stage, and the item's revision: what a link to act names.
+    public let visit: Int
+    public let revision: Int
     /// The participants holding the task's role, or the global holders when no participant does.
     public let recipients: [ReminderRecipient]
 }
@@ -28,6 +31,8 @@ public struct ReminderRecipient: Sendable {
     public let workingHours: String
     /// True when an earlier attempt of this task already reached them.
     public let alreadyDelivered: Bool
+    /// The transition that moves the item on for them (the way forward first), or nil.
+    public let nextTransition: String?
     /// The command that moves the item on for them, or `podium item show ID`.
     public let nextCommand: String
 }
@@ -61,7 +66,8 @@ extension ItemEngine {
         guard !taskIDs.isEmpty else { return [:] }
         let rows = try await db.query(
             """
-            select t.id as task_id, i.id as item_id, i.title, i.workflow, i.version, i.stage, i.due_at,
+            select t.id as task_id, i.id as item_id, i.title, i.workflow, i.version, i.stage, i.due_at, i.visit_id,
+                   i.revision,
                    a.handle, a.display_name, a.timezone, a.channel, a.working_hours,
                    (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
                      where p.item_id = i.id and p.actor = a.handle) as roles,
@@ -100,7 +106,7 @@ extension ItemEngine {
                         timezone: try row.decode(String.self, "timezone"),
                         channel: try row.decode(String?.self, "channel"),
                         workingHours: try row.decode(String.self, "working_hours"),
-                        alreadyDelivered: try row.decode(Bool.self, "delivered"),
+                        alreadyDelivered: try row.decode(Bool.self, "delivered"), nextTransition: next?.name,
                         nextCommand: next.map { "podium item fire \(itemID) \($0.name) --as \(handle)" }
                             ?? "podium item show \(itemID)"))
             }
@@ -108,7 +114,8 @@ extension ItemEngine {
             contexts[taskID] = ReminderContext(
                 taskID: taskID, itemID: itemID, title: try row.decode(String.self, "title"), workflow: workflow,
                 stage: stageName, stageTitle: stage?.title ?? stageName, guidance: stage?.description ?? "",
-                dueAt: try row.decode(Date?.self, "due_at"), recipients: recipients)
+                dueAt: try row.decode(Date?.self, "due_at"), visit: try row.decode(Int.self, "visit_id"),
+                revision: try row.decode(Int.self, "revision"), recipients: recipients)
         }
         return contexts
     }

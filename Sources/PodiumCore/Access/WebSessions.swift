@@ -1,0 +1,145 @@
+public import Foundation
+public import LibPQ
+
+/// A signed-in browser: who it is, and the token its forms must carry.
+public struct WebSession: Sendable {
+    public let actor: ActorRecord
+    /// The value every form of this session sends back (`csrf`); a page of another site cannot
+    /// read it, so it cannot forge a form.
+    public let csrfToken: String
+    public let expiresAt: Date
+}
+
+/// Sign-in without passwords and the sessions it opens.
+///
+/// A person asks for a sign-in link; it goes out through their own channel, works once, and
+/// lasts ``signInLifetime``. Using it (a POST from its page: opening a link never signs in, as
+/// mail scanners open every link) opens a session for ``sessionLifetime``, kept in a cookie.
+/// Links and session cookies are 256 random bits; the database keeps only their SHA-256.
+public struct WebSessions: Sendable {
+    let pool: PostgresPool
+    let time: any TimeSource
+
+    public init(pool: PostgresPool, time: any TimeSource = SystemTime()) {
+        self.pool = pool
+        self.time = time
+    }
+
+    /// How long a sign-in link works: 15 minutes.
+    public static let signInLifetime: TimeInterval = 15 * 60
+    /// How long a session lasts: 7 days, then the person signs in again.
+    public static let sessionLifetime: TimeInterval = 7 * 86_400
+
+    /// A new sign-in link's token for `handle`, and the person, or nil when nobody has that
+    /// handle (the caller must answer the same either way, so handles cannot be probed).
+    public func issueSignInLink(for handle: String) async throws -> (token: String, actor: ActorRecord)? {
+        let now = time.now()
+        let token = SecretToken.random()
+        return try await pool.transaction(retry: .resilient) { db in
+            let rows = try await db.query(
+                "select handle, display_name, roles, timezone, channel, working_hours from actors where handle = \(handle)"
+            )
+            guard let row = rows.first else { return nil }
+            let actor = try ActorStore.record(row)
+            // Links used or expired over a day ago say nothing any more.
+            try await db.execute(
+                "delete from sign_in_links where expires_at < \(now.addingTimeInterval(-86_400))")
+            try await db.execute(
+                """
+                insert into sign_in_links (token_sha256, actor, created_at, expires_at)
+                values (\(SecretToken.digest(token)), \(handle), \(now), \(now.addingTimeInterval(Self.signInLifetime)))
+                """)
+            return (token, actor)
+        }
+    }
+
+    /// The person a sign-in link is for, if it can still be used; nothing is changed (its page
+    /// shows this before the person confirms).
+    ///
+    /// - Throws: ``PodiumError`` `.unauthenticated` for an unknown, used or expired link.
+    public func signInLink(_ token: String) async throws -> ActorRecord {
+        let rows = try await pool.query(
+            """
+            select l.used_at, l.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
+              from sign_in_links l join actors a on a.handle = l.actor
+             where l.token_sha256 = \(SecretToken.digest(token))
+            """)
+        guard let row = rows.first else {
+            throw PodiumError(.unauthenticated, "this sign-in link is not known", reason: "sign_in_link")
+        }
+        try Self.requireUsable(
+            used: try row.decode(Date?.self, "used_at"), expires: try row.decode(Date.self, "expires_at"),
+            now: time.now())
+        return try ActorStore.record(row)
+    }
+
+    /// Uses a sign-in link: marks it used and opens a session, in one transaction, so a link
+    /// opens at most one session however many times it is sent.
+    ///
+    /// - Returns: the session's cookie token (give it to the browser; it is not kept) and the session.
+    /// - Throws: ``PodiumError`` `.unauthenticated` for an unknown, used or expired link.
+    public func signIn(with link: String) async throws -> (cookie: String, session: WebSession) {
+        let now = time.now()
+        let cookie = SecretToken.random()
+        let csrf = SecretToken.random()
+        let expires = now.addingTimeInterval(Self.sessionLifetime)
+        return try await pool.transaction(retry: .resilient) { db in
+            let rows = try await db.query(
+                """
+                select l.used_at, l.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
+                  from sign_in_links l join actors a on a.handle = l.actor
+                 where l.token_sha256 = \(SecretToken.digest(link))
+                   for update of l
+                """)
+            guard let row = rows.first else {
+                throw PodiumError(.unauthenticated, "this sign-in link is not known", reason: "sign_in_link")
+            }
+            try Self.requireUsable(
+                used: try row.decode(Date?.self, "used_at"), expires: try row.decode(Date.self, "expires_at"), now: now)
+            let actor = try ActorStore.record(row)
+            try await db.execute(
+                "update sign_in_links set used_at = \(now) where token_sha256 = \(SecretToken.digest(link))")
+            try await db.execute(
+                "delete from web_sessions where expires_at < \(now)")
+            try await db.execute(
+                """
+                insert into web_sessions (token_sha256, actor, csrf_token, created_at, expires_at)
+                values (\(SecretToken.digest(cookie)), \(actor.handle), \(csrf), \(now), \(expires))
+                """)
+            return (cookie, WebSession(actor: actor, csrfToken: csrf, expiresAt: expires))
+        }
+    }
+
+    /// The session a cookie holds, or nil when it is unknown, ended or expired.
+    public func session(_ cookie: String) async throws -> WebSession? {
+        guard cookie.utf8.count <= 100 else { return nil }
+        let rows = try await pool.query(
+            """
+            select s.csrf_token, s.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
+              from web_sessions s join actors a on a.handle = s.actor
+             where s.token_sha256 = \(SecretToken.digest(cookie)) and s.expires_at > \(time.now())
+            """)
+        guard let row = rows.first else { return nil }
+        return WebSession(
+            actor: try ActorStore.record(row), csrfToken: try row.decode(String.self, "csrf_token"),
+            expiresAt: try row.decode(Date.self, "expires_at"))
+    }
+
+    /// Ends the session a cookie holds (signing out); an unknown cookie changes nothing.
+    public func signOut(_ cookie: String) async throws {
+        try await pool.execute("delete from web_sessions where token_sha256 = \(SecretToken.digest(cookie))")
+    }
+
+    private static func requireUsable(used: Date?, expires: Date, now: Date) throws {
+        if used != nil {
+            throw PodiumError(
+                .unauthenticated, "this sign-in link was used already; a link signs in once",
+                hint: "ask for a new one", reason: "sign_in_link_used")
+        }
+        guard expires > now else {
+            throw PodiumError(
+                .unauthenticated, "this sign-in link expired; a link works for 15 minutes",
+                hint: "ask for a new one", reason: "sign_in_link_expired")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+public import Foundation
+internal import LibPQ
+public import WorkflowEngine
+public import WorkflowLanguage
+
+/// One item in a person's inbox, and what they may do with it now.
+public struct InboxEntry: Sendable {
+    public let item: ItemView
+    /// The transitions the reader may fire now, the way forward first (timers excluded: the
+    /// worker fires those).
+    public let actions: [PossibleTransition]
+}
+
+/// What waits on a person across programs: items where they may act now, most urgent first, and
+/// apart from them the open items they take part in but cannot move now.
+public struct Inbox: Sendable {
+    /// Items the reader may move now: overdue first, then by due time, then those without one.
+    public let waiting: [InboxEntry]
+    /// Open items the reader takes part in (or created) that wait on somebody else.
+    public let following: [InboxEntry]
+}
+
+extension ItemEngine {
+    /// Version `version` of `workflow`, from the engine's cache: what a page needs to ask for a
+    /// transition's fields (titles, which fields are dates).
+    ///
+    /// - Throws: ``PodiumError`` `.notFound` for a version that was never loaded.
+    public func definition(of workflow: String, version: Int) async throws -> WorkflowDefinition {
+        try await pool.withConnection { db in try await definitions.definition(workflow, version: version, on: db) }
+    }
+
+    /// When an act with `idempotencyKey` was recorded on `item`, or nil: a link's act, say.
+    public func actedAt(item: Int, idempotencyKey: String) async throws -> Date? {
+        try await pool.query(
+            "select at from history where item_id = \(item) and idempotency_key = \(idempotencyKey)"
+        ).first?.decode(Date.self, "at")
+    }
+
+    /// `reader`'s inbox: every open item they may see and may act on or take part in, at most
+    /// `limit` of them (newest activity first before sorting).
+    ///
+    /// Each item is read through ``show(_:reader:)``, so the inbox lists exactly what the item
+    /// page offers, as the decider judges it.
+    public func inbox(for reader: ActorIdentity, limit: Int = 100) async throws -> Inbox {
+        let rows = try await pool.query(
+            """
+            select i.id from items i
+             where i.closed_at is null
+               and (i.created_by = \(reader.handle)
+                    or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(reader.handle))
+                    or \(!reader.globalRoles.isEmpty))
+             order by i.last_activity_at desc, i.id desc
+             limit \(min(max(limit, 1), 500))
+            """)
+        var waiting: [InboxEntry] = []
+        var following: [InboxEntry] = []
+        for row in rows {
+            let view: ItemView
+            do {
+                view = try await show(try row.decode(Int.self, "id"), reader: reader)
+            } catch let error as PodiumError where error.kind == .notFound {
+                continue  // not the reader's to see, or gone since the list was read
+            }
+            let actions = view.possibleTransitions.filter { $0.timer == nil && $0.participants.contains(reader.handle) }
+            let entry = InboxEntry(item: view, actions: actions)
+            if !actions.isEmpty {
+                waiting.append(entry)
+            } else if view.createdBy == reader.handle
+                || view.participants.contains(where: { $0.actor == reader.handle })
+            {
+                following.append(entry)
+            }
+        }
+        let now = time.now()
+        waiting.sort { left, right in
+            let (l, r) = (left.item.dueAt, right.item.dueAt)
+            let (lateL, lateR) = (l.map { $0 < now } ?? false, r.map { $0 < now } ?? false)
+            if lateL != lateR { return lateL }
+            switch (l, r) {
+            case (let l?, let r?) where l != r: return l < r
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default: return left.item.id < right.item.id
+            }
+        }
+        return Inbox(waiting: waiting, following: following)
+    }
+}

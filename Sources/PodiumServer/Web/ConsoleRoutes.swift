@@ -1,0 +1,356 @@
+import Foundation
+import Hummingbird
+import PodiumCore
+import WorkflowEngine
+import WorkflowLanguage
+
+/// The community manager's console: a live board per program, the stuck items with the fixes
+/// operators have in the CLI (each previewed before it is done, each recorded with the operator
+/// and a reason), and the flow and impact reports as charts. Only people holding an operator
+/// role (``TaskAdmin/operatorRoles``: community manager, admin) see it; the fixes themselves are
+/// judged again by the core (moving and cancelling need an admin), whoever asks.
+struct ConsoleRoutes {
+    let services: PodiumServices
+    let pages: WebPages
+    let engine: ItemEngine
+
+    init(services: PodiumServices, pages: WebPages) {
+        self.services = services
+        self.pages = pages
+        engine = services.engine.entering(through: .inbox)
+    }
+
+    func add(to router: RouterGroup<APIRequestContext>) {
+        router.get("/console") { request, context in try await board(try operatorSession(request, context)) }
+        router.get("/console/workflows/{workflow}/stages/{stage}") { request, context in
+            let session = try operatorSession(request, context)
+            let workflow = try context.parameters.require("workflow")
+            let stage = try context.parameters.require("stage")
+            let time = LocalTime(zone: session.actor.timezone, now: services.clock.now())
+            let items = try await engine.list(workflow: workflow, stage: stage, limit: 500)
+            var definition: WorkflowDefinition?
+            if let summary = try await services.workflows.list().first(where: { $0.name == workflow }) {
+                definition = try await engine.definition(of: workflow, version: summary.latestVersion)
+            }
+            return pages.render(
+                "stage",
+                StageView(
+                    page: PageChrome(stage, session: session), workflow: workflow,
+                    stageTitle: definition?.stage(stage)?.title ?? stage, count: items.count, zone: time.name,
+                    items: items.map { item in
+                        StageView.Row(
+                            id: item.id, title: item.title, due: item.dueAt.map(time.due) ?? "no deadline",
+                            late: item.dueAt.map { $0 < time.now } ?? false,
+                            assignees: item.assignees.joined(separator: ", "))
+                    }))
+        }
+        router.get("/console/stuck") { request, context in
+            let session = try operatorSession(request, context)
+            return try await stuck(session, notice: request.uri.queryParameters.get("done"))
+        }
+        router.post("/console/fix") { request, context in try await fix(request, context) }
+        router.get("/console/reports") { request, context in try await reports(try operatorSession(request, context)) }
+    }
+
+    /// The session of an operator.
+    ///
+    /// - Throws: ``SignInNeeded`` without a session, ``Problem`` 403 for anyone without an operator role.
+    private func operatorSession(_ request: Request, _ context: APIRequestContext) throws -> WebSession {
+        let session = try context.requireSession(request)
+        guard !Set(session.actor.roles).isDisjoint(with: TaskAdmin.operatorRoles) else {
+            throw Problem(
+                status: .forbidden, code: "refused.not_operator",
+                detail: "The console is for the people who run the programs (a community manager or an admin).",
+                hint: "Your tasks are in your inbox.")
+        }
+        return session
+    }
+
+    // MARK: Board
+
+    struct BoardView {
+        struct Column {
+            let workflow: String
+            let stage: String
+            let title: String
+            let open: Int
+            let overdue: Int
+        }
+
+        struct Edge {
+            let name: String
+            let from: String
+            let to: String
+            let who: String
+        }
+
+        struct Board {
+            let name: String
+            let title: String
+            let version: Int
+            let columns: [Column]
+            let edges: [Edge]
+        }
+
+        let page: PageChrome
+        let zone: String
+        let boards: [Board]
+    }
+
+    private func board(_ session: WebSession) async throws -> Response {
+        let cells = try await services.reports.board()
+        var boards: [BoardView.Board] = []
+        for summary in try await services.workflows.list() {
+            let definition = try await engine.definition(of: summary.name, version: summary.latestVersion)
+            let columns = definition.stagesInFlowOrder.filter { !$0.terminal }.map { stage in
+                let cell = cells.first { $0.workflow == summary.name && $0.stage == stage.name }
+                return BoardView.Column(
+                    workflow: summary.name, stage: stage.name, title: stage.title, open: cell?.open ?? 0,
+                    overdue: cell?.overdue ?? 0)
+            }
+            let edges = definition.transitionsInFlowOrder.map { transition in
+                BoardView.Edge(
+                    name: transition.title ?? ItemPageModel.label(for: transition.name),
+                    from: transition.from.joined(separator: ", "), to: transition.to,
+                    who: transition.timer.map { "after \($0.description)" }
+                        ?? transition.roles.joined(separator: " or "))
+            }
+            boards.append(
+                BoardView.Board(
+                    name: summary.name, title: definition.title, version: summary.latestVersion, columns: columns,
+                    edges: edges))
+        }
+        return pages.render(
+            "console",
+            BoardView(
+                page: PageChrome("Programs", session: session),
+                zone: LocalTime(zone: session.actor.timezone, now: services.clock.now()).name, boards: boards))
+    }
+
+    struct StageView {
+        struct Row {
+            let id: Int
+            let title: String
+            let due: String
+            let late: Bool
+            let assignees: String
+        }
+
+        let page: PageChrome
+        let workflow: String
+        let stageTitle: String
+        let count: Int
+        let zone: String
+        let items: [Row]
+    }
+
+    // MARK: Stuck and fixes
+
+    struct StuckView {
+        struct Item {
+            let id: Int
+            let title: String
+            let workflow: String
+            let stage: String
+            let reasons: [String]
+            let deadTasks: Bool
+            let stages: [String]
+            let roles: [String]
+            let csrf: String
+        }
+
+        let page: PageChrome
+        let items: [Item]
+    }
+
+    private func stuck(_ session: WebSession, notice: String? = nil, refusal: PodiumError? = nil) async throws
+        -> Response
+    {
+        var items: [StuckView.Item] = []
+        for item in try await services.stuck.find(limit: 100) {
+            let definition = try await engine.definition(of: item.workflow, version: item.version)
+            items.append(
+                StuckView.Item(
+                    id: item.itemID, title: item.title, workflow: item.workflow, stage: item.stage,
+                    reasons: item.reasons.map(\.message), deadTasks: item.reasons.contains { $0.kind == "dead_task" },
+                    stages: definition.stagesInFlowOrder.map(\.name).filter { $0 != item.stage },
+                    roles: definition.roles.map(\.name), csrf: session.csrfToken))
+        }
+        return pages.render(
+            "stuck",
+            StuckView(
+                page: PageChrome(
+                    "Stuck items", session: session, notice: notice,
+                    error: refusal.map { "Nothing was changed: \($0.message)." }, errorHint: refusal?.hint),
+                items: items),
+            status: refusal.map { Problem($0).status } ?? .ok)
+    }
+
+    struct PreviewView {
+        struct Field {
+            let name: String
+            let value: String
+        }
+
+        let page: PageChrome
+        let item: Int
+        let operatorHandle: String
+        let reason: String
+        let changes: [String]
+        let csrf: String
+        let fields: [Field]
+    }
+
+    /// One fix from the stuck page: `mode=preview` says what it would change (changing nothing);
+    /// `mode=apply` does it, recorded with the operator and the reason.
+    private func fix(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let (form, session) = try await WebForm.read(request, session: context)
+        _ = try operatorSession(request, context)
+        guard let item = form["item"].flatMap(Int.init), item > 0 else {
+            throw Problem(status: .badRequest, code: "input.form", detail: "the fix names no item")
+        }
+        let action = form["action"] ?? ""
+        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let apply = form["mode"] == "apply"
+        let handle = session.actor.handle
+        do {
+            var changes: [String] = []
+            switch action {
+            case "retry":
+                let dead = try await services.tasks.list(status: TaskStatus.dead.rawValue).filter { $0.itemID == item }
+                guard !dead.isEmpty else {
+                    throw PodiumError(.refused, "item \(item) has no dead tasks to retry", reason: "no_dead_tasks")
+                }
+                let records = try await services.tasks.retry(
+                    ids: dead.map(\.id), actor: handle, reason: reason, dryRun: !apply)
+                changes = records.map {
+                    "retry task \($0.id) (\($0.kind) “\($0.label)”), which died after \($0.attempts) attempts: \($0.lastError ?? "no error recorded")"
+                }
+                if apply {
+                    return WebPages.seeOther(
+                        "/console/stuck?done=\(Self.query("Retried \(records.count) task(s) of item \(item)."))")
+                }
+            case "move":
+                let stage = form["stage"] ?? ""
+                if apply {
+                    _ = try await engine.move(item: item, to: stage, actor: handle, reason: reason)
+                    return WebPages.seeOther("/console/stuck?done=\(Self.query("Moved item \(item) to \(stage)."))")
+                }
+                let preview = try await engine.previewMove(item: item, to: stage, actor: handle, reason: reason)
+                changes =
+                    ["move “\(preview.title)” from \(preview.from) to \(preview.to), whatever its rules ask"]
+                    + Self.effects(preview)
+            case "cancel":
+                if apply {
+                    _ = try await engine.cancel(item: item, actor: handle, reason: reason)
+                    return WebPages.seeOther("/console/stuck?done=\(Self.query("Cancelled item \(item)."))")
+                }
+                let preview = try await engine.previewCancel(item: item, actor: handle, reason: reason)
+                changes = ["cancel “\(preview.title)” where it stands, in \(preview.from)"] + Self.effects(preview)
+            case "reassign":
+                let role = form["role"] ?? ""
+                let person = (form["to"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                let view = try await engine.show(item)
+                let current = view.participants.filter { $0.role == role }.map(\.actor).filter { $0 != person }
+                if apply {
+                    _ = try await engine.assign(item: item, role: role, to: person, actor: handle)
+                    for previous in current {
+                        _ = try await engine.unassign(item: item, role: role, from: previous, actor: handle)
+                    }
+                    return WebPages.seeOther(
+                        "/console/stuck?done=\(Self.query("\(person) is now the \(role) of item \(item)."))")
+                }
+                _ = try await services.actors.find(person)
+                changes =
+                    ["make \(person) the \(role) of “\(view.title)”"]
+                    + current.map { "take the \(role) role from \($0)" }
+                    + ["(whether you may assign \(role) is checked when you confirm, as in the CLI)"]
+            default:
+                throw Problem(status: .badRequest, code: "input.form", detail: "no such fix: \(action)")
+            }
+            var fields = ["action", "item", "reason", "stage", "role", "to"].compactMap { name in
+                form[name].map { PreviewView.Field(name: name, value: $0) }
+            }
+            fields.append(.init(name: "mode", value: "apply"))
+            return pages.render(
+                "preview",
+                PreviewView(
+                    page: PageChrome("Before you confirm", session: session), item: item, operatorHandle: handle,
+                    reason: reason, changes: changes, csrf: session.csrfToken, fields: fields))
+        } catch let error as PodiumError where error.kind != .database && error.kind != .schema {
+            return try await stuck(session, refusal: error)
+        }
+    }
+
+    private static func effects(_ preview: OverridePreview) -> [String] {
+        var effects: [String] = []
+        if preview.retiredTasks > 0 { effects.append("retire its \(preview.retiredTasks) open task(s) of the stage") }
+        if preview.closes { effects.append("close the item") }
+        if preview.reopens { effects.append("reopen the item") }
+        return effects
+    }
+
+    private static func query(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+
+    // MARK: Reports
+
+    struct ReportsView {
+        struct ImpactBar {
+            let label: String
+            let width: Int
+            let negative: Bool
+            let text: String
+        }
+
+        struct FlowBar {
+            let workflow: String
+            let stage: String
+            let passed: Int
+            let width: Int
+            let median: String
+            let p90: String
+            let onTime: String
+            let rework: Int
+        }
+
+        let page: PageChrome
+        let impact: [ImpactBar]
+        let flow: [FlowBar]
+    }
+
+    /// The reports as charts whose bars share one scale per chart, so +58% and +100% differ.
+    private func reports(_ session: WebSession) async throws -> Response {
+        let impact = try await services.reports.impact()
+        var bars: [(String, Double)] = []
+        for row in impact {
+            let who = row.executive == "overall" ? "Everyone" : row.executive
+            for (what, change) in [
+                ("messages", row.change.messages), ("replies", row.change.replies), ("likes", row.change.likes),
+            ] {
+                if let change { bars.append(("\(who): \(what)", change)) }
+            }
+        }
+        let largest = max(bars.map { abs($0.1) }.max() ?? 0, 1)
+        let flow = try await services.reports.flow()
+        let slowest = max(Double(flow.compactMap(\.medianSeconds).max() ?? 0), 1)
+        return pages.render(
+            "reports",
+            ReportsView(
+                page: PageChrome("Reports", session: session),
+                impact: bars.map { label, change in
+                    ReportsView.ImpactBar(
+                        label: label, width: max(2, Int((abs(change) / largest * 240).rounded())), negative: change < 0,
+                        text: String(format: "%+.0f%%", change))
+                },
+                flow: flow.map { row in
+                    ReportsView.FlowBar(
+                        workflow: row.workflow, stage: row.stage, passed: row.passed,
+                        width: max(2, Int((Double(row.medianSeconds ?? 0) / slowest * 240).rounded())),
+                        median: row.medianSeconds.map { DurationText.approximate(seconds: $0) } ?? "–",
+                        p90: row.p90Seconds.map { DurationText.approximate(seconds: $0) } ?? "–",
+                        onTime: row.onTimeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "–", rework: row.rework)
+                }))
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Hummingbird
+import LibPQ
+import Logging
+import PodiumCore
+import PodiumWorker
+import WorkflowEngine
+import WorkflowLanguage
+
+/// The pages people use: sign-in by a link sent through their own channel, their tasks across
+/// programs, and each item's page, where they comment and fire the transitions they may. Every
+/// action goes through the same ``ItemEngine`` (so the same decider) as the CLI and the API,
+/// recorded as coming through the inbox.
+struct InboxRoutes {
+    let services: PodiumServices
+    let pages: WebPages
+    let web: WebSettings
+    let engine: ItemEngine
+    let signInLimiter: FailedAttemptLimiter
+    let deliverer: Deliverer
+
+    init(services: PodiumServices, pages: WebPages, web: WebSettings) {
+        self.services = services
+        self.pages = pages
+        self.web = web
+        engine = services.engine.entering(through: .inbox)
+        signInLimiter = FailedAttemptLimiter(limit: 5, window: 15 * 60)
+        deliverer = Deliverer(environment: web.environment)
+    }
+
+    var sessions: WebSessions { WebSessions(pool: services.pool, time: services.clock) }
+
+    func add(to router: RouterGroup<APIRequestContext>) {
+        router.get("/") { request, context in
+            WebPages.seeOther(context.session == nil ? "/signin" : "/inbox")
+        }
+        router.get("/static/podium.css") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: pages.stylesheet))
+        }
+        router.get("/signin") { _, context in
+            pages.render(
+                "signin", SignInView(page: PageChrome("Sign in", session: context.session), sent: false, handle: ""))
+        }
+        router.post("/signin") { request, context in try await requestSignIn(request, context) }
+        router.get("/signin/{token}") { _, context in
+            let token = try context.parameters.require("token")
+            let person = try await sessions.signInLink(token)
+            return pages.render(
+                "signin-confirm",
+                SignInConfirmView(page: PageChrome("Sign in", session: nil), name: person.name, token: token))
+        }
+        router.post("/signin/{token}") { _, context in
+            let (cookie, _) = try await sessions.signIn(with: try context.parameters.require("token"))
+            var headers = HTTPFields()
+            headers[.setCookie] = sessionCookie(cookie, maxAge: Int(WebSessions.sessionLifetime)).description
+            return WebPages.seeOther("/inbox", headers: headers)
+        }
+        router.post("/signout") { request, context in
+            _ = try await WebForm.read(request, session: context)
+            if let cookie = request.cookies[WebSessionMiddleware.cookieName]?.value {
+                try await sessions.signOut(cookie)
+            }
+            var headers = HTTPFields()
+            headers[.setCookie] = sessionCookie("", maxAge: 0).description
+            return WebPages.seeOther("/signin", headers: headers)
+        }
+        router.get("/inbox") { request, context in try await inbox(request, context) }
+        router.get("/items/{id}") { request, context in
+            let session = try context.requireSession(request)
+            let done = request.uri.queryParameters.get("done")
+            return try await itemPage(
+                try context.itemID(), session: session, notice: done.map { "Done: \(ItemPageModel.label(for: $0))." })
+        }
+        router.post("/items/{id}/transitions/{transition}") { request, context in try await fire(request, context) }
+        router.post("/items/{id}/comments") { request, context in
+            let (form, session) = try await WebForm.read(request, session: context)
+            let id = try context.itemID()
+            _ = try await engine.show(id, reader: session.actor.identity)
+            do {
+                try await engine.comment(item: id, actor: session.actor.handle, text: form["text"] ?? "")
+            } catch let error as PodiumError where error.kind != .database && error.kind != .schema {
+                return try await itemPage(id, session: session, refusal: error)
+            }
+            return WebPages.seeOther("/items/\(id)#comment-text")
+        }
+    }
+
+    func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(
+            name: WebSessionMiddleware.cookieName, value: value, maxAge: maxAge, path: "/", secure: web.secureCookies,
+            httpOnly: true, sameSite: .lax)
+    }
+
+    // MARK: Sign-in
+
+    struct SignInView {
+        let page: PageChrome
+        let sent: Bool
+        let handle: String
+    }
+
+    struct SignInConfirmView {
+        let page: PageChrome
+        let name: String
+        let token: String
+    }
+
+    /// Sends a sign-in link through the person's own channel. The answer is the same whether or
+    /// not the handle exists, and requests are limited per address and per handle, so the page
+    /// can be used neither to find out who is coached nor to flood someone's channel.
+    private func requestSignIn(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let form = try await WebForm.read(request)
+        let handle = (form["handle"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let sent = SignInView(page: PageChrome("Sign in", session: nil), sent: true, handle: handle)
+        for key in ["address \(context.clientAddress)", "handle \(handle)"] {
+            if let wait = await signInLimiter.retryAfter(key) {
+                throw Problem(
+                    status: .tooManyRequests, code: "unauthenticated.rate_limited",
+                    detail:
+                        "Too many sign-in links were asked for; wait \(LocalTime.span(TimeInterval(wait))) and try again.",
+                    headers: [.retryAfter: "\(wait)"])
+            }
+            await signInLimiter.recordFailure(key)
+        }
+        guard !handle.isEmpty, handle.utf8.count <= 100,
+            let (token, person) = try await sessions.issueSignInLink(for: handle)
+        else { return pages.render("signin", sent) }
+        let link = "\(web.publicURL)/signin/\(token)"
+        var writer = JSONObjectWriter()
+        writer.add("expires_at", DataDate.format(services.clock.now().addingTimeInterval(WebSessions.signInLifetime)))
+        writer.add("idempotency_key", "sign-in-\(SecretToken.digest(token).prefix(16))")
+        writer.add("kind", "sign_in")
+        writer.add("link", link)
+        writer.add("recipient", person.handle)
+        writer.add("recipient_name", person.name)
+        writer.add("text", "Sign in to Podium: open this link within 15 minutes. It works once.")
+        do {
+            let channel = try person.channel.map { try DeliveryChannel(spec: $0) } ?? web.defaultChannel
+            try await deliverer.deliver(writer.finished(), on: channel)
+        } catch {
+            context.logger.error(
+                "sign-in link not delivered", metadata: ["actor": "\(person.handle)", "error": "\(error)"])
+        }
+        return pages.render("signin", sent)
+    }
+
+    // MARK: Inbox and items
+
+    struct InboxView {
+        struct Entry {
+            let item: ItemPageModel.Heading
+            let actions: [ItemPageModel.Action]
+            let waitingOn: String?
+        }
+
+        let page: PageChrome
+        let zone: String
+        let waiting: [Entry]
+        let following: [Entry]
+    }
+
+    private func inbox(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let session = try context.requireSession(request)
+        let inbox = try await engine.inbox(for: session.actor.identity)
+        let time = LocalTime(zone: session.actor.timezone, now: services.clock.now())
+        let names = try await peopleNames()
+        func entry(_ item: InboxEntry) async throws -> InboxView.Entry {
+            let model = ItemPageModel(
+                view: item.item,
+                definition: try await engine.definition(of: item.item.workflow, version: item.item.version),
+                reader: session.actor, time: time, names: names)
+            return InboxView.Entry(
+                item: model.heading, actions: model.actions(csrf: session.csrfToken), waitingOn: model.waitingOn)
+        }
+        var waiting: [InboxView.Entry] = []
+        for item in inbox.waiting { waiting.append(try await entry(item)) }
+        var following: [InboxView.Entry] = []
+        for item in inbox.following { following.append(try await entry(item)) }
+        return pages.render(
+            "inbox",
+            InboxView(
+                page: PageChrome("My tasks", session: session), zone: time.name, waiting: waiting, following: following)
+        )
+    }
+
+    struct ItemView {
+        let page: PageChrome
+        let item: ItemPageModel.Heading
+        let fields: [ItemPageModel.Field]
+        let approvals: [ItemPageModel.Approval]
+        let actions: [ItemPageModel.Action]
+        let others: [String]
+        let waitingOn: String?
+        let comments: [ItemPageModel.Comment]
+        let csrf: String
+        let timeline: [ItemPageModel.Moment]
+    }
+
+    /// The item page for `session`'s person; a refusal is shown on it (with the status the API
+    /// would give), and nothing changed.
+    func itemPage(_ id: Int, session: WebSession, notice: String? = nil, refusal: PodiumError? = nil) async throws
+        -> Response
+    {
+        let view = try await engine.show(id, reader: session.actor.identity)
+        let model = ItemPageModel(
+            view: view, definition: try await engine.definition(of: view.workflow, version: view.version),
+            reader: session.actor, time: LocalTime(zone: session.actor.timezone, now: services.clock.now()),
+            names: try await peopleNames())
+        let page = PageChrome(
+            view.title, session: session, notice: notice,
+            error: refusal.map { "Nothing was changed: \($0.message)." }, errorHint: refusal?.hint)
+        return pages.render(
+            "item",
+            ItemView(
+                page: page, item: model.heading, fields: model.fields, approvals: model.approvals,
+                actions: model.actions(csrf: session.csrfToken), others: model.others, waitingOn: model.waitingOn,
+                comments: model.comments, csrf: session.csrfToken,
+                timeline: model.timeline(try await engine.history(id))),
+            status: refusal.map { Problem($0).status } ?? .ok)
+    }
+
+    private func fire(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let (form, session) = try await WebForm.read(request, session: context)
+        let id = try context.itemID()
+        let name = try context.parameters.require("transition")
+        let view = try await engine.show(id, reader: session.actor.identity)
+        let definition = try await engine.definition(of: view.workflow, version: view.version)
+        let transition = definition.transitions.first { $0.name == name }
+        let comment = form["comment"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        do {
+            _ = try await engine.fire(
+                item: id, transition: name, actor: session.actor.handle, comment: comment,
+                data: ItemPageModel.data(
+                    from: form, for: transition, dateFields: definition.dateFields,
+                    zone: TimeZone(identifier: session.actor.timezone) ?? .gmt),
+                expectRevision: form["revision"].flatMap(Int.init))
+        } catch let error as PodiumError where error.kind != .database && error.kind != .schema {
+            return try await itemPage(id, session: session, refusal: error)
+        }
+        return WebPages.seeOther(
+            "/items/\(id)?done=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+    }
+
+    /// Everyone's name by handle, for pages that show people.
+    func peopleNames() async throws -> [String: String] {
+        Dictionary(
+            try await services.actors.list().map { ($0.handle, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+}

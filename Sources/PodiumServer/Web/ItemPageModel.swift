@@ -1,0 +1,244 @@
+import Foundation
+import PodiumCore
+import WorkflowEngine
+import WorkflowLanguage
+
+/// What the item page, the inbox and a link's confirmation page show of an item, for one reader:
+/// their own time zone, the names of the people, and the forms of the transitions they may fire.
+struct ItemPageModel {
+    struct Field {
+        let name: String
+        let value: String
+    }
+
+    /// One input a transition asks for before it is sent.
+    struct Input {
+        let inputID: String
+        let field: String
+        let label: String
+        let hint: String?
+        let type: String
+        let multiline: Bool
+        let required: Bool
+        let value: String
+    }
+
+    /// A transition the reader may fire, as a form. Stored properties only: templates read
+    /// values by reflection, which does not see computed ones.
+    struct Action {
+        let itemID: Int
+        let name: String
+        let label: String
+        let toTitle: String
+        let inputs: [Input]
+        let csrf: String
+        let revision: Int
+        /// Nothing to ask: the inbox offers it as one button.
+        let simple: Bool
+        /// What it asks for, in words, for the inbox.
+        let asks: String
+
+        init(itemID: Int, name: String, label: String, toTitle: String, inputs: [Input], csrf: String, revision: Int) {
+            self.itemID = itemID
+            self.name = name
+            self.label = label
+            self.toTitle = toTitle
+            self.inputs = inputs
+            self.csrf = csrf
+            self.revision = revision
+            simple = inputs.allSatisfy { !$0.required }
+            asks = inputs.filter(\.required).map { $0.label.lowercased() }.joined(separator: ", ")
+        }
+    }
+
+    struct Approval {
+        let summary: String
+    }
+
+    /// What every page about an item shows at its top.
+    struct Heading {
+        let id: Int
+        let title: String
+        let program: String
+        let stageTitle: String
+        let due: String?
+        let late: Bool
+        let closed: String?
+        let guidance: String?
+    }
+
+    struct Moment {
+        let when: String
+        let who: String
+        let what: String
+        let stay: String?
+        let comment: String?
+    }
+
+    struct Comment {
+        let who: String
+        let when: String
+        let body: String
+    }
+
+    let view: ItemView
+    let definition: WorkflowDefinition
+    let reader: ActorRecord
+    let time: LocalTime
+    let names: [String: String]
+
+    var program: String { definition.title }
+
+    var heading: Heading {
+        Heading(
+            id: view.id, title: view.title, program: program, stageTitle: view.stageTitle, due: due, late: late,
+            closed: closed, guidance: view.guidance.isEmpty ? nil : view.guidance)
+    }
+
+    var due: String? { view.closedAt == nil ? view.dueAt.map(time.due) : nil }
+    var late: Bool { view.closedAt == nil && (view.dueAt.map { $0 < time.now } ?? false) }
+
+    var closed: String? {
+        if let cancellation = view.cancellation {
+            return "cancelled by \(name(cancellation.actor)) \(time.relative(cancellation.at)): \(cancellation.reason)"
+        }
+        return view.closedAt.map { "closed \(time.instant($0))" }
+    }
+
+    /// The item's data, as text (the page escapes it), in a stable order.
+    var fields: [Field] {
+        view.data.keys.sorted().map { Field(name: Self.label(for: $0), value: view.data[$0] ?? "") }
+    }
+
+    /// "1 of 2: Maria Lopez approved" per transition that needs approvals.
+    var approvals: [Approval] {
+        view.approvals.map { approval in
+            let who = approval.approvers.map(name).joined(separator: ", ")
+            let title =
+                definition.transitions.first { $0.name == approval.transition }?.title
+                ?? Self.label(for: approval.transition)
+            return Approval(
+                summary: "\(title): \(approval.approvers.count) of \(approval.needed) approvals"
+                    + (who.isEmpty ? " so far" : ": \(who) approved"))
+        }
+    }
+
+    /// The transitions the reader may fire now, each with what it asks for.
+    func actions(csrf: String) -> [Action] {
+        view.possibleTransitions.filter { $0.timer == nil && $0.participants.contains(reader.handle) }.map { possible in
+            let transition = definition.transitions.first { $0.name == possible.name }
+            return Action(
+                itemID: view.id, name: possible.name, label: transition?.title ?? Self.label(for: possible.name),
+                toTitle: definition.stage(possible.to)?.title ?? possible.to,
+                inputs: inputs(for: possible, transition: transition), csrf: csrf, revision: view.revision)
+        }
+    }
+
+    /// Who else may move the item, for a reader who may not ("Sam Okafor may approve").
+    var others: [String] {
+        view.possibleTransitions.filter { $0.timer == nil && !$0.participants.contains(reader.handle) }.compactMap {
+            possible in
+            guard !possible.participants.isEmpty else { return nil }
+            let title =
+                definition.transitions.first { $0.name == possible.name }?.title ?? Self.label(for: possible.name)
+            return "\(possible.participants.map(name).joined(separator: " or ")) may \(title.lowercased())."
+        }
+    }
+
+    /// The people the item waits on, by name; nil when nobody may act.
+    var waitingOn: String? {
+        let people = Set(view.possibleTransitions.filter { $0.timer == nil }.flatMap(\.participants))
+        return people.isEmpty ? nil : people.sorted().map(name).joined(separator: ", ")
+    }
+
+    var comments: [Comment] {
+        view.comments.map { Comment(who: name($0.actor), when: time.instant($0.at), body: $0.body) }
+    }
+
+    func timeline(_ history: [HistoryEntry]) -> [Moment] {
+        history.reversed().map { entry in
+            let what: String
+            let to = definition.stage(entry.toStage)?.title ?? entry.toStage
+            let kind = HistoryKind(rawValue: entry.kind)
+            switch kind {
+            case .create: what = "started it in \(to)"
+            case .transition:
+                let title = entry.transition.flatMap { name in definition.transitions.first { $0.name == name }?.title }
+                what = "\(title ?? entry.transition.map(Self.label) ?? "moved it"): now \(to)"
+            case .approval: what = "approved (\(entry.transition.map(Self.label) ?? "")); more approvals needed"
+            case .override: what = "moved it to \(to), overriding the workflow"
+            case .cancel: what = "cancelled it"
+            case .comment: what = "commented"
+            case .migrate: what = "moved it to a new version of the program"
+            case .assign, .unassign, .task: what = entry.comment ?? Self.label(for: entry.kind)
+            case nil: what = Self.label(for: entry.kind)
+            }
+            let quiet: Set<HistoryKind?> = [.comment, .approval, .assign, .unassign, .task]
+            let stay =
+                !quiet.contains(kind) && !(kind == .cancel)
+                ? "\(LocalTime.span(TimeInterval(entry.secondsInStage))) in \(to)" : nil
+            return Moment(
+                when: time.instant(entry.at), who: name(entry.actor), what: what, stay: stay,
+                comment: [.assign, .unassign, .task].contains(kind) ? nil : entry.comment)
+        }
+    }
+
+    /// A person's name as the page shows it: "Sam Okafor (sam)".
+    func name(_ handle: String) -> String {
+        names[handle].map { "\($0) (\(handle))" } ?? handle
+    }
+
+    private func inputs(for possible: PossibleTransition, transition: TransitionDefinition?) -> [Input] {
+        var inputs = (transition?.requiredFields ?? []).map { field in
+            let isDate = definition.dateFields.contains(field)
+            let current = view.data[field] ?? ""
+            return Input(
+                inputID: "\(possible.name)-\(field)", field: field, label: Self.label(for: field),
+                hint: isDate ? "In your time zone, \(time.name)." : nil, type: isDate ? "datetime-local" : "text",
+                multiline: !isDate && (field == "body" || current.count > 80 || current.contains("\n")), required: true,
+                value: isDate ? (DataDate.parse(current).map(localInputValue) ?? "") : current)
+        }
+        let needsComment = transition?.requiresComment ?? false
+        inputs.append(
+            Input(
+                inputID: "\(possible.name)-comment", field: "comment",
+                label: needsComment ? "Comment" : "Comment (optional)", hint: nil, type: "text", multiline: true,
+                required: needsComment, value: ""))
+        return inputs
+    }
+
+    /// `2026-03-10T09:00` in the reader's zone, as a `datetime-local` input holds it.
+    private func localInputValue(_ date: Date) -> String {
+        LocalTime.formatter("yyyy-MM-dd'T'HH:mm", in: time.zone).string(from: date)
+    }
+
+    /// `publish_at` as a label: "Publish at".
+    static func label(for name: String) -> String {
+        let words = name.replacingOccurrences(of: "_", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
+    }
+
+    /// The data a transition's form sends: its required fields, a `datetime-local` value read in
+    /// the reader's zone and written as RFC 3339 UTC; anything else as typed (the engine judges).
+    static func data(from form: WebForm, for transition: TransitionDefinition?, dateFields: Set<String>, zone: TimeZone)
+        -> [String: String]
+    {
+        var data: [String: String] = [:]
+        for field in transition?.requiredFields ?? [] {
+            guard let value = form[field] else { continue }
+            if dateFields.contains(field), DataDate.parse(value) == nil, let local = localDate(value, zone: zone) {
+                data[field] = DataDate.format(local)
+            } else {
+                data[field] = value
+            }
+        }
+        return data
+    }
+
+    /// `2026-03-10T09:00` (or with seconds) on the wall clock of `zone`, or nil.
+    static func localDate(_ text: String, zone: TimeZone) -> Date? {
+        ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"].lazy.compactMap {
+            LocalTime.formatter($0, in: zone).date(from: text)
+        }.first
+    }
+}

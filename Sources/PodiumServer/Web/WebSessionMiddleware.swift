@@ -1,0 +1,161 @@
+import Foundation
+import Hummingbird
+import Logging
+import PodiumCore
+
+/// Finds the session a page request's cookie holds and puts it in the context; pages that need
+/// one ask ``APIRequestContext/requireSession(_:)``. Errors on the pages become pages
+/// (``WebErrorPage``), never JSON.
+struct WebSessionMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+
+    let sessions: WebSessions
+    let pages: WebPages
+
+    /// The session cookie's name.
+    static let cookieName = "podium_session"
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        do {
+            if let cookie = request.cookies[Self.cookieName]?.value, !cookie.isEmpty,
+                let session = try await sessions.session(cookie)
+            {
+                context.session = session
+                context.actedAs.value = session.actor.handle
+            }
+            return try await next(request, context)
+        } catch let needed as SignInNeeded {
+            return WebPages.seeOther(
+                "/signin?next=\(needed.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        } catch {
+            return WebErrorPage.response(for: error, request: request, context: context, pages: pages)
+        }
+    }
+}
+
+/// Thrown by a page that needs a signed-in person when there is none: the browser is sent to
+/// sign in, and back here after.
+struct SignInNeeded: Error {
+    let path: String
+}
+
+extension APIRequestContext {
+    /// The signed-in session.
+    ///
+    /// - Throws: ``SignInNeeded`` when nobody is signed in.
+    func requireSession(_ request: Request) throws -> WebSession {
+        guard let session else { throw SignInNeeded(path: request.uri.path) }
+        return session
+    }
+}
+
+/// An error on a page, as a page: the same status and words as the API's problem documents
+/// (``Problem``), with a way back; a failure of the server's own says only that it was logged.
+enum WebErrorPage {
+    struct View {
+        let page: PageChrome
+        let heading: String
+        let message: String
+        let hint: String?
+        let itemLink: String?
+        let back: String
+        let backLabel: String
+    }
+
+    static func response(for error: any Error, request: Request, context: APIRequestContext, pages: WebPages)
+        -> Response
+    {
+        let problem: Problem
+        switch error {
+        case let error as Problem: problem = error
+        case let error as PodiumError where error.kind == .database || error.kind == .schema:
+            context.logger.error("database unavailable", metadata: ["error": "\(error.message)"])
+            problem = Problem(
+                status: .serviceUnavailable, code: error.code,
+                detail: "Podium cannot reach its database just now; nothing was changed. Try again in a minute.")
+        case let error as PodiumError: problem = Problem(error)
+        default:
+            context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"])
+            problem = Problem(
+                status: .internalServerError, code: "internal",
+                detail: "Something failed on our side; it is logged with request id \(context.requestID).")
+        }
+        let heading: String
+        switch problem.status.code {
+        case 403: heading = "Not yours to do"
+        case 404: heading = "Not found"
+        case 409, 412: heading = "This has moved on"
+        case 410: heading = "This link no longer works"
+        case 503: heading = "Podium is unavailable"
+        case 500...: heading = "Something went wrong"
+        default: heading = "That did not work"
+        }
+        let view = View(
+            page: PageChrome(heading, session: context.session), heading: heading, message: problem.detail,
+            hint: problem.hint, itemLink: problem.details["item"].flatMap(Int.init).map { "/items/\($0)" },
+            back: context.session == nil ? "/signin" : "/inbox",
+            backLabel: context.session == nil ? "Sign in" : "Back to my tasks")
+        return pages.render("error", view, status: problem.status)
+    }
+}
+
+/// A form a page posted (`application/x-www-form-urlencoded`), read with Hummingbird's decoder.
+struct WebForm {
+    let fields: [String: String]
+
+    /// The largest form read: 64 KiB.
+    static let limit = 64 * 1024
+
+    subscript(_ name: String) -> String? { fields[name] }
+
+    /// Reads the request's form.
+    ///
+    /// - Throws: ``Problem`` 415 for another content type, 400 for a form that does not decode,
+    ///   422 for NUL in a value, 413 past ``limit``.
+    static func read(_ request: Request) async throws -> WebForm {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+            throw Problem(
+                status: .unsupportedMediaType, code: "input.content_type",
+                detail: "pages post forms (application/x-www-form-urlencoded)")
+        }
+        let buffer = try await request.body.collect(upTo: limit)
+        let text = String(buffer: buffer)
+        let fields: [String: String]
+        do {
+            fields = text.isEmpty ? [:] : try URLEncodedFormDecoder().decode([String: String].self, from: text)
+        } catch {
+            throw Problem(status: .badRequest, code: "input.form", detail: "the form could not be read")
+        }
+        if fields.contains(where: { $0.key.contains("\0") || $0.value.contains("\0") }) {
+            throw Problem(
+                status: .unprocessableContent, code: "input.nul", detail: "text may not contain NUL characters")
+        }
+        return WebForm(fields: fields)
+    }
+
+    /// Reads the form of a signed-in page and checks it carries the session's CSRF token.
+    ///
+    /// - Throws: ``SignInNeeded`` without a session; ``Problem`` 403 when the token is missing or
+    ///   wrong (a form from another site, or from a session that ended).
+    static func read(_ request: Request, session context: APIRequestContext) async throws -> (WebForm, WebSession) {
+        let session = try context.requireSession(request)
+        let form = try await read(request)
+        guard let sent = form["csrf"], constantTimeEqual(sent, session.csrfToken) else {
+            throw Problem(
+                status: .forbidden, code: "refused.csrf",
+                detail: "This form did not come from your Podium session, so nothing was done.",
+                hint: "Reload the page and try again.")
+        }
+        return (form, session)
+    }
+
+    static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
+        let (a, b) = (Array(left.utf8), Array(right.utf8))
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,335 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LibPQ
+import NIOCore
+import PodiumCore
+import PodiumTestSupport
+import Testing
+
+/// A browser's view of the pages over real HTTP: cookies, forms, redirects.
+extension APIFixture {
+    /// One page request: with a session cookie, and a form body when given.
+    @discardableResult
+    func page(
+        _ method: HTTPRequest.Method, _ uri: String, cookie: String? = nil, form: [String: String]? = nil
+    ) async throws -> Answer {
+        var headers: HTTPFields = [:]
+        if let cookie { headers[.cookie] = "\(WebSessionCookie.name)=\(cookie)" }
+        var body: ByteBuffer?
+        if let form {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            body = ByteBuffer(
+                string: form.sorted { $0.key < $1.key }.map {
+                    "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+                }.joined(separator: "&"))
+        }
+        return Answer(response: try await client.execute(uri: uri, method: method, headers: headers, body: body))
+    }
+
+    /// Signs `handle` in the way a person does: a sign-in link from the page, sent through their
+    /// channel, opened, and its button pressed. Returns the session cookie and the forms' token.
+    func signIn(_ handle: String) async throws -> (cookie: String, csrf: String) {
+        let before = (try? String(contentsOf: signInChannel, encoding: .utf8)) ?? ""
+        let asked = try await page(.post, "/signin", form: ["handle": handle])
+        #expect(asked.status == 200, "\(asked)")
+        let lines = try String(contentsOf: signInChannel, encoding: .utf8).dropFirst(before.count)
+        let message = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(lines.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
+                as? [String: Any])
+        #expect(message["recipient"] as? String == handle && message["kind"] as? String == "sign_in")
+        let link = try #require(message["link"] as? String)
+        let path = String(link.dropFirst("https://podium.test".count))
+        let signedIn = try await page(.post, path)
+        #expect(signedIn.status == 303, "\(signedIn)")
+        let cookie = try #require(signedIn.headers[.setCookie]?.split(separator: ";").first?.split(separator: "=").last)
+        let inbox = try await page(.get, "/inbox", cookie: String(cookie))
+        return (String(cookie), try #require(inbox.formToken))
+    }
+
+    /// A link that lets `actor` fire `transition` on `item` as it stands now.
+    func link(_ actor: String, _ transition: String, on item: Int, expiresIn: TimeInterval = 3600) async throws
+        -> String
+    {
+        let row = try await fixture.pool.query("select visit_id, revision from items where id = \(item)").single()
+        return "/act/"
+            + ActionLink(
+                actor: actor, item: item, visit: try row.decode(Int.self, "visit_id"),
+                revision: try row.decode(Int.self, "revision"), transition: transition,
+                expiresAt: Date().addingTimeInterval(expiresIn)
+            ).token(signedWith: key)
+    }
+
+    func revision(_ item: Int) async throws -> Int {
+        try await fixture.pool.query("select revision from items where id = \(item)").single().decode(
+            Int.self, "revision")
+    }
+
+    /// A post by alice (executive) in bob's (coach) private review.
+    func postInReview(title: String = "Why we opened our roadmap") async throws -> Int {
+        let item = try await fixture.item("exec-post", title: title, withCoach: true)
+        let engine = fixture.engine(at: Date())
+        _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
+        _ = try await engine.fire(
+            item: item.id, transition: "submit", actor: "alice",
+            data: ["body": "We listen first.", "publish_at": "2030-03-10T09:00:00Z"])
+        return item.id
+    }
+}
+
+/// The session cookie's name as the server sets it.
+enum WebSessionCookie {
+    static let name = "podium_session"
+}
+
+extension Answer {
+    /// The CSRF token of the page's first form, if it has one.
+    var formToken: String? {
+        guard let range = text.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression) else {
+            return nil
+        }
+        return String(text[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
+    }
+
+    /// The value of a hidden field `name` on the page.
+    func hidden(_ name: String) -> String? {
+        guard let range = text.range(of: #"name="\#(name)" value="([^"]*)""#, options: .regularExpression) else {
+            return nil
+        }
+        return String(text[range].dropFirst(#"name="\#(name)" value=""#.count).dropLast())
+    }
+}
+
+@Suite("The people's pages: sign-in, inbox, items, links, console", .serialized)
+struct WebTests {
+    @Test func signInByALinkSentThroughTheirChannel() async throws {
+        try await APIFixture.run { api in
+            // Nobody named so: the same answer, and nothing is sent.
+            let unknown = try await api.page(.post, "/signin", form: ["handle": "mallory"])
+            #expect(unknown.status == 200 && unknown.text.contains("a sign-in link is on its way"), "\(unknown)")
+            #expect(!FileManager.default.fileExists(atPath: api.signInChannel.path))
+
+            _ = try await api.page(.post, "/signin", form: ["handle": "alice"])
+            let message = try String(contentsOf: api.signInChannel, encoding: .utf8)
+            let link = try #require(message.range(of: #"/signin/[A-Za-z0-9_-]{43}"#, options: .regularExpression))
+            let path = String(message[link])
+            // Opening the link (a mail scanner does) signs nobody in and does not use it up.
+            for _ in 0..<2 {
+                let opened = try await api.page(.get, path)
+                #expect(opened.status == 200 && opened.text.contains("Sign in as Alice Chen?"), "\(opened)")
+                #expect(opened.headers[.setCookie] == nil)
+            }
+            let signedIn = try await api.page(.post, path)
+            #expect(signedIn.status == 303 && signedIn.headers[.location] == "/inbox", "\(signedIn)")
+            let cookie = try #require(signedIn.headers[.setCookie])
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "\(cookie)")
+            #expect(cookie.contains("Secure"), "an https server's cookie is sent over https only: \(cookie)")
+            // A link signs in once.
+            let again = try await api.page(.post, path)
+            #expect(again.status == 401 && again.text.contains("used already"), "\(again)")
+
+            let value = String(try #require(cookie.split(separator: ";").first?.split(separator: "=").last))
+            let inbox = try await api.page(.get, "/inbox", cookie: value)
+            #expect(inbox.status == 200 && inbox.text.contains("Alice Chen (alice)"), "\(inbox)")
+            #expect(inbox.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+            // Signing out ends the session on the server, not only in the browser.
+            let out = try await api.page(
+                .post, "/signout", cookie: value, form: ["csrf": try #require(inbox.formToken)])
+            #expect(out.status == 303, "\(out)")
+            let after = try await api.page(.get, "/inbox", cookie: value)
+            #expect(after.status == 303 && after.headers[.location]?.hasPrefix("/signin") == true, "\(after)")
+        }
+    }
+
+    @Test func pagesShowWhatPeopleTypedAsText() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview(title: "<script>alert('title')</script> & more")
+            try await api.fixture.engine().comment(
+                item: item, actor: "bob", text: "<img src=x onerror=alert(1)> \"quoted\"")
+            let (cookie, _) = try await api.signIn("bob")
+            for path in ["/inbox", "/items/\(item)"] {
+                let page = try await api.page(.get, path, cookie: cookie)
+                #expect(page.status == 200, "\(page)")
+                #expect(!page.text.contains("<script>") && !page.text.contains("<img"), "\(path) renders markup")
+                #expect(page.text.contains("&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt; &amp; more"), "\(path)")
+            }
+            let itemPage = try await api.page(.get, "/items/\(item)", cookie: cookie)
+            #expect(itemPage.text.contains("&lt;img src=x onerror=alert(1)&gt; &quot;quoted&quot;"))
+        }
+    }
+
+    @Test func noPageShowsAnotherPersonsItem() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview(title: "Alice's private draft")
+            let (cookie, csrf) = try await api.signIn("dana")
+            let page = try await api.page(.get, "/items/\(item)", cookie: cookie)
+            #expect(page.status == 404 && !page.text.contains("private draft"), "\(page)")
+            let unknown = try await api.page(.get, "/items/999999", cookie: cookie)
+            #expect(unknown.status == 404 && unknown.text.contains("no item 999999"))
+            #expect(page.text.contains("no item \(item)"), "another's item answers as an unknown one does")
+            let inbox = try await api.page(.get, "/inbox", cookie: cookie)
+            #expect(!inbox.text.contains("private draft"))
+            let comment = try await api.page(
+                .post, "/items/\(item)/comments", cookie: cookie, form: ["csrf": csrf, "text": "hi"])
+            #expect(comment.status == 404, "\(comment)")
+            let link = try await api.link("dana", "approve", on: item)
+            #expect(try await api.page(.get, link).status == 404)
+            // The API answers the same.
+            let api404 = try await api.call(.get, "/api/v1/items/\(item)", as: "dana")
+            #expect(api404.status == 404 && api404.code == "not_found.item", "\(api404)")
+        }
+    }
+
+    @Test func aFormWithoutTheSessionsTokenChangesNothing() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let (cookie, csrf) = try await api.signIn("bob")
+            let revision = try await api.revision(item)
+            for form in [["revision": "\(revision)"], ["csrf": "", "revision": "\(revision)"], ["csrf": csrf + "x"]] {
+                let posted = try await api.page(.post, "/items/\(item)/transitions/approve", cookie: cookie, form: form)
+                #expect(posted.status == 403 && posted.text.contains("nothing was done"), "\(posted)")
+            }
+            // Another session's token is not this session's.
+            let (_, aliceToken) = try await api.signIn("alice")
+            let crossed = try await api.page(
+                .post, "/items/\(item)/transitions/approve", cookie: cookie, form: ["csrf": aliceToken])
+            #expect(crossed.status == 403)
+            #expect(try await api.revision(item) == revision)
+        }
+    }
+
+    @Test func aSessionActsOnlyInRolesItsPersonHolds() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let revision = try await api.revision(item)
+            let (alice, aliceCSRF) = try await api.signIn("alice")
+            // Alice's own page offers her no approval; posting one anyway is refused by the decider.
+            let page = try await api.page(.get, "/items/\(item)", cookie: alice)
+            #expect(!page.text.contains("transitions/approve"), "offered what she may not do")
+            let refused = try await api.page(
+                .post, "/items/\(item)/transitions/approve", cookie: alice,
+                form: ["csrf": aliceCSRF, "revision": "\(revision)"])
+            #expect(refused.status == 403 && refused.text.contains("Nothing was changed"), "\(refused)")
+            #expect(try await api.revision(item) == revision)
+
+            let (bob, bobCSRF) = try await api.signIn("bob")
+            let approved = try await api.page(
+                .post, "/items/\(item)/transitions/request_changes", cookie: bob,
+                form: ["csrf": bobCSRF, "revision": "\(revision)", "comment": "Lead with the customer."])
+            #expect(approved.status == 303, "\(approved)")
+            let history = try await api.fixture.engine().history(item)
+            #expect(history.last?.transition == "request_changes" && history.last?.via == "inbox")
+            #expect(history.last?.comment == "Lead with the customer.")
+            // A form sent from a page read before that change is refused, not applied twice.
+            let stale = try await api.page(
+                .post, "/items/\(item)/transitions/request_changes", cookie: bob,
+                form: ["csrf": bobCSRF, "revision": "\(revision)", "comment": "again"])
+            #expect(stale.status != 303, "\(stale)")
+        }
+    }
+
+    @Test func aLinkActsOnceAndOnlyFromItsPage() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let link = try await api.link("bob", "approve", on: item)
+            let revision = try await api.revision(item)
+            let opened = try await api.page(.get, link)
+            #expect(opened.status == 200 && opened.text.contains("Opening this link changed nothing"), "\(opened)")
+            #expect(opened.headers[.init("Referrer-Policy")!] == "no-referrer")
+            #expect(try await api.revision(item) == revision, "opening a link acted")
+            let unconfirmed = try await api.page(.post, link, form: ["comment": "ok"])
+            #expect(unconfirmed.status == 403)
+            #expect(try await api.revision(item) == revision)
+
+            let confirm = try #require(opened.hidden("confirm"))
+            let acted = try await api.page(.post, link, form: ["confirm": confirm])
+            #expect(acted.status == 200 && acted.text.contains("Done"), "\(acted)")
+            let history = try await api.fixture.engine().history(item)
+            #expect(
+                history.last?.transition == "approve" && history.last?.actor == "bob" && history.last?.via == "link")
+
+            let twice = try await api.page(.post, link, form: ["confirm": confirm])
+            #expect(twice.status == 410 && twice.text.contains("used already"), "\(twice)")
+            #expect(try await api.fixture.historyCount(item) == history.count)
+            let reopened = try await api.page(.get, link)
+            #expect(reopened.status == 410 && reopened.text.contains("/items/\(item)"), "\(reopened)")
+        }
+    }
+
+    @Test func staleTamperedAndExpiredLinksSaySo() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let old = try await api.link("bob", "approve", on: item)
+            try await api.fixture.engine().comment(item: item, actor: "alice", text: "one more thing")
+            _ = try await api.fixture.engine(at: Date()).fire(
+                item: item, transition: "request_changes", actor: "bob", comment: "shorter")
+            let stale = try await api.page(.get, old)
+            #expect(stale.status == 409 && stale.text.contains("has changed since this link was sent"), "\(stale)")
+
+            let fresh = try await api.link("alice", "submit", on: item)
+            var tampered = Array(fresh)
+            tampered[fresh.count / 2] = tampered[fresh.count / 2] == "A" ? "B" : "A"
+            let refused = try await api.page(.get, String(tampered))
+            #expect(refused.status == 404 && refused.text.contains("not one Podium made"), "\(refused)")
+
+            let expired = try await api.link("alice", "submit", on: item, expiresIn: -1)
+            let late = try await api.page(.get, expired)
+            #expect(late.status == 410 && late.text.contains("expired"), "\(late)")
+            // A link for a transition its person may not fire offers nothing.
+            let notHers = try await api.link("alice", "approve", on: item)
+            let offered = try await api.page(.get, notHers)
+            #expect(offered.status == 403 && !offered.text.contains("<form class=\"card act\""), "\(offered)")
+        }
+    }
+
+    @Test func theConsoleIsForThoseWhoRunThePrograms() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview(title: "A post stuck in review")
+            let (alice, _) = try await api.signIn("alice")
+            let refused = try await api.page(.get, "/console", cookie: alice)
+            #expect(refused.status == 403, "\(refused)")
+            let anonymous = try await api.page(.get, "/console/stuck")
+            #expect(anonymous.status == 303)
+
+            let (carol, csrf) = try await api.signIn("carol")
+            let board = try await api.page(.get, "/console", cookie: carol)
+            #expect(board.status == 200 && board.text.contains("Private review"), "\(board)")
+            // A fix previews first and changes nothing; carol (a community manager, not an
+            // admin) is told by the core that moving needs an admin.
+            let revision = try await api.revision(item)
+            let preview = try await api.page(
+                .post, "/console/fix", cookie: carol,
+                form: [
+                    "csrf": csrf, "action": "move", "item": "\(item)", "stage": "draft", "reason": "stuck",
+                    "mode": "preview",
+                ])
+            #expect(preview.status == 403 && preview.text.contains("only admins may override"), "\(preview)")
+            try await api.fixture.pool.execute(
+                "update actors set roles = '{community_manager,admin}' where handle = 'carol'")
+            let allowed = try await api.page(
+                .post, "/console/fix", cookie: carol,
+                form: [
+                    "csrf": csrf, "action": "move", "item": "\(item)", "stage": "draft", "reason": "stuck",
+                    "mode": "preview",
+                ])
+            #expect(
+                allowed.status == 200
+                    && allowed.text.contains("move “A post stuck in review” from private_review to draft"), "\(allowed)"
+            )
+            #expect(try await api.revision(item) == revision, "a preview changed the item")
+            let applied = try await api.page(
+                .post, "/console/fix", cookie: carol,
+                form: [
+                    "csrf": csrf, "action": "move", "item": "\(item)", "stage": "draft", "reason": "stuck",
+                    "mode": "apply",
+                ])
+            #expect(applied.status == 303, "\(applied)")
+            let last = try #require(try await api.fixture.engine().history(item).last)
+            #expect(last.kind == "override" && last.actor == "carol" && last.comment == "stuck" && last.via == "inbox")
+        }
+    }
+}
