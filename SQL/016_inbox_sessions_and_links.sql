@@ -1,7 +1,7 @@
--- The inbox: people act from web pages (`inbox`, with a signed-in session) and from the signed
+-- The inbox and the console: people act from web pages (`web`, with a signed-in session) and from the signed
 -- link in a reminder (`link`), and history says which.
 alter table history drop constraint history_via_check;
-alter table history add constraint history_via_check check (via in ('cli', 'worker', 'api', 'inbox', 'link'));
+alter table history add constraint history_via_check check (via in ('cli', 'worker', 'api', 'web', 'link'));
 
 -- Sign-in without passwords. A person asks for a link, which goes out through their own channel;
 -- it works once, for 15 minutes. Only the link's SHA-256 is kept, as for API tokens.

@@ -222,7 +222,7 @@ struct WebTests {
                 form: ["csrf": bobCSRF, "revision": "\(revision)", "comment": "Lead with the customer."])
             #expect(approved.status == 303, "\(approved)")
             let history = try await api.fixture.engine().history(item)
-            #expect(history.last?.transition == "request_changes" && history.last?.via == "inbox")
+            #expect(history.last?.transition == "request_changes" && history.last?.via == "web")
             #expect(history.last?.comment == "Lead with the customer.")
             // A form sent from a page read before that change is refused, not applied twice.
             let stale = try await api.page(
@@ -329,7 +329,7 @@ struct WebTests {
                 ])
             #expect(applied.status == 303, "\(applied)")
             let last = try #require(try await api.fixture.engine().history(item).last)
-            #expect(last.kind == "override" && last.actor == "carol" && last.comment == "stuck" && last.via == "inbox")
+            #expect(last.kind == "override" && last.actor == "carol" && last.comment == "stuck" && last.via == "web")
         }
     }
 }

@@ -6,8 +6,8 @@ public enum Door: String, Sendable, Codable, CaseIterable {
     case worker
     /// The HTTP API, with a personal token.
     case api
-    /// The inbox's web pages, with a signed-in session.
-    case inbox
+    /// The web pages (the inbox and the console), with a signed-in session.
+    case web
     /// A signed link from a reminder or escalation, confirmed on its page.
     case link
 }

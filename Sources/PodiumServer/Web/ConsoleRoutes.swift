@@ -13,11 +13,13 @@ struct ConsoleRoutes {
     let services: PodiumServices
     let pages: WebPages
     let engine: ItemEngine
+    let tasks: TaskAdmin
 
     init(services: PodiumServices, pages: WebPages) {
         self.services = services
         self.pages = pages
-        engine = services.engine.entering(through: .inbox)
+        engine = services.engine.entering(through: .web)
+        tasks = TaskAdmin(pool: services.pool, time: services.clock, door: .web)
     }
 
     func add(to router: RouterGroup<APIRequestContext>) {
@@ -74,7 +76,8 @@ struct ConsoleRoutes {
             let stage: String
             let title: String
             let open: Int
-            let overdue: Int
+            /// Nil when none is overdue (a template shows a section for any number, 0 included).
+            let overdue: Int?
         }
 
         struct Edge {
@@ -106,7 +109,7 @@ struct ConsoleRoutes {
                 let cell = cells.first { $0.workflow == summary.name && $0.stage == stage.name }
                 return BoardView.Column(
                     workflow: summary.name, stage: stage.name, title: stage.title, open: cell?.open ?? 0,
-                    overdue: cell?.overdue ?? 0)
+                    overdue: cell.flatMap { $0.overdue > 0 ? $0.overdue : nil })
             }
             let edges = definition.transitionsInFlowOrder.map { transition in
                 BoardView.Edge(
@@ -217,11 +220,11 @@ struct ConsoleRoutes {
             var changes: [String] = []
             switch action {
             case "retry":
-                let dead = try await services.tasks.list(status: TaskStatus.dead.rawValue).filter { $0.itemID == item }
+                let dead = try await tasks.list(status: TaskStatus.dead.rawValue).filter { $0.itemID == item }
                 guard !dead.isEmpty else {
                     throw PodiumError(.refused, "item \(item) has no dead tasks to retry", reason: "no_dead_tasks")
                 }
-                let records = try await services.tasks.retry(
+                let records = try await tasks.retry(
                     ids: dead.map(\.id), actor: handle, reason: reason, dryRun: !apply)
                 changes = records.map {
                     "retry task \($0.id) (\($0.kind) “\($0.label)”), which died after \($0.attempts) attempts: \($0.lastError ?? "no error recorded")"
@@ -268,10 +271,10 @@ struct ConsoleRoutes {
             default:
                 throw Problem(status: .badRequest, code: "input.form", detail: "no such fix: \(action)")
             }
-            var fields = ["action", "item", "reason", "stage", "role", "to"].compactMap { name in
+            // The confirm button itself sends mode=apply.
+            let fields = ["action", "item", "reason", "stage", "role", "to"].compactMap { name in
                 form[name].map { PreviewView.Field(name: name, value: $0) }
             }
-            fields.append(.init(name: "mode", value: "apply"))
             return pages.render(
                 "preview",
                 PreviewView(

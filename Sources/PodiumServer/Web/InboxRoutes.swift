@@ -23,7 +23,7 @@ struct InboxRoutes {
         self.services = services
         self.pages = pages
         self.web = web
-        engine = services.engine.entering(through: .inbox)
+        engine = services.engine.entering(through: .web)
         signInLimiter = FailedAttemptLimiter(limit: 5, window: 15 * 60)
         deliverer = Deliverer(environment: web.environment)
     }

@@ -105,9 +105,14 @@ struct ItemPageModel {
         return view.closedAt.map { "closed \(time.instant($0))" }
     }
 
-    /// The item's data, as text (the page escapes it), in a stable order.
+    /// The item's data, as text (the page escapes it), in a stable order; dates a due rule reads
+    /// on the reader's wall clock.
     var fields: [Field] {
-        view.data.keys.sorted().map { Field(name: Self.label(for: $0), value: view.data[$0] ?? "") }
+        view.data.keys.sorted().map { name in
+            let value = view.data[name] ?? ""
+            let date = definition.dateFields.contains(name) ? DataDate.parse(value) : nil
+            return Field(name: Self.label(for: name), value: date.map(time.instant) ?? value)
+        }
     }
 
     /// "1 of 2: Maria Lopez approved" per transition that needs approvals.

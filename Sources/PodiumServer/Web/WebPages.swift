@@ -104,9 +104,21 @@ struct LocalTime: Sendable {
         self.now = now
     }
 
-    /// The instant with its weekday, date, time and zone.
+    /// The instant as people say it, on their wall clock with the zone: "Thu 14:00 EST" within
+    /// the coming week, "Wed 2 Dec, 16:30 EST" otherwise in this year, with the year beyond.
     func instant(_ date: Date) -> String {
-        Self.formatter("EEE d MMM yyyy, HH:mm zzz", in: zone).string(from: date)
+        let ahead = date.timeIntervalSince(now)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let pattern: String
+        if ahead >= 0, ahead < 6 * 86_400 {
+            pattern = "EEE HH:mm zzz"
+        } else if calendar.component(.year, from: date) == calendar.component(.year, from: now) {
+            pattern = "EEE d MMM, HH:mm zzz"
+        } else {
+            pattern = "EEE d MMM yyyy, HH:mm zzz"
+        }
+        return Self.formatter(pattern, in: zone).string(from: date)
     }
 
     /// A Gregorian, English formatter of `pattern` on the wall clock of `zone`.
