@@ -57,7 +57,7 @@ struct ItemRoutes {
     // MARK: Handlers
 
     private func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        _ = try context.requireCaller()
+        let caller = try context.requireCaller()
         let query = request.uri.queryParameters
         let limit = try Query.integer(query, "limit", in: 1...500) ?? 100
         let before = try Query.integer(query, "cursor", in: 1...Int(Int64.max))
@@ -66,7 +66,7 @@ struct ItemRoutes {
         let page = try await services.engine.list(
             workflow: query.get("workflow"), stage: query.get("stage"),
             assignee: query.get("assignee"), includeClosed: includeClosed, overdueOnly: overdueOnly,
-            before: before, limit: limit + 1)
+            before: before, limit: limit + 1, readableBy: caller.identity)
         let next = page.count > limit ? page[limit - 1].id : nil
         return try APIJSON.response(ItemPage(items: Array(page.prefix(limit)), nextCursor: next.map(String.init)))
     }

@@ -7,6 +7,7 @@ import NIOCore
 import PodiumCore
 import PodiumTestSupport
 import Testing
+import WorkflowEngine
 
 /// A browser's view of the pages over real HTTP: cookies, forms, redirects.
 extension APIFixture {
@@ -330,6 +331,44 @@ struct WebTests {
             #expect(applied.status == 303, "\(applied)")
             let last = try #require(try await api.fixture.engine().history(item).last)
             #expect(last.kind == "override" && last.actor == "carol" && last.comment == "stuck" && last.via == "web")
+        }
+    }
+}
+
+@Suite("Who may see an item: one rule for a page of items and for one item")
+struct ReadRuleTests {
+    /// The list's SQL filter and the decider's `mayRead` agree for every person and item: the
+    /// item's people, holders of its workflow's roles, its creator and admins, and nobody else.
+    @Test func theListAndTheItemAgree() async throws {
+        try await EngineFixture.run { fixture in
+            try await fixture.pool.execute("update actors set roles = '{admin}' where handle = 'eve'")
+            let engine = fixture.engine(at: Date())
+            _ = try await fixture.item("exec-post", title: "Alice and Bob", withCoach: true)
+            _ = try await fixture.item("start-small", title: "Alice alone")
+            _ = try await engine.create(
+                workflow: "exec-post", title: "Dana's", author: "carol",
+                participants: [Participant(role: "executive", actor: "dana")], data: [:])
+            _ = try await ActorStore(pool: fixture.pool).add(
+                handle: "zed", name: "Zed", roles: ["coach"], timezone: "UTC", channel: nil, workingHours: nil)
+            var seen: [String: [Int]] = [:]
+            for handle in ["alice", "bob", "carol", "dana", "eve", "zed"] {
+                let person = try await ActorStore(pool: fixture.pool).find(handle).identity
+                let listed = Set(try await engine.list(includeClosed: true, readableBy: person).map(\.id))
+                for item in try await engine.list(includeClosed: true) {
+                    let readable: Bool
+                    do {
+                        _ = try await engine.show(item.id, reader: person)
+                        readable = true
+                    } catch let error as PodiumError where error.kind == .notFound {
+                        readable = false
+                    }
+                    #expect(listed.contains(item.id) == readable, "\(handle) and item \(item.id)")
+                }
+                seen[handle] = listed.sorted()
+            }
+            #expect(seen["alice"]?.count == 2 && seen["dana"]?.count == 1 && seen["bob"]?.count == 1)
+            #expect(seen["carol"]?.count == 3 && seen["eve"]?.count == 3)
+            #expect(seen["zed"]?.count == 3, "a global coach sees every item of programs with coaches")
         }
     }
 }

@@ -16,7 +16,8 @@ public struct InboxEntry: Sendable {
 public struct Inbox: Sendable {
     /// Items the reader may move now: overdue first, then by due time, then those without one.
     public let waiting: [InboxEntry]
-    /// Open items the reader takes part in (or created) that wait on somebody else.
+    /// Open items the reader takes part in (or created) that wait on somebody else (the reader
+    /// may still have a way out of them, such as withdrawing).
     public let following: [InboxEntry]
 }
 
@@ -63,7 +64,11 @@ extension ItemEngine {
             }
             let actions = view.possibleTransitions.filter { $0.timer == nil && $0.participants.contains(reader.handle) }
             let entry = InboxEntry(item: view, actions: actions)
-            if !actions.isEmpty {
+            // Waiting on the reader: the stage's work is theirs (they hold its assignee role), or
+            // the stage names no assignee and they may move it. Being able to withdraw a post
+            // under review does not make the review theirs to do.
+            let theirs = view.assignee == nil || view.nextActors.contains(reader.handle)
+            if !actions.isEmpty && theirs {
                 waiting.append(entry)
             } else if view.createdBy == reader.handle
                 || view.participants.contains(where: { $0.actor == reader.handle })

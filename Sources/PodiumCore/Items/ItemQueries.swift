@@ -163,7 +163,8 @@ extension ItemEngine {
         }
     }
 
-    /// Items, newest first, optionally filtered by workflow, stage, or the handle that must act next.
+    /// Items, newest first, optionally filtered by workflow, stage, or the handle that must act next;
+    /// with `readableBy`, only those the decider lets that person see.
     ///
     /// - Parameters:
     ///   - overdueOnly: only items past their stage's due time.
@@ -171,10 +172,15 @@ extension ItemEngine {
     ///   - limit: at most this many items (1 to 1000).
     public func list(
         workflow: String? = nil, stage: String? = nil, assignee: String? = nil, includeClosed: Bool = false,
-        overdueOnly: Bool = false, before: Int? = nil, limit: Int = 1000
+        overdueOnly: Bool = false, before: Int? = nil, limit: Int = 1000, readableBy reader: ActorIdentity? = nil
     )
         async throws -> [ItemSummary]
     {
+        // The decider's read rule (TransitionDecider.mayRead) as a filter, so a page of items
+        // holds only what the reader may see.
+        let everyone = reader == nil || reader?.globalRoles.contains(ActorIdentity.adminRole) == true
+        let handle = reader?.handle ?? ""
+        let roles = Array(reader?.globalRoles ?? [])
         let rows = try await pool.query(
             """
             select * from (
@@ -192,6 +198,10 @@ extension ItemEngine {
                    and (\(includeClosed) or i.closed_at is null)
                    and (not \(overdueOnly) or (i.closed_at is null and i.due_at < \(time.now())))
                    and (\(before)::bigint is null or i.id < \(before))
+                   and (\(everyone) or i.created_by = \(handle)
+                        or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(handle))
+                        or exists (select 1 from jsonb_array_elements(v.definition -> 'roles') r
+                                    where r ->> 'name' = any(\(roles)::text[])))
             ) listed
              where \(assignee)::text is null or \(assignee) = any(assignees)
              order by id desc

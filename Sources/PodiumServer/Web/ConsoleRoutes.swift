@@ -29,7 +29,8 @@ struct ConsoleRoutes {
             let workflow = try context.parameters.require("workflow")
             let stage = try context.parameters.require("stage")
             let time = LocalTime(zone: session.actor.timezone, now: services.clock.now())
-            let items = try await engine.list(workflow: workflow, stage: stage, limit: 500)
+            let items = try await engine.list(
+                workflow: workflow, stage: stage, limit: 500, readableBy: session.actor.identity)
             var definition: WorkflowDefinition?
             if let summary = try await services.workflows.list().first(where: { $0.name == workflow }) {
                 definition = try await engine.definition(of: workflow, version: summary.latestVersion)
