@@ -17,11 +17,13 @@ public struct PodiumSession: Sendable {
         self.url = url
     }
 
-    /// Runs one command at `now` (RFC 3339) and returns how it ended.
-    public func run(_ arguments: [String], at now: String = "2026-03-02T09:00:00Z") async throws
-        -> PodiumBinary.Result
-    {
-        try await PodiumBinary.run(arguments, environment: ["DATABASE_URL": url, "PODIUM_NOW": now])
+    /// Runs one command at `now` (RFC 3339), with `extra` environment variables, and returns how
+    /// it ended.
+    public func run(
+        _ arguments: [String], at now: String = "2026-03-02T09:00:00Z", environment extra: [String: String] = [:]
+    ) async throws -> PodiumBinary.Result {
+        try await PodiumBinary.run(
+            arguments, environment: extra.merging(["DATABASE_URL": url, "PODIUM_NOW": now]) { _, fixed in fixed })
     }
 
     /// Runs one command that must succeed and returns its stdout.

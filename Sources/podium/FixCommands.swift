@@ -66,18 +66,22 @@ struct TasksCommand: AsyncParsableCommand {
         subcommands: [List.self, Retry.self, Cancel.self]
     )
 
-    static func admin() async throws -> TaskAdmin {
-        try await Services.open().tasks
+    /// The task admin, and the zone to show times in: `--tz`/`PODIUM_TZ`, else `person`'s.
+    static func admin(reader person: String?, tz: String? = nil) async throws -> (TaskAdmin, ReaderZone) {
+        let services = try await Services.open()
+        let zone = try await ReaderZone.resolve(
+            tz: tz, environment: ProcessInfo.processInfo.environment, person: person, services: services)
+        return (services.tasks, zone)
     }
 
-    static func print(_ tasks: [TaskRecord], json: Bool) throws {
+    static func print(_ tasks: [TaskRecord], json: Bool, zone: ReaderZone) throws {
         if json { return try JSONOutput.print(tasks) }
         Terminal.output(
             Table.render(
                 ["ID", "ITEM", "KIND", "LABEL", "STATUS", "RUN AT", "TRIES", "LAST ERROR"],
                 tasks.map {
                     [
-                        "\($0.id)", "\($0.itemID)", $0.kind, $0.label, $0.status, Formatting.time($0.runAt),
+                        "\($0.id)", "\($0.itemID)", $0.kind, $0.label, $0.status, zone.time($0.runAt),
                         "\($0.attempts)/\($0.maxAttempts)", Terminal.shortened($0.lastError ?? "", to: 60),
                     ]
                 }))
@@ -90,10 +94,12 @@ struct TasksCommand: AsyncParsableCommand {
         @Option(help: "pending, running, done, dead or cancelled.")
         var status: String?
 
+        @OptionGroup var reader: ReaderOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            try TasksCommand.print(try await TasksCommand.admin().list(status: status), json: output.json)
+            let (admin, zone) = try await TasksCommand.admin(reader: reader.person, tz: reader.tz)
+            try TasksCommand.print(try await admin.list(status: status), json: output.json, zone: zone)
         }
     }
 
@@ -124,9 +130,10 @@ struct TasksCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let tasks = try await TasksCommand.admin().retry(
+            let (admin, zone) = try await TasksCommand.admin(reader: acting.handle)
+            let tasks = try await admin.retry(
                 ids: allDead ? nil : ids, actor: acting.handle, reason: reason, dryRun: dryRun)
-            try TasksCommand.print(tasks, json: output.json)
+            try TasksCommand.print(tasks, json: output.json, zone: zone)
             if !output.json {
                 Terminal.note("\(dryRun ? "would retry" : "retried") \(tasks.count) task\(tasks.count == 1 ? "" : "s")")
             }
@@ -152,9 +159,9 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let tasks = try await TasksCommand.admin().cancel(
-                ids: ids, actor: acting.handle, reason: reason, dryRun: dryRun)
-            try TasksCommand.print(tasks, json: output.json)
+            let (admin, zone) = try await TasksCommand.admin(reader: acting.handle)
+            let tasks = try await admin.cancel(ids: ids, actor: acting.handle, reason: reason, dryRun: dryRun)
+            try TasksCommand.print(tasks, json: output.json, zone: zone)
             if !output.json {
                 Terminal.note(
                     "\(dryRun ? "would cancel" : "cancelled") \(tasks.count) task\(tasks.count == 1 ? "" : "s")")

@@ -146,13 +146,15 @@ struct ItemCommand: AsyncParsableCommand {
         @Argument(help: "The item id.")
         var id: Int
 
+        @OptionGroup var reader: ReaderOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let engine = try await ItemCommand.engine()
-            let item = try await engine.show(id)
+            let services = try await Services.open()
+            let item = try await services.engine.show(id)
             if output.json { return try JSONOutput.print(item) }
-            Terminal.output(ItemText.render(item, now: try ItemCommand.now()))
+            Terminal.output(
+                ItemText.render(item, now: try ItemCommand.now(), zone: try await reader.zone(services: services)))
         }
     }
 
@@ -165,17 +167,20 @@ struct ItemCommand: AsyncParsableCommand {
         @Argument(help: "The item id.")
         var id: Int
 
+        @OptionGroup var reader: ReaderOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let entries = try await ItemCommand.engine().history(id)
+            let services = try await Services.open()
+            let entries = try await services.engine.history(id)
             if output.json { return try JSONOutput.print(entries) }
+            let zone = try await reader.zone(services: services)
             Terminal.output(
                 Table.render(
                     ["WHEN", "WHAT", "STAGE", "BY", "STAYED", "COMMENT"],
                     entries.map { entry in
                         [
-                            Formatting.time(entry.at), ItemText.what(entry), ItemText.stages(entry),
+                            zone.time(entry.at), ItemText.what(entry), ItemText.stages(entry),
                             "\(entry.actor) (\(entry.role))", Formatting.duration(seconds: entry.secondsInStage),
                             entry.comment ?? "",
                         ]
@@ -320,14 +325,14 @@ enum ItemText {
         }
     }
 
-    static func render(_ item: ItemView, now: Date) -> String {
+    static func render(_ item: ItemView, now: Date, zone: ReaderZone) -> String {
         var lines = [
             "item \(item.id): \(Terminal.field(item.title))  (\(item.workflow)@\(item.version), revision \(item.revision))"
         ]
         let stayed = Formatting.duration(seconds: Int(now.timeIntervalSince(item.stageEnteredAt)))
         let state =
             item.cancellation.map {
-                ", cancelled by \($0.actor) on \(Formatting.time($0.at)): \(Terminal.field($0.reason))"
+                ", cancelled by \($0.actor) on \(zone.time($0.at)): \(Terminal.field($0.reason))"
             } ?? (item.closedAt != nil ? ", closed" : "")
         lines.append("  stage      \(item.stage): \(Terminal.field(item.stageTitle)) (for \(stayed))\(state)")
         if let role = item.assignee, item.closedAt == nil {
@@ -335,7 +340,7 @@ enum ItemText {
             lines.append("  next       \(role): \(people.isEmpty ? "nobody yet" : people.joined(separator: ", "))")
         }
         if let due = item.dueAt, item.closedAt == nil {
-            lines.append("  due        \(Formatting.time(due)) (\(Formatting.relative(due, now: now)))")
+            lines.append("  due        \(zone.time(due)) (\(Formatting.relative(due, now: now)))")
         }
         lines.append(
             "  people     " + item.participants.map { "\($0.role): \($0.actor)" }.joined(separator: "; "))
@@ -353,7 +358,7 @@ enum ItemText {
                     + (approval.approvers.isEmpty ? "" : " (\(approval.approvers.joined(separator: ", ")))"))
         }
         for task in item.openTasks {
-            lines.append("  scheduled  \(Formatting.time(task.runAt))  \(task.kind): \(task.label)")
+            lines.append("  scheduled  \(zone.time(task.runAt))  \(task.kind): \(task.label)")
         }
         for transition in item.possibleTransitions {
             let who =
@@ -367,7 +372,7 @@ enum ItemText {
         }
         for comment in item.comments.reversed() {
             lines.append(
-                "  comment    \(Formatting.time(comment.at)) \(comment.actor): \(Terminal.field(comment.body))")
+                "  comment    \(zone.time(comment.at)) \(comment.actor): \(Terminal.field(comment.body))")
         }
         return lines.joined(separator: "\n")
     }

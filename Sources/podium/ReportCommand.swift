@@ -136,11 +136,14 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "text, json or html (a self-contained page with a chart).")
         var format: ReportFormat = .text
 
+        @OptionGroup var reader: ReaderOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let rows = try await Services.open().reports.impact(
+            let services = try await Services.open()
+            let rows = try await services.reports.impact(
                 since: try ReportCommand.since(since), publishedTransition: publishedTransition)
+            let zone = try await reader.zone(services: services)
             if output.json || format == .json { return try JSONOutput.print(rows) }
             let header = [
                 "EXECUTIVE", "PUBLISHING SINCE", "MEASUREMENTS BEFORE", "MEASUREMENTS AFTER", "MESSAGES", "REPLIES",
@@ -148,7 +151,7 @@ struct ReportCommand: AsyncParsableCommand {
             ]
             let table = rows.map { row in
                 [
-                    row.executive, row.startedPublishing.map(Formatting.time) ?? "-",
+                    row.executive, row.startedPublishing.map(zone.time) ?? "-",
                     "\(row.measurementsBefore)", "\(row.measurementsAfter)",
                     ReportCommand.percent(row.change.messages), ReportCommand.percent(row.change.replies),
                     ReportCommand.percent(row.change.likes),

@@ -235,3 +235,32 @@ struct EdgeInputTests {
         }
     }
 }
+
+@Suite("Times in the reader's zone")
+struct ReaderZoneTests {
+    /// The item was created at 2026-03-02T09:00:00Z. Text shows it on the wall clock of `--tz`,
+    /// else `PODIUM_TZ`, else the `--as` person's zone, else UTC; `--json` stays UTC.
+    @Test func timesAreShownWhereTheReaderIs() async throws {
+        try await PodiumSession.withDraft { session, id in
+            try await session.ok(["actor", "update", "alice", "--timezone", "America/New_York", "--as", "carol"])
+            let utc = try await session.ok(["item", "history", id])
+            #expect(utc.contains("2026-03-02 09:00 UTC"), "\(utc)")
+            let hers = try await session.ok(["item", "history", id, "--as", "alice"])
+            #expect(hers.contains("2026-03-02 04:00 EST"), "\(hers)")
+            let nepal = try await session.ok(["item", "history", id, "--tz", "Asia/Kathmandu", "--as", "alice"])
+            #expect(nepal.contains("2026-03-02 14:45 GMT+5:45"), "--tz wins over --as: \(nepal)")
+            let paris = try await session.run(["item", "history", id], environment: ["PODIUM_TZ": "Europe/Paris"])
+            #expect(paris.exitCode == 0 && paris.stdout.contains("2026-03-02 10:00 GMT+1"), "\(paris)")
+            let shown = try await session.ok(["item", "show", id, "--as", "alice"])
+            #expect(shown.contains(" EST") && !shown.contains(" UTC"), "\(shown)")
+            let json = try await session.ok(["item", "history", id, "--json", "--as", "alice"])
+            #expect(json.contains("\"at\" : \"2026-03-02T09:00:00Z\""), "\(json)")
+            let tasks = try await session.ok(["tasks", "list", "--tz", "Asia/Kolkata"])
+            #expect(tasks.contains("GMT+5:30"), "\(tasks)")
+            let abbreviation = try await session.run(["item", "history", id, "--tz", "BST"])
+            #expect(abbreviation.exitCode == 2 && abbreviation.stderr.contains("Europe/London"), "\(abbreviation)")
+            let nobody = try await session.run(["item", "history", id, "--as", "nobody"])
+            #expect(nobody.exitCode == 3, "\(nobody)")
+        }
+    }
+}
