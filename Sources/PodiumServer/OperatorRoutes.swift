@@ -11,18 +11,20 @@ struct OperatorRoutes {
 
     func add(to router: Router<APIRequestContext>) {
         router.get("/api/v1/stuck") { request, context in
-            _ = try context.requireCaller()
+            let caller = try context.requireCaller()
             let query = request.uri.queryParameters
             let items = try await services.stuck.find(
                 workflow: query.get("workflow"), stage: query.get("stage"))
-            return try APIJSON.response(Stuck(items: items))
+            let readable = try await services.engine.readable(items.map(\.itemID), by: caller.identity)
+            return try APIJSON.response(Stuck(items: items.filter { readable.contains($0.itemID) }))
         }
         router.get("/api/v1/tasks") { request, context in
-            _ = try context.requireCaller()
+            let caller = try context.requireCaller()
             let query = request.uri.queryParameters
             let limit = try Query.integer(query, "limit", in: 1...500) ?? 100
             let tasks = try await services.tasks.list(status: query.get("status"), limit: limit)
-            return try APIJSON.response(Tasks(tasks: tasks))
+            let readable = try await services.engine.readable(Array(Set(tasks.map(\.itemID))), by: caller.identity)
+            return try APIJSON.response(Tasks(tasks: tasks.filter { readable.contains($0.itemID) }))
         }
         router.post("/api/v1/tasks/retry") { request, context in
             let caller = try context.requireCaller()

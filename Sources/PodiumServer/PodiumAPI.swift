@@ -52,7 +52,8 @@ public enum PodiumAPI {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestLog())
-        router.add(middleware: ProblemMiddleware(contract: contract))
+        let pages = try web.map { _ in try WebPages() }
+        router.add(middleware: ProblemMiddleware(contract: contract, pages: pages))
         router.add(
             middleware: BearerAuthentication(
                 tokens: services.tokens,
@@ -68,8 +69,7 @@ public enum PodiumAPI {
         WorkflowRoutes(services: services).add(to: router)
         ItemRoutes(services: services, publicURL: settings.publicURL).add(to: router)
         OperatorRoutes(services: services).add(to: router)
-        if let web {
-            let pages = try WebPages()
+        if let web, let pages {
             let group = router.group()
                 .add(
                     middleware: WebSessionMiddleware(

@@ -13,8 +13,24 @@ struct ProblemMiddleware: RouterMiddleware {
 
     /// The contract, for the methods a path allows (405 rather than 404).
     let contract: OpenAPIDocument
+    /// The people's pages, when served: an error outside the API is answered as a page there.
+    let pages: WebPages?
 
     func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let path = request.uri.path
+        let isAPI = path.hasPrefix("/api/") || ["/api", "/metrics", "/healthz", "/readyz"].contains(path)
+        guard let pages, !isAPI else { return try await problems(request, context: context, next: next) }
+        do {
+            return try await problems(request, context: context, next: next)
+        } catch let problem as Problem {
+            return WebErrorPage.response(for: problem, request: request, context: context, pages: pages)
+        }
+    }
+
+    /// Every error of `next` as a ``Problem``.
+    private func problems(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         // PostgreSQL's text cannot hold U+0000: refused in a path or query as in a body.

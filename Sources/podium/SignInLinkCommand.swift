@@ -25,9 +25,11 @@ struct SignInLinkCommand: AsyncParsableCommand {
             ProcessInfo.processInfo.environment["PODIUM_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "http://127.0.0.1:8080"
         let services = try await Services.open()
+        // At a terminal, with the database's credentials, nobody is throttled.
+        let sessions = WebSessions(pool: services.pool, time: services.clock)
         guard
-            let (token, person) = try await WebSessions(pool: services.pool, time: services.clock)
-                .issueSignInLink(for: actor.handle)
+            case .issued(let token, let person) = try await sessions.requestSignInLink(
+                for: actor.handle, throttled: false)
         else {
             throw PodiumError(
                 .notFound, "no actor named \(actor.handle)", hint: "add the person first", reason: "actor",

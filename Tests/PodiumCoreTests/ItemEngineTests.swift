@@ -92,8 +92,10 @@ struct ItemEngineTests {
                         try await engine.fire(item: item.id, transition: "request_changes", actor: "bob")
                     }
                 ),
+                // Eve takes no part in the item: told, as for any item that does not exist, that
+                // there is none.
                 (
-                    .refused, "eve is not a coach on item \(item.id)",
+                    .notFound, "no item \(item.id)",
                     {
                         try await engine.fire(item: item.id, transition: "approve", actor: "eve")
                     }
@@ -334,7 +336,8 @@ struct ItemEngineTests {
             let outsider = await #expect(throws: PodiumError.self) {
                 try await engine.comment(item: item.id, actor: "eve", text: "hi")
             }
-            #expect(outsider?.kind == .refused)
+            // Eve takes no part: for her there is no such item.
+            #expect(outsider?.kind == .notFound && outsider?.message == "no item \(item.id)")
             try await engine.comment(item: item.id, actor: "dana", text: "Happy to help with this one.")
             #expect(try await engine.show(item.id).comments.map(\.actor) == ["dana"])
         }

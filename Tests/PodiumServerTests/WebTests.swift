@@ -31,17 +31,34 @@ extension APIFixture {
         return Answer(response: try await client.execute(uri: uri, method: method, headers: headers, body: body))
     }
 
+    /// The `count`-th message of the sign-in channel (1-based), once it is there: links go out
+    /// after the page answers, so this waits for the line (up to a minute), never a fixed time.
+    func signInMessage(_ count: Int) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let text = (try? String(contentsOf: signInChannel, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n")
+            if lines.count >= count {
+                return try #require(
+                    try JSONSerialization.jsonObject(with: Data(lines[count - 1].utf8)) as? [String: Any])
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw PodiumError(.database, "sign-in message \(count) never arrived")
+    }
+
+    /// Lines in the sign-in channel now.
+    var signInMessages: Int {
+        ((try? String(contentsOf: signInChannel, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
     /// Signs `handle` in the way a person does: a sign-in link from the page, sent through their
     /// channel, opened, and its button pressed. Returns the session cookie and the forms' token.
     func signIn(_ handle: String) async throws -> (cookie: String, csrf: String) {
-        let before = (try? String(contentsOf: signInChannel, encoding: .utf8)) ?? ""
+        let before = signInMessages
         let asked = try await page(.post, "/signin", form: ["handle": handle])
         #expect(asked.status == 200, "\(asked)")
-        let lines = try String(contentsOf: signInChannel, encoding: .utf8).dropFirst(before.count)
-        let message = try #require(
-            try JSONSerialization.jsonObject(
-                with: Data(lines.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
-                as? [String: Any])
+        let message = try await signInMessage(before + 1)
         #expect(message["recipient"] as? String == handle && message["kind"] as? String == "sign_in")
         let link = try #require(message["link"] as? String)
         let path = String(link.dropFirst("https://podium.test".count))
@@ -112,12 +129,12 @@ struct WebTests {
             // Nobody named so: the same answer, and nothing is sent.
             let unknown = try await api.page(.post, "/signin", form: ["handle": "mallory"])
             #expect(unknown.status == 200 && unknown.text.contains("a sign-in link is on its way"), "\(unknown)")
-            #expect(!FileManager.default.fileExists(atPath: api.signInChannel.path))
 
             _ = try await api.page(.post, "/signin", form: ["handle": "alice"])
-            let message = try String(contentsOf: api.signInChannel, encoding: .utf8)
-            let link = try #require(message.range(of: #"/signin/[A-Za-z0-9_-]{43}"#, options: .regularExpression))
-            let path = String(message[link])
+            let message = try await api.signInMessage(1)
+            #expect(message["recipient"] as? String == "alice", "mallory's request sent something")
+            let link = try #require(message["link"] as? String)
+            let path = String(link.dropFirst("https://podium.test".count))
             // Opening the link (a mail scanner does) signs nobody in and does not use it up.
             for _ in 0..<2 {
                 let opened = try await api.page(.get, path)
@@ -182,6 +199,15 @@ struct WebTests {
             // The API answers the same.
             let api404 = try await api.call(.get, "/api/v1/items/\(item)", as: "dana")
             #expect(api404.status == 404 && api404.code == "not_found.item", "\(api404)")
+            // Acting on it answers the same, never "dana takes no part in item N".
+            for (path, body) in [
+                ("/api/v1/items/\(item)/comments", #"{"text": "hi"}"#),
+                ("/api/v1/items/\(item)/transitions/approve", "{}"),
+                ("/api/v1/items/\(item)/assignments", #"{"role": "coach", "actor": "dana"}"#),
+            ] {
+                let acted = try await api.call(.post, path, as: "dana", json: body)
+                #expect(acted.status == 404 && acted.code == "not_found.item", "\(path): \(acted)")
+            }
         }
     }
 
@@ -240,7 +266,7 @@ struct WebTests {
             let revision = try await api.revision(item)
             let opened = try await api.page(.get, link)
             #expect(opened.status == 200 && opened.text.contains("Opening this link changed nothing"), "\(opened)")
-            #expect(opened.headers[.init("Referrer-Policy")!] == "no-referrer")
+            #expect(opened.headers[.init("Referrer-Policy")!] == "same-origin")
             #expect(try await api.revision(item) == revision, "opening a link acted")
             let unconfirmed = try await api.page(.post, link, form: ["comment": "ok"])
             #expect(unconfirmed.status == 403)
@@ -354,6 +380,8 @@ struct ReadRuleTests {
             for handle in ["alice", "bob", "carol", "dana", "eve", "zed"] {
                 let person = try await ActorStore(pool: fixture.pool).find(handle).identity
                 let listed = Set(try await engine.list(includeClosed: true, readableBy: person).map(\.id))
+                let all = try await engine.list(includeClosed: true).map(\.id)
+                #expect(try await engine.readable(all, by: person) == listed, "\(handle)")
                 for item in try await engine.list(includeClosed: true) {
                     let readable: Bool
                     do {
@@ -369,6 +397,196 @@ struct ReadRuleTests {
             #expect(seen["alice"]?.count == 2 && seen["dana"]?.count == 1 && seen["bob"]?.count == 1)
             #expect(seen["carol"]?.count == 3 && seen["eve"]?.count == 3)
             #expect(seen["zed"]?.count == 3, "a global coach sees every item of programs with coaches")
+        }
+    }
+}
+
+/// The faults an attack on the pages found, each kept as a test.
+@Suite("The pages under attack", .serialized)
+struct WebAttackTests {
+    /// Asking for someone's links over and over only sends them links they hold (at most one a
+    /// minute, five an hour), never locks them out, and the answer is always the same.
+    @Test func askingForLinksNeitherFloodsNorLocksOut() async throws {
+        try await APIFixture.run { api in
+            for _ in 0..<6 {
+                let asked = try await api.page(.post, "/signin", form: ["handle": "bob"])
+                #expect(asked.status == 200 && asked.text.contains("on its way"), "\(asked)")
+            }
+            let first = try await api.signInMessage(1)
+            #expect(first["recipient"] as? String == "bob")
+            // Bob's own request sends nothing new, but the link he was sent works.
+            #expect(api.signInMessages == 1, "a second link went out within a minute")
+            let link = String(try #require(first["link"] as? String).dropFirst("https://podium.test".count))
+            #expect(try await api.page(.post, link).status == 303)
+        }
+    }
+
+    /// A form posted from another site, including the sign-in button of the attacker's own link
+    /// (login CSRF), is refused; a same-origin post is not.
+    @Test func formsFromAnotherSiteAreRefused() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let cases: [(String, String)] = [
+                ("Origin", "https://evil.example"), ("Origin", "null"), ("Sec-Fetch-Site", "cross-site"),
+                ("Sec-Fetch-Site", "same-site"),
+            ]
+            for (name, value) in cases {
+                let link = try await WebSessions(pool: api.fixture.pool).requestSignInLink(for: "eve", throttled: false)
+                guard case .issued(let token, _) = link else { Issue.record("no link"); return }
+                let posted = try await api.client.execute(
+                    uri: "/signin/\(token)", method: .post, headers: [.init(name)!: value], body: nil)
+                #expect(posted.status == .forbidden && posted.headers[.setCookie] == nil, "\(name): \(value)")
+                let act = try await api.link("bob", "approve", on: item)
+                let acted = try await api.client.execute(
+                    uri: act, method: .post,
+                    headers: [.init(name)!: value, .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "confirm=x"))
+                #expect(acted.status == .forbidden, "\(name): \(value)")
+            }
+            let link = try await WebSessions(pool: api.fixture.pool).requestSignInLink(for: "eve", throttled: false)
+            guard case .issued(let token, _) = link else { Issue.record("no link"); return }
+            let sameSite = try await api.client.execute(
+                uri: "/signin/\(token)", method: .post,
+                headers: [.init("Sec-Fetch-Site")!: "same-origin"], body: nil)
+            #expect(sameSite.status == .seeOther)
+        }
+    }
+
+    @Test func formsThatAreTooLargeOrNotUTF8AreRefusedAsSuch() async throws {
+        try await APIFixture.run { api in
+            let large = try await api.client.execute(
+                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "handle=" + String(repeating: "a", count: 70_000)))
+            #expect(large.status == .contentTooLarge, "\(large.status)")
+            let latin1 = try await api.client.execute(
+                uri: "/signin", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded; charset=ISO-8859-1"],
+                body: ByteBuffer(string: "handle=caf%E9"))
+            #expect(latin1.status == .unsupportedMediaType)
+            let invalid = try await api.client.execute(
+                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "handle=%FF%FE"))
+            #expect(invalid.status == .badRequest)
+            let prefixed = try await api.client.execute(
+                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencodedfoo"],
+                body: ByteBuffer(string: "handle=x"))
+            #expect(prefixed.status == .unsupportedMediaType)
+            #expect(!api.log.all.contains { $0.contains("page failed") }, "a refusal was logged as a failure")
+        }
+    }
+
+    /// After signing in, the person lands where they were going (a path of this server only).
+    @Test func signingInReturnsToThePageAskedFor() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let away = try await api.page(.get, "/items/\(item)")
+            #expect(away.status == 303 && away.headers[.location] == "/signin?next=%2Fitems%2F\(item)", "\(away)")
+            let form = try await api.page(.get, try #require(away.headers[.location]))
+            #expect(form.hidden("next") == "/items/\(item)", "\(form)")
+            _ = try await api.page(.post, "/signin", form: ["handle": "bob", "next": "/items/\(item)"])
+            let link = try #require(try await api.signInMessage(1)["link"] as? String)
+            #expect(link.hasSuffix("?next=/items/\(item)"), "\(link)")
+            let signedIn = try await api.page(.post, String(link.dropFirst("https://podium.test".count)))
+            #expect(signedIn.headers[.location] == "/items/\(item)", "\(signedIn)")
+            // Anywhere else is refused: the inbox it is.
+            for elsewhere in ["//evil.example", "https://evil.example", "/\\evil.example", "/x\r\nSet-Cookie:a=b"] {
+                let link = try await WebSessions(pool: api.fixture.pool).requestSignInLink(for: "bob", throttled: false)
+                guard case .issued(let token, _) = link else { Issue.record("no link"); return }
+                var allowed = CharacterSet.alphanumerics
+                allowed.insert(charactersIn: "-._~")
+                let query = elsewhere.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+                let answer = try await api.page(.post, "/signin/\(token)?next=\(query)")
+                #expect(answer.headers[.location] == "/inbox", "\(elsewhere): \(answer)")
+            }
+        }
+    }
+
+    /// A link cannot put words of its own on a page.
+    @Test func noticesAreOnlyThoseThePagesWrite() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let (bob, _) = try await api.signIn("bob")
+            let crafted = try await api.page(
+                .get, "/items/\(item)?done=your_session_expired._Sign_in_at_evil.example", cookie: bob)
+            #expect(crafted.status == 200 && !crafted.text.contains("evil.example"), "\(crafted)")
+            let (carol, _) = try await api.signIn("carol")
+            let console = try await api.page(.get, "/console/stuck?done=Call%20us%20at%20evil&item=1", cookie: carol)
+            #expect(!console.text.contains("Call us"), "\(console)")
+            let unknown = try await api.page(.get, "/console/workflows/nope/stages/x", cookie: carol)
+            #expect(unknown.status == 404 && unknown.headers[.contentType]?.hasPrefix("text/html") == true)
+            let noRoute = try await api.page(.get, "/no-such-page", cookie: carol)
+            #expect(noRoute.status == 404 && noRoute.text.contains("<h1>Not found</h1>"), "\(noRoute)")
+        }
+    }
+
+    /// A page without the revision it was read at is refused, not fired without the check.
+    @Test func aTransitionFormNamesTheRevisionItWasFor() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let (bob, csrf) = try await api.signIn("bob")
+            for form in [["csrf": csrf], ["csrf": csrf, "revision": "abc"]] {
+                let posted = try await api.page(.post, "/items/\(item)/transitions/approve", cookie: bob, form: form)
+                #expect(posted.status == 400, "\(posted)")
+            }
+        }
+    }
+
+    /// Dates typed on the wall clock: an hour the clocks skip is refused in words; an hour they
+    /// repeat, left as the page showed it, keeps its instant; a refused form keeps what was typed.
+    @Test func datesOnTheWallClockAcrossClockChanges() async throws {
+        try await APIFixture.run { api in
+            try await api.fixture.pool.execute("update actors set timezone = 'America/New_York' where handle = 'alice'")
+            let item = try await api.fixture.item("exec-post", title: "A post", withCoach: true)
+            _ = try await api.fixture.engine(at: Date()).fire(item: item.id, transition: "start_draft", actor: "alice")
+            let (alice, csrf) = try await api.signIn("alice")
+            func submit(body: String, publishAt: String) async throws -> Answer {
+                try await api.page(
+                    .post, "/items/\(item.id)/transitions/submit", cookie: alice,
+                    form: [
+                        "csrf": csrf, "revision": "\(try await api.revision(item.id))", "body": body,
+                        "publish_at": publishAt,
+                    ])
+            }
+            let gap = try await submit(body: "My long draft", publishAt: "2030-03-10T02:30")
+            #expect(gap.status == 422 && gap.text.contains("does not exist in America/New_York"), "\(gap)")
+            #expect(gap.text.contains(">My long draft</textarea>"), "what she typed was lost")
+            // 01:30 on 2030-11-03 happens twice in New York; the first is 05:30Z.
+            let overlap = try await submit(body: "b", publishAt: "2030-11-03T01:30")
+            #expect(overlap.status == 303, "\(overlap)")
+            #expect(try await api.fixture.engine().show(item.id).data["publish_at"] == "2030-11-03T05:30:00Z")
+            // Stored as the second 01:30 (06:30Z), sent back and resubmitted unchanged: still 06:30Z.
+            try await api.fixture.pool.execute(
+                "update items set data = jsonb_set(data, '{publish_at}', '\"2030-11-03T06:30:00Z\"') where id = \(item.id)"
+            )
+            _ = try await api.fixture.engine(at: Date()).fire(
+                item: item.id, transition: "request_changes", actor: "bob", comment: "again")
+            let page = try await api.page(.get, "/items/\(item.id)", cookie: alice)
+            #expect(page.text.contains(#"name="publish_at" value="2030-11-03T01:30""#), "\(page)")
+            let again = try await submit(body: "b", publishAt: "2030-11-03T01:30")
+            #expect(again.status == 303, "\(again)")
+            #expect(try await api.fixture.engine().show(item.id).data["publish_at"] == "2030-11-03T06:30:00Z")
+        }
+    }
+
+    /// The console hands a one-holder role over in one step (assigning first was refused: the
+    /// role was full). Which items it lists and fixes is the read rule (`ReadRuleTests`).
+    @Test func theConsoleReassignsARoleInOneStep() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let (carol, csrf) = try await api.signIn("carol")
+            let fix = [
+                "csrf": csrf, "action": "reassign", "item": "\(item)", "role": "executive", "to": "dana",
+                "mode": "preview",
+            ]
+            let preview = try await api.page(.post, "/console/fix", cookie: carol, form: fix)
+            #expect(preview.status == 200 && preview.text.contains("take the executive role from alice"), "\(preview)")
+            let applied = try await api.page(
+                .post, "/console/fix", cookie: carol, form: fix.merging(["mode": "apply"]) { $1 })
+            #expect(applied.status == 303, "\(applied)")
+            let people = try await api.fixture.engine().show(item).participants.filter { $0.role == "executive" }
+            #expect(people.map(\.actor) == ["dana"])
+            let last = try #require(try await api.fixture.engine().history(item).last)
+            #expect(last.comment == "dana is now an executive in place of alice", "\(last)")
         }
     }
 }

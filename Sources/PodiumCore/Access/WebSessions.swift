@@ -30,17 +30,52 @@ public struct WebSessions: Sendable {
     /// How long a session lasts: 7 days, then the person signs in again.
     public static let sessionLifetime: TimeInterval = 7 * 86_400
 
-    /// A new sign-in link's token for `handle`, and the person, or nil when nobody has that
-    /// handle (the caller must answer the same either way, so handles cannot be probed).
-    public func issueSignInLink(for handle: String) async throws -> (token: String, actor: ActorRecord)? {
+    /// What asking for a sign-in link came to. The page answers the same whatever it is, so it
+    /// tells nobody who is coached.
+    public enum SignInRequest: Sendable {
+        /// A new link for the person: send it through their channel.
+        case issued(token: String, actor: ActorRecord)
+        /// Nobody has that handle.
+        case unknown
+        /// The person was sent a link moments ago (``requestSpacing``), or ``requestsPerHour``
+        /// this hour: nothing more goes to their channel. Whoever keeps asking only sends the
+        /// person links, which they hold, so nobody is locked out by it.
+        case throttled
+    }
+
+    /// The least time between two sign-in links for one person: 60 s.
+    public static let requestSpacing: TimeInterval = 60
+    /// The most sign-in links one person is sent in an hour: 5.
+    public static let requestsPerHour = 5
+
+    /// A new sign-in link for `handle`, unless nobody has that handle or (with `throttled`) the
+    /// person was sent links too recently.
+    public func requestSignInLink(for handle: String, throttled: Bool = true) async throws -> SignInRequest {
         let now = time.now()
         let token = SecretToken.random()
         return try await pool.transaction(retry: .resilient) { db in
+            // Locking the person's row makes concurrent requests for one person take turns.
             let rows = try await db.query(
-                "select handle, display_name, roles, timezone, channel, working_hours from actors where handle = \(handle)"
-            )
-            guard let row = rows.first else { return nil }
+                """
+                select handle, display_name, roles, timezone, channel, working_hours from actors
+                 where handle = \(handle) for update
+                """)
+            guard let row = rows.first else { return .unknown }
             let actor = try ActorStore.record(row)
+            if throttled {
+                let recent = try await db.query(
+                    """
+                    select count(*) as hour, max(created_at) as latest from sign_in_links
+                     where actor = \(handle) and created_at > \(now.addingTimeInterval(-3600))
+                    """
+                ).single()
+                let latest = try recent.decode(Date?.self, "latest")
+                if try recent.decode(Int.self, "hour") >= Self.requestsPerHour
+                    || latest.map({ now.timeIntervalSince($0) < Self.requestSpacing }) == true
+                {
+                    return .throttled
+                }
+            }
             // Links used or expired over a day ago say nothing any more.
             try await db.execute(
                 "delete from sign_in_links where expires_at < \(now.addingTimeInterval(-86_400))")
@@ -49,7 +84,7 @@ public struct WebSessions: Sendable {
                 insert into sign_in_links (token_sha256, actor, created_at, expires_at)
                 values (\(SecretToken.digest(token)), \(handle), \(now), \(now.addingTimeInterval(Self.signInLifetime)))
                 """)
-            return (token, actor)
+            return .issued(token: token, actor: actor)
         }
     }
 

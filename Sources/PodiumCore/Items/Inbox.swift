@@ -37,6 +37,31 @@ extension ItemEngine {
         ).first?.decode(Date.self, "at")
     }
 
+    /// The decider's read rule (``TransitionDecider/mayRead(_:createdBy:actor:)``) as a SQL
+    /// condition on `items i`, for lists that must hold only what `reader` may see (nil: everyone
+    /// may). `ReadRuleTests` holds the two to the same answers.
+    static func readable(by reader: ActorIdentity?) -> PostgresQuery {
+        let everyone = reader == nil || reader?.globalRoles.contains(ActorIdentity.adminRole) == true
+        let handle = reader?.handle ?? ""
+        let roles = Array(reader?.globalRoles ?? [])
+        return """
+            (\(everyone) or i.created_by = \(handle)
+             or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(handle))
+             or exists (select 1 from workflow_versions rv, jsonb_array_elements(rv.definition -> 'roles') r
+                         where rv.workflow = i.workflow and rv.version = i.version
+                           and r ->> 'name' = any(\(roles)::text[])))
+            """
+    }
+
+    /// Which of `ids` `reader` may see.
+    public func readable(_ ids: [Int], by reader: ActorIdentity) async throws -> Set<Int> {
+        guard !ids.isEmpty else { return [] }
+        return Set(
+            try await pool.query(
+                "select i.id from items i where i.id = any(\(ids)::bigint[]) and \(Self.readable(by: reader))"
+            ).map { try $0.decode(Int.self, "id") })
+    }
+
     /// `reader`'s inbox: every open item they may see and may act on or take part in, at most
     /// `limit` of them (newest activity first before sorting).
     ///

@@ -33,6 +33,20 @@ public struct ItemEngine: Sendable {
         return engine
     }
 
+    /// Runs `body`; a refusal to someone who may not see the item (the decider's
+    /// ``TransitionDecider/mayRead(_:createdBy:actor:)``) becomes "no item N", exactly as for an
+    /// item that does not exist, so nobody learns by a refusal that an item exists or who takes
+    /// part in it. Looked up only when `body` refuses.
+    func hidingFromNonReaders<T>(item id: Int, actor handle: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PodiumError where error.kind == .refused {
+            guard let actor = try? await ActorStore(pool: pool, time: time).find(handle) else { throw error }
+            if try await !readable([id], by: actor.identity).contains(id) { throw Self.noSuchItem(id) }
+            throw error
+        }
+    }
+
     // MARK: Create
 
     /// Starts an item on the newest version of `workflow`, in its initial stage, with that
@@ -135,9 +149,11 @@ public struct ItemEngine: Sendable {
         expectRevision: Int? = nil, idempotencyKey: String? = nil
     ) async throws -> FireResult {
         do {
-            return try await decide(
-                item: id, transition: transition, actor: handle, comment: comment, data: data,
-                expectRevision: expectRevision, idempotencyKey: idempotencyKey)
+            return try await hidingFromNonReaders(item: id, actor: handle) {
+                try await decide(
+                    item: id, transition: transition, actor: handle, comment: comment, data: data,
+                    expectRevision: expectRevision, idempotencyKey: idempotencyKey)
+            }
         } catch let error as PodiumError {
             EngineMetrics.refused(error)
             throw error
@@ -444,6 +460,12 @@ public struct ItemEngine: Sendable {
     public func comment(item id: Int, actor handle: String, text: String) async throws {
         let body = try InputLimits.text(text, what: "comment", limit: InputLimits.commentLength)
         let now = time.now()
+        try await hidingFromNonReaders(item: id, actor: handle) {
+            try await comment(item: id, actor: handle, body: body, at: now)
+        }
+    }
+
+    private func comment(item id: Int, actor handle: String, body: String, at now: Date) async throws {
         try await pool.transaction(retry: .resilient) { db in
             let locked = try await lockItem(id, on: db)
             let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
@@ -472,7 +494,9 @@ public struct ItemEngine: Sendable {
             let holders = try await db.query("select actor from participants where item_id = \(id) and role = \(role)")
                 .map { try $0.decode(String.self, "actor") }
             guard !holders.contains(handle) else {
-                throw PodiumError(.refused, "\(handle) is already a \(role) on item \(id)", reason: "already_assigned")
+                throw PodiumError(
+                    .refused, "\(handle) is already \(Self.article(role)) \(role) on item \(id)",
+                    reason: "already_assigned")
             }
             if let limit = definition.role(role)?.maxPerItem, holders.count >= limit {
                 throw PodiumError(
@@ -481,7 +505,7 @@ public struct ItemEngine: Sendable {
                     details: ["item": "\(id)", "role": role])
             }
             try await db.execute("insert into participants (item_id, role, actor) values (\(id), \(role), \(handle))")
-            return ("\(handle) is now a \(role)", ["assigned": "\(role)=\(handle)"])
+            return ("\(handle) is now \(Self.article(role)) \(role)", ["assigned": "\(role)=\(handle)"])
         }
     }
 
@@ -496,9 +520,41 @@ public struct ItemEngine: Sendable {
                 "delete from participants where item_id = \(id) and role = \(role) and actor = \(handle) returning actor"
             )
             guard !removed.rows.isEmpty else {
-                throw PodiumError(.refused, "\(handle) is not a \(role) on item \(id)", reason: "not_assigned")
+                throw PodiumError(
+                    .refused, "\(handle) is not \(Self.article(role)) \(role) on item \(id)", reason: "not_assigned")
             }
-            return ("\(handle) is no longer a \(role)", ["unassigned": "\(role)=\(handle)"])
+            return ("\(handle) is no longer \(Self.article(role)) \(role)", ["unassigned": "\(role)=\(handle)"])
+        }
+    }
+
+    /// Gives `handle` the role `role` on the item in place of everyone who holds it now, in one
+    /// transaction (one history entry saying both), so a role held by one person at most can
+    /// change hands and no moment has two holders or none. Who may do it is who may assign the role.
+    ///
+    /// - Throws: as ``assign(item:role:to:actor:)``; `.refused` when `handle` alone holds it already.
+    public func reassign(item id: Int, role: String, to handle: String, actor: String) async throws -> HistoryEntry {
+        try await changeParticipants(item: id, role: role, actor: actor, kind: .assign) { db, _, _ in
+            _ = try await ActorStore.find(handle, on: db)
+            let removed = try await db.query(
+                """
+                delete from participants where item_id = \(id) and role = \(role) and actor <> \(handle)
+                returning actor
+                """
+            ).map { try $0.decode(String.self, "actor") }.sorted()
+            let added = try await db.execute(
+                """
+                insert into participants (item_id, role, actor) values (\(id), \(role), \(handle))
+                on conflict do nothing
+                """)
+            guard added > 0 || !removed.isEmpty else {
+                throw PodiumError(
+                    .refused, "\(handle) is already the only \(role) on item \(id)", reason: "already_assigned")
+            }
+            let instead = removed.isEmpty ? "" : " in place of \(removed.joined(separator: ", "))"
+            return (
+                "\(handle) is now \(Self.article(role)) \(role)\(instead)",
+                ["assigned": "\(role)=\(handle)", "unassigned": removed.map { "\(role)=\($0)" }.joined(separator: ",")]
+            )
         }
     }
 
@@ -513,31 +569,38 @@ public struct ItemEngine: Sendable {
             )
     ) async throws -> HistoryEntry {
         let now = time.now()
-        let entryID = try await pool.transaction(retry: .resilient) { db in
-            let locked = try await lockItem(id, on: db)
-            let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
-            let context = try await FireContext.read(item: id, actor: actor, idempotencyKey: nil, on: db)
-            let actingAs: String
-            switch TransitionDecider(definition: definition).assignment(
-                of: role, by: try context.actor(), on: context.state)
-            {
-            case .success(let held): actingAs = held
-            case .failure(let refusal): throw PodiumError(.refused, refusal.message, reason: refusal.reason.code)
+        let entryID = try await hidingFromNonReaders(item: id, actor: actor) {
+            try await pool.transaction(retry: .resilient) { db in
+                let locked = try await lockItem(id, on: db)
+                let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
+                let context = try await FireContext.read(item: id, actor: actor, idempotencyKey: nil, on: db)
+                let actingAs: String
+                switch TransitionDecider(definition: definition).assignment(
+                    of: role, by: try context.actor(), on: context.state)
+                {
+                case .success(let held): actingAs = held
+                case .failure(let refusal): throw PodiumError(.refused, refusal.message, reason: refusal.reason.code)
+                }
+                let (text, data) = try await change(db, locked, definition)
+                let entry = try await db.query(
+                    """
+                    insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, data_change, via, at)
+                    values (\(id), \(kind.rawValue), \(locked.stage), \(locked.stage), \(actor), \(actingAs), \(text),
+                            \(PostgresJSON(data)), \(door.rawValue), \(now))
+                    returning id
+                    """)
+                try await db.execute(
+                    "update items set revision = revision + 1, last_activity_at = \(now), updated_at = \(now) where id = \(id)"
+                )
+                return try entry.single().decode(Int.self, "id")
             }
-            let (text, data) = try await change(db, locked, definition)
-            let entry = try await db.query(
-                """
-                insert into history (item_id, kind, from_stage, to_stage, actor, role, comment, data_change, via, at)
-                values (\(id), \(kind.rawValue), \(locked.stage), \(locked.stage), \(actor), \(actingAs), \(text),
-                        \(PostgresJSON(data)), \(door.rawValue), \(now))
-                returning id
-                """)
-            try await db.execute(
-                "update items set revision = revision + 1, last_activity_at = \(now), updated_at = \(now) where id = \(id)"
-            )
-            return try entry.single().decode(Int.self, "id")
         }
         return try await entry(entryID, of: id)
+    }
+
+    /// `a` or `an` before a role's name, as it is spoken: an executive, a coach.
+    public static func article(_ role: String) -> String {
+        role.first.map { "aeiou".contains($0) } == true ? "an" : "a"
     }
 
     /// The role `handle` acts in on this item: a participant's role, or a global role the workflow declares.

@@ -176,11 +176,6 @@ extension ItemEngine {
     )
         async throws -> [ItemSummary]
     {
-        // The decider's read rule (TransitionDecider.mayRead) as a filter, so a page of items
-        // holds only what the reader may see.
-        let everyone = reader == nil || reader?.globalRoles.contains(ActorIdentity.adminRole) == true
-        let handle = reader?.handle ?? ""
-        let roles = Array(reader?.globalRoles ?? [])
         let rows = try await pool.query(
             """
             select * from (
@@ -198,10 +193,7 @@ extension ItemEngine {
                    and (\(includeClosed) or i.closed_at is null)
                    and (not \(overdueOnly) or (i.closed_at is null and i.due_at < \(time.now())))
                    and (\(before)::bigint is null or i.id < \(before))
-                   and (\(everyone) or i.created_by = \(handle)
-                        or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(handle))
-                        or exists (select 1 from jsonb_array_elements(v.definition -> 'roles') r
-                                    where r ->> 'name' = any(\(roles)::text[])))
+                   and \(Self.readable(by: reader))
             ) listed
              where \(assignee)::text is null or \(assignee) = any(assignees)
              order by id desc

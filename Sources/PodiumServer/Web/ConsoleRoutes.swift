@@ -31,15 +31,17 @@ struct ConsoleRoutes {
             let time = LocalTime(zone: session.actor.timezone, now: services.clock.now())
             let items = try await engine.list(
                 workflow: workflow, stage: stage, limit: 500, readableBy: session.actor.identity)
-            var definition: WorkflowDefinition?
-            if let summary = try await services.workflows.list().first(where: { $0.name == workflow }) {
-                definition = try await engine.definition(of: workflow, version: summary.latestVersion)
+            guard let summary = try await services.workflows.list().first(where: { $0.name == workflow }),
+                let definition = Optional(try await engine.definition(of: workflow, version: summary.latestVersion)),
+                definition.stage(stage) != nil
+            else {
+                throw Problem(status: .notFound, code: "not_found.stage", detail: "no program has that stage")
             }
             return pages.render(
                 "stage",
                 StageView(
                     page: PageChrome(stage, session: session), workflow: workflow,
-                    stageTitle: definition?.stage(stage)?.title ?? stage, count: items.count, zone: time.name,
+                    stageTitle: definition.stage(stage)?.title ?? stage, count: items.count, zone: time.name,
                     items: items.map { item in
                         StageView.Row(
                             id: item.id, title: item.title, due: item.dueAt.map(time.due) ?? "no deadline",
@@ -49,7 +51,7 @@ struct ConsoleRoutes {
         }
         router.get("/console/stuck") { request, context in
             let session = try operatorSession(request, context)
-            return try await stuck(session, notice: request.uri.queryParameters.get("done"))
+            return try await stuck(session, notice: Self.notice(request.uri.queryParameters))
         }
         router.post("/console/fix") { request, context in try await fix(request, context) }
         router.get("/console/reports") { request, context in try await reports(try operatorSession(request, context)) }
@@ -171,7 +173,9 @@ struct ConsoleRoutes {
         -> Response
     {
         var items: [StuckView.Item] = []
-        for item in try await services.stuck.find(limit: 100) {
+        let found = try await services.stuck.find(limit: 100)
+        let readable = try await engine.readable(found.map(\.itemID), by: session.actor.identity)
+        for item in found where readable.contains(item.itemID) {
             let definition = try await engine.definition(of: item.workflow, version: item.version)
             items.append(
                 StuckView.Item(
@@ -199,7 +203,8 @@ struct ConsoleRoutes {
         let page: PageChrome
         let item: Int
         let operatorHandle: String
-        let reason: String
+        /// Nil when the fix takes none (a reassignment).
+        let reason: String?
         let changes: [String]
         let csrf: String
         let fields: [Field]
@@ -217,6 +222,8 @@ struct ConsoleRoutes {
         let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let apply = form["mode"] == "apply"
         let handle = session.actor.handle
+        // An item the operator may not see is not there, whatever the fix.
+        let view = try await engine.show(item, reader: session.actor.identity)
         do {
             var changes: [String] = []
             switch action {
@@ -231,14 +238,13 @@ struct ConsoleRoutes {
                     "retry task \($0.id) (\($0.kind) “\($0.label)”), which died after \($0.attempts) attempts: \($0.lastError ?? "no error recorded")"
                 }
                 if apply {
-                    return WebPages.seeOther(
-                        "/console/stuck?done=\(Self.query("Retried \(records.count) task(s) of item \(item)."))")
+                    return WebPages.seeOther("/console/stuck?done=retry&item=\(item)&count=\(records.count)")
                 }
             case "move":
                 let stage = form["stage"] ?? ""
                 if apply {
                     _ = try await engine.move(item: item, to: stage, actor: handle, reason: reason)
-                    return WebPages.seeOther("/console/stuck?done=\(Self.query("Moved item \(item) to \(stage)."))")
+                    return WebPages.seeOther("/console/stuck?done=move&item=\(item)&stage=\(Self.query(stage))")
                 }
                 let preview = try await engine.previewMove(item: item, to: stage, actor: handle, reason: reason)
                 changes =
@@ -247,27 +253,23 @@ struct ConsoleRoutes {
             case "cancel":
                 if apply {
                     _ = try await engine.cancel(item: item, actor: handle, reason: reason)
-                    return WebPages.seeOther("/console/stuck?done=\(Self.query("Cancelled item \(item)."))")
+                    return WebPages.seeOther("/console/stuck?done=cancel&item=\(item)")
                 }
                 let preview = try await engine.previewCancel(item: item, actor: handle, reason: reason)
                 changes = ["cancel “\(preview.title)” where it stands, in \(preview.from)"] + Self.effects(preview)
             case "reassign":
                 let role = form["role"] ?? ""
                 let person = (form["to"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-                let view = try await engine.show(item)
                 let current = view.participants.filter { $0.role == role }.map(\.actor).filter { $0 != person }
                 if apply {
-                    _ = try await engine.assign(item: item, role: role, to: person, actor: handle)
-                    for previous in current {
-                        _ = try await engine.unassign(item: item, role: role, from: previous, actor: handle)
-                    }
+                    _ = try await engine.reassign(item: item, role: role, to: person, actor: handle)
                     return WebPages.seeOther(
-                        "/console/stuck?done=\(Self.query("\(person) is now the \(role) of item \(item)."))")
+                        "/console/stuck?done=reassign&item=\(item)&role=\(Self.query(role))&to=\(Self.query(person))")
                 }
                 _ = try await services.actors.find(person)
                 changes =
-                    ["make \(person) the \(role) of “\(view.title)”"]
-                    + current.map { "take the \(role) role from \($0)" }
+                    ["make \(person) \(ItemEngine.article(role)) \(role) of “\(view.title)”"]
+                    + current.map { "take the \(role) role from \($0), in the same step" }
                     + ["(whether you may assign \(role) is checked when you confirm, as in the CLI)"]
             default:
                 throw Problem(status: .badRequest, code: "input.form", detail: "no such fix: \(action)")
@@ -280,7 +282,7 @@ struct ConsoleRoutes {
                 "preview",
                 PreviewView(
                     page: PageChrome("Before you confirm", session: session), item: item, operatorHandle: handle,
-                    reason: reason, changes: changes, csrf: session.csrfToken, fields: fields))
+                    reason: reason.isEmpty ? nil : reason, changes: changes, csrf: session.csrfToken, fields: fields))
         } catch let error as PodiumError where error.kind != .database && error.kind != .schema {
             return try await stuck(session, refusal: error)
         }
@@ -292,6 +294,26 @@ struct ConsoleRoutes {
         if preview.closes { effects.append("close the item") }
         if preview.reopens { effects.append("reopen the item") }
         return effects
+    }
+
+    /// The notice after a fix, from the redirect's query: built here from a fix's name and values
+    /// that must look like ids and names, so a crafted link cannot put its own words on the page.
+    static func notice(_ query: Parameters) -> String? {
+        func name(_ key: String) -> String? {
+            query.get(key).flatMap { value in
+                value.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil ? value : nil
+            }
+        }
+        guard let item = query.get("item").flatMap(Int.init) else { return nil }
+        switch query.get("done") {
+        case "retry": return query.get("count").flatMap(Int.init).map { "Retried \($0) task(s) of item \(item)." }
+        case "move": return name("stage").map { "Moved item \(item) to \($0)." }
+        case "cancel": return "Cancelled item \(item)."
+        case "reassign":
+            guard let role = name("role"), let person = name("to") else { return nil }
+            return "\(person) is now \(ItemEngine.article(role)) \(role) of item \(item)."
+        default: return nil
+        }
     }
 
     private static func query(_ text: String) -> String {

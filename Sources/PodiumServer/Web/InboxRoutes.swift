@@ -16,7 +16,6 @@ struct InboxRoutes {
     let pages: WebPages
     let web: WebSettings
     let engine: ItemEngine
-    let signInLimiter: FailedAttemptLimiter
     let deliverer: Deliverer
 
     init(services: PodiumServices, pages: WebPages, web: WebSettings) {
@@ -24,7 +23,6 @@ struct InboxRoutes {
         self.pages = pages
         self.web = web
         engine = services.engine.entering(through: .web)
-        signInLimiter = FailedAttemptLimiter(limit: 5, window: 15 * 60)
         deliverer = Deliverer(environment: web.environment)
     }
 
@@ -40,23 +38,30 @@ struct InboxRoutes {
                 headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: pages.stylesheet))
         }
-        router.get("/signin") { _, context in
+        router.get("/signin") { request, context in
             pages.render(
-                "signin", SignInView(page: PageChrome("Sign in", session: context.session), sent: false, handle: ""))
+                "signin",
+                SignInView(
+                    page: PageChrome("Sign in", session: context.session), sent: false, handle: "",
+                    next: SafeReturn.path(request.uri.queryParameters.get("next")) ?? ""))
         }
         router.post("/signin") { request, context in try await requestSignIn(request, context) }
-        router.get("/signin/{token}") { _, context in
+        router.get("/signin/{token}") { request, context in
             let token = try context.parameters.require("token")
             let person = try await sessions.signInLink(token)
+            let next = SafeReturn.path(request.uri.queryParameters.get("next"))
             return pages.render(
                 "signin-confirm",
-                SignInConfirmView(page: PageChrome("Sign in", session: nil), name: person.name, token: token))
+                SignInConfirmView(
+                    page: PageChrome("Sign in", session: nil), name: person.name, token: token,
+                    query: next.map { "?next=\(SafeReturn.encoded($0))" } ?? ""))
         }
-        router.post("/signin/{token}") { _, context in
+        router.post("/signin/{token}") { request, context in
             let (cookie, _) = try await sessions.signIn(with: try context.parameters.require("token"))
             var headers = HTTPFields()
             headers[.setCookie] = sessionCookie(cookie, maxAge: Int(WebSessions.sessionLifetime)).description
-            return WebPages.seeOther("/inbox", headers: headers)
+            return WebPages.seeOther(
+                SafeReturn.path(request.uri.queryParameters.get("next")) ?? "/inbox", headers: headers)
         }
         router.post("/signout") { request, context in
             _ = try await WebForm.read(request, session: context)
@@ -70,9 +75,8 @@ struct InboxRoutes {
         router.get("/inbox") { request, context in try await inbox(request, context) }
         router.get("/items/{id}") { request, context in
             let session = try context.requireSession(request)
-            let done = request.uri.queryParameters.get("done")
             return try await itemPage(
-                try context.itemID(), session: session, notice: done.map { "Done: \(ItemPageModel.label(for: $0))." })
+                try context.itemID(), session: session, done: request.uri.queryParameters.get("done"))
         }
         router.post("/items/{id}/transitions/{transition}") { request, context in try await fire(request, context) }
         router.post("/items/{id}/comments") { request, context in
@@ -100,35 +104,31 @@ struct InboxRoutes {
         let page: PageChrome
         let sent: Bool
         let handle: String
+        /// Where to return after signing in (a path on this server), or empty.
+        let next: String
     }
 
     struct SignInConfirmView {
         let page: PageChrome
         let name: String
         let token: String
+        /// `?next=...` for the form's action, or empty.
+        let query: String
     }
 
-    /// Sends a sign-in link through the person's own channel. The answer is the same whether or
-    /// not the handle exists, and requests are limited per address and per handle, so the page
-    /// can be used neither to find out who is coached nor to flood someone's channel.
+    /// Sends a sign-in link through the person's own channel. The page answers the same, and as
+    /// fast, whether or not the handle exists or the person was throttled: the message goes out
+    /// after the answer, so how long a channel takes says nothing either.
     private func requestSignIn(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let form = try await WebForm.read(request)
         let handle = (form["handle"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let sent = SignInView(page: PageChrome("Sign in", session: nil), sent: true, handle: handle)
-        for key in ["address \(context.clientAddress)", "handle \(handle)"] {
-            if let wait = await signInLimiter.retryAfter(key) {
-                throw Problem(
-                    status: .tooManyRequests, code: "unauthenticated.rate_limited",
-                    detail:
-                        "Too many sign-in links were asked for; wait \(LocalTime.span(TimeInterval(wait))) and try again.",
-                    headers: [.retryAfter: "\(wait)"])
-            }
-            await signInLimiter.recordFailure(key)
-        }
+        let next = SafeReturn.path(form["next"])
+        let sent = SignInView(
+            page: PageChrome("Sign in", session: nil), sent: true, handle: handle, next: next ?? "")
         guard !handle.isEmpty, handle.utf8.count <= 100,
-            let (token, person) = try await sessions.issueSignInLink(for: handle)
+            case .issued(let token, let person) = try await sessions.requestSignInLink(for: handle)
         else { return pages.render("signin", sent) }
-        let link = "\(web.publicURL)/signin/\(token)"
+        let link = "\(web.publicURL)/signin/\(token)" + (next.map { "?next=\(SafeReturn.encoded($0))" } ?? "")
         var writer = JSONObjectWriter()
         writer.add("expires_at", DataDate.format(services.clock.now().addingTimeInterval(WebSessions.signInLifetime)))
         writer.add("idempotency_key", "sign-in-\(SecretToken.digest(token).prefix(16))")
@@ -137,12 +137,16 @@ struct InboxRoutes {
         writer.add("recipient", person.handle)
         writer.add("recipient_name", person.name)
         writer.add("text", "Sign in to Podium: open this link within 15 minutes. It works once.")
-        do {
-            let channel = try person.channel.map { try DeliveryChannel(spec: $0) } ?? web.defaultChannel
-            try await deliverer.deliver(writer.finished(), on: channel)
-        } catch {
-            context.logger.error(
-                "sign-in link not delivered", metadata: ["actor": "\(person.handle)", "error": "\(error)"])
+        let message = writer.finished()
+        let channel = person.channel.flatMap { try? DeliveryChannel(spec: $0) } ?? web.defaultChannel
+        let (deliverer, logger) = (self.deliverer, context.logger)
+        Task {
+            do {
+                try await deliverer.deliver(message, on: channel)
+            } catch {
+                logger.error(
+                    "sign-in link not delivered", metadata: ["actor": "\(person.handle)", "error": "\(error)"])
+            }
         }
         return pages.render("signin", sent)
     }
@@ -201,14 +205,22 @@ struct InboxRoutes {
 
     /// The item page for `session`'s person; a refusal is shown on it (with the status the API
     /// would give), and nothing changed.
-    func itemPage(_ id: Int, session: WebSession, notice: String? = nil, refusal: PodiumError? = nil) async throws
-        -> Response
-    {
+    ///
+    /// - Parameter done: the transition just fired (`?done=` after a redirect): "Done: its title"
+    ///   is shown when the item's workflow has it, nothing otherwise (a link cannot put words of
+    ///   its own on the page).
+    func itemPage(
+        _ id: Int, session: WebSession, done: String? = nil, refusal: PodiumError? = nil,
+        typed: ItemPageModel.Typed? = nil
+    ) async throws -> Response {
         let view = try await engine.show(id, reader: session.actor.identity)
         let model = ItemPageModel(
             view: view, definition: try await engine.definition(of: view.workflow, version: view.version),
             reader: session.actor, time: LocalTime(zone: session.actor.timezone, now: services.clock.now()),
             names: try await peopleNames())
+        let notice = done.flatMap { name in model.definition.transitions.first { $0.name == name } }.map {
+            "Done: \($0.title ?? ItemPageModel.label(for: $0.name))."
+        }
         let page = PageChrome(
             view.title, session: session, notice: notice,
             error: refusal.map { "Nothing was changed: \($0.message)." }, errorHint: refusal?.hint)
@@ -216,7 +228,8 @@ struct InboxRoutes {
             "item",
             ItemView(
                 page: page, item: model.heading, fields: model.fields, approvals: model.approvals,
-                actions: model.actions(csrf: session.csrfToken), others: model.others, waitingOn: model.waitingOn,
+                actions: model.actions(csrf: session.csrfToken, typed: typed), others: model.others,
+                waitingOn: model.waitingOn,
                 comments: model.comments, csrf: session.csrfToken,
                 timeline: model.timeline(try await engine.history(id))),
             status: refusal.map { Problem($0).status } ?? .ok)
@@ -230,15 +243,22 @@ struct InboxRoutes {
         let definition = try await engine.definition(of: view.workflow, version: view.version)
         let transition = definition.transitions.first { $0.name == name }
         let comment = form["comment"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        // The revision the page showed: the fire is refused if the item changed since.
+        guard let revision = form["revision"].flatMap(Int.init) else {
+            throw Problem(
+                status: .badRequest, code: "input.form",
+                detail: "the form does not say which revision of the item it was for")
+        }
         do {
             _ = try await engine.fire(
                 item: id, transition: name, actor: session.actor.handle, comment: comment,
-                data: ItemPageModel.data(
+                data: try ItemPageModel.data(
                     from: form, for: transition, dateFields: definition.dateFields,
-                    zone: TimeZone(identifier: session.actor.timezone) ?? .gmt),
-                expectRevision: form["revision"].flatMap(Int.init))
+                    zone: TimeZone(identifier: session.actor.timezone) ?? .gmt, current: view.data),
+                expectRevision: revision)
         } catch let error as PodiumError where error.kind != .database && error.kind != .schema {
-            return try await itemPage(id, session: session, refusal: error)
+            return try await itemPage(
+                id, session: session, refusal: error, typed: ItemPageModel.Typed(transition: name, form: form))
         }
         return WebPages.seeOther(
             "/items/\(id)?done=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")

@@ -37,8 +37,14 @@ struct ItemPageModel {
         let simple: Bool
         /// What it asks for, in words, for the inbox.
         let asks: String
+        /// A way out rather than the way forward (withdraw, pause, leave: a transition many
+        /// stages share): shown as a quieter button.
+        let leaves: Bool
 
-        init(itemID: Int, name: String, label: String, toTitle: String, inputs: [Input], csrf: String, revision: Int) {
+        init(
+            itemID: Int, name: String, label: String, toTitle: String, inputs: [Input], csrf: String, revision: Int,
+            leaves: Bool
+        ) {
             self.itemID = itemID
             self.name = name
             self.label = label
@@ -48,6 +54,7 @@ struct ItemPageModel {
             self.revision = revision
             simple = inputs.allSatisfy { !$0.required }
             asks = inputs.filter(\.required).map { $0.label.lowercased() }.joined(separator: ", ")
+            self.leaves = leaves
         }
     }
 
@@ -129,13 +136,24 @@ struct ItemPageModel {
     }
 
     /// The transitions the reader may fire now, each with what it asks for.
-    func actions(csrf: String) -> [Action] {
+    /// What a person typed into one transition's form before it was refused, to give it back.
+    struct Typed {
+        let transition: String
+        let form: WebForm
+    }
+
+    /// The transitions the reader may fire now, each with what it asks for; the form of `typed`
+    /// filled with what was typed.
+    func actions(csrf: String, typed: Typed? = nil) -> [Action] {
         view.possibleTransitions.filter { $0.timer == nil && $0.participants.contains(reader.handle) }.map { possible in
             let transition = definition.transitions.first { $0.name == possible.name }
             return Action(
                 itemID: view.id, name: possible.name, label: transition?.title ?? Self.label(for: possible.name),
                 toTitle: definition.stage(possible.to)?.title ?? possible.to,
-                inputs: inputs(for: possible, transition: transition), csrf: csrf, revision: view.revision)
+                inputs: inputs(
+                    for: possible, transition: transition,
+                    typed: typed.flatMap { $0.transition == possible.name ? $0.form : nil }),
+                csrf: csrf, revision: view.revision, leaves: (transition?.from.count ?? 1) > 1)
         }
     }
 
@@ -193,7 +211,9 @@ struct ItemPageModel {
         names[handle].map { "\($0) (\(handle))" } ?? handle
     }
 
-    private func inputs(for possible: PossibleTransition, transition: TransitionDefinition?) -> [Input] {
+    private func inputs(for possible: PossibleTransition, transition: TransitionDefinition?, typed: WebForm?)
+        -> [Input]
+    {
         var inputs = (transition?.requiredFields ?? []).map { field in
             let isDate = definition.dateFields.contains(field)
             let current = view.data[field] ?? ""
@@ -201,14 +221,14 @@ struct ItemPageModel {
                 inputID: "\(possible.name)-\(field)", field: field, label: Self.label(for: field),
                 hint: isDate ? "In your time zone, \(time.name)." : nil, type: isDate ? "datetime-local" : "text",
                 multiline: !isDate && (field == "body" || current.count > 80 || current.contains("\n")), required: true,
-                value: isDate ? (DataDate.parse(current).map(localInputValue) ?? "") : current)
+                value: typed?[field] ?? (isDate ? (DataDate.parse(current).map(localInputValue) ?? "") : current))
         }
         let needsComment = transition?.requiresComment ?? false
         inputs.append(
             Input(
                 inputID: "\(possible.name)-comment", field: "comment",
                 label: needsComment ? "Comment" : "Comment (optional)", hint: nil, type: "text", multiline: true,
-                required: needsComment, value: ""))
+                required: needsComment, value: typed?["comment"] ?? ""))
         return inputs
     }
 
@@ -223,27 +243,48 @@ struct ItemPageModel {
         return words.prefix(1).uppercased() + words.dropFirst()
     }
 
-    /// The data a transition's form sends: its required fields, a `datetime-local` value read in
-    /// the reader's zone and written as RFC 3339 UTC; anything else as typed (the engine judges).
-    static func data(from form: WebForm, for transition: TransitionDefinition?, dateFields: Set<String>, zone: TimeZone)
-        -> [String: String]
-    {
+    /// The data a transition's form sends: its required fields as typed, except a date a due
+    /// rule reads, which a `datetime-local` input gives on the reader's wall clock: it is read in
+    /// their zone and written as RFC 3339 UTC. A value left as the page showed it keeps the instant
+    /// stored (so an hour the clocks repeat does not move); a time the clocks repeat is the first
+    /// of the two; a time they skip is refused. Anything else goes to the engine as typed, to judge.
+    ///
+    /// - Throws: ``PodiumError`` `.usage` for a local time that does not exist in the zone.
+    static func data(
+        from form: WebForm, for transition: TransitionDefinition?, dateFields: Set<String>, zone: TimeZone,
+        current: [String: String]
+    ) throws -> [String: String] {
         var data: [String: String] = [:]
         for field in transition?.requiredFields ?? [] {
             guard let value = form[field] else { continue }
-            if dateFields.contains(field), DataDate.parse(value) == nil, let local = localDate(value, zone: zone) {
-                data[field] = DataDate.format(local)
-            } else {
+            guard dateFields.contains(field), DataDate.parse(value) == nil, let wall = wallTime(value) else {
                 data[field] = value
+                continue
             }
+            if let stored = current[field], let instant = DataDate.parse(stored),
+                LocalTime.formatter("yyyy-MM-dd'T'HH:mm", in: zone).string(from: instant) == value
+                    || LocalTime.formatter("yyyy-MM-dd'T'HH:mm:ss", in: zone).string(from: instant) == value
+            {
+                data[field] = stored
+                continue
+            }
+            guard let first = WallClock(zone).instants(of: wall).first else {
+                throw PodiumError(
+                    .usage,
+                    "\(label(for: field)) \(value.replacingOccurrences(of: "T", with: " ")) does not exist in \(zone.identifier): the clocks skip that hour",
+                    hint: "choose a time an hour later", reason: "date")
+            }
+            data[field] = DataDate.format(first)
         }
         return data
     }
 
-    /// `2026-03-10T09:00` (or with seconds) on the wall clock of `zone`, or nil.
-    static func localDate(_ text: String, zone: TimeZone) -> Date? {
-        ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"].lazy.compactMap {
-            LocalTime.formatter($0, in: zone).date(from: text)
-        }.first
+    /// `2026-03-10T09:00` (or with seconds) as a wall-clock time, or nil when it is not one.
+    static func wallTime(_ text: String) -> WallClock.LocalTime? {
+        guard text.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"#, options: .regularExpression) != nil,
+            let naive = DataDate.parse(text + (text.count == 16 ? ":00Z" : "Z"))
+        else { return nil }
+        // The UTC clock shows the naive instant as exactly the date and time typed.
+        return WallClock(TimeZone(secondsFromGMT: 0)!).localTime(at: naive)
     }
 }

@@ -36,7 +36,7 @@ struct LinkRoutes {
         router.post("/act/{token}") { request, context in
             let token = try context.parameters.require("token")
             let form = try await WebForm.read(request)
-            let link = try verified(token)
+            let link = try await verified(token)
             guard let sent = form["confirm"], WebForm.constantTimeEqual(sent, confirmation(of: token)) else {
                 throw Problem(
                     status: .forbidden, code: "refused.csrf",
@@ -52,9 +52,9 @@ struct LinkRoutes {
             do {
                 let result = try await engine.fire(
                     item: link.item, transition: link.transition, actor: link.actor, comment: comment,
-                    data: ItemPageModel.data(
+                    data: try ItemPageModel.data(
                         from: form, for: transition, dateFields: definition.dateFields,
-                        zone: TimeZone(identifier: person.timezone) ?? .gmt),
+                        zone: TimeZone(identifier: person.timezone) ?? .gmt, current: view.data),
                     expectRevision: link.revision, idempotencyKey: link.idempotencyKey)
                 let label = transition?.title ?? ItemPageModel.label(for: link.transition)
                 let stage = definition.stage(result.stage)?.title ?? result.stage
@@ -69,7 +69,9 @@ struct LinkRoutes {
             } catch let error as PodiumError where error.kind == .conflict {
                 throw try await stale(link, token: token)
             } catch let error as PodiumError where error.kind == .refused || error.kind == .usage {
-                return try await confirmation(token: token, link: link, person: person, view: view, refusal: error)
+                return try await confirmation(
+                    token: token, link: link, person: person, view: view, refusal: error,
+                    typed: ItemPageModel.Typed(transition: link.transition, form: form))
             }
         }
     }
@@ -93,12 +95,13 @@ struct LinkRoutes {
     }
 
     private func confirmation(
-        token: String, link: ActionLink, person: ActorRecord, view: ItemView, refusal: PodiumError? = nil
+        token: String, link: ActionLink, person: ActorRecord, view: ItemView, refusal: PodiumError? = nil,
+        typed: ItemPageModel.Typed? = nil
     ) async throws -> Response {
         let model = ItemPageModel(
             view: view, definition: try await engine.definition(of: view.workflow, version: view.version),
             reader: person, time: LocalTime(zone: person.timezone, now: services.clock.now()), names: [:])
-        guard let action = model.actions(csrf: "").first(where: { $0.name == link.transition }) else {
+        guard let action = model.actions(csrf: "", typed: typed).first(where: { $0.name == link.transition }) else {
             throw Problem(
                 status: .forbidden, code: "refused.not_permitted",
                 detail:
@@ -123,7 +126,7 @@ struct LinkRoutes {
         return ActionLink.confirmation(of: token, key: key)
     }
 
-    private func verified(_ token: String) throws -> ActionLink {
+    private func verified(_ token: String) async throws -> ActionLink {
         guard let key else {
             throw Problem(
                 status: .serviceUnavailable, code: "links.off",
@@ -151,7 +154,8 @@ struct LinkRoutes {
     private func usable(_ token: String, link verifiedLink: ActionLink? = nil) async throws -> (
         ActionLink, ActorRecord, ItemView
     ) {
-        let link = try verifiedLink ?? verified(token)
+        let link: ActionLink
+        if let verifiedLink { link = verifiedLink } else { link = try await verified(token) }
         let person = try await services.actors.find(link.actor)
         let view = try await engine.show(link.item, reader: person.identity)
         guard view.revision == link.revision, view.closedAt == nil else { throw try await stale(link, token: token) }

@@ -3,6 +3,7 @@ import Hummingbird
 import Mustache
 import NIOCore
 import PodiumCore
+import WorkflowEngine
 
 /// The inbox's and console's HTML: swift-mustache templates shipped as resources (HTML-escaped
 /// by default: what people typed is always text), one stylesheet served by Podium itself, and
@@ -59,14 +60,15 @@ struct WebPages: Sendable {
 
     /// What every page sends: HTML; no script at all and styles from Podium only (a comment
     /// that slipped past escaping still could not run); never framed (clickjacking); never cached
-    /// or stored (the pages are a person's own); and no `Referer` (a link's token never leaks to
-    /// another site).
+    /// or stored (the pages are a person's own); and a `Referer` for Podium's own pages only (a
+    /// link's token never leaks to another site; `no-referrer` would make browsers send
+    /// `Origin: null` with Podium's own forms).
     static let headers: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
         .contentSecurityPolicy:
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         .init("X-Content-Type-Options")!: "nosniff",
-        .init("Referrer-Policy")!: "no-referrer",
+        .init("Referrer-Policy")!: "same-origin",
         .cacheControl: "no-store",
     ]
 }
@@ -100,26 +102,41 @@ struct LocalTime: Sendable {
     let now: Date
 
     init(zone identifier: String, now: Date) {
-        zone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
+        zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
         self.now = now
+    }
+
+    /// The zone's short name at `date`: `EST`, `GMT+1`; `UTC` for UTC (Foundation says GMT).
+    func abbreviation(at date: Date) -> String {
+        ["UTC", "GMT", "Etc/UTC", "Etc/GMT"].contains(zone.identifier)
+            ? "UTC" : Self.formatter("zzz", in: zone).string(from: date)
     }
 
     /// The instant as people say it, on their wall clock with the zone: "Thu 14:00 EST" within
     /// the coming week, "Wed 2 Dec, 16:30 EST" otherwise in this year, with the year beyond.
     func instant(_ date: Date) -> String {
+        // Foundation's calendar turns Julian before 1582; such dates are written as typed, by
+        // the RFC 3339 writer on the proleptic Gregorian calendar, shifted to the wall clock.
+        if date < Self.gregorianReform {
+            let iso = DataDate.format(date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))))
+            return iso.prefix(10) + " " + iso.dropFirst(11).prefix(5) + " " + abbreviation(at: date)
+        }
         let ahead = date.timeIntervalSince(now)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let pattern: String
         if ahead >= 0, ahead < 6 * 86_400 {
-            pattern = "EEE HH:mm zzz"
+            pattern = "EEE HH:mm"
         } else if calendar.component(.year, from: date) == calendar.component(.year, from: now) {
-            pattern = "EEE d MMM, HH:mm zzz"
+            pattern = "EEE d MMM, HH:mm"
         } else {
-            pattern = "EEE d MMM yyyy, HH:mm zzz"
+            pattern = "EEE d MMM yyyy, HH:mm"
         }
-        return Self.formatter(pattern, in: zone).string(from: date)
+        return Self.formatter(pattern, in: zone).string(from: date) + " " + abbreviation(at: date)
     }
+
+    /// 1583-01-01T00:00:00Z: from here on Foundation's Gregorian calendar is the proleptic one.
+    static let gregorianReform = Date(timeIntervalSince1970: -12_212_553_600)
 
     /// A Gregorian, English formatter of `pattern` on the wall clock of `zone`.
     static func formatter(_ pattern: String, in zone: TimeZone) -> DateFormatter {
@@ -155,6 +172,6 @@ struct LocalTime: Sendable {
 
     /// The zone as people name it: `America/New_York (EST)`.
     var name: String {
-        "\(zone.identifier) (\(Self.formatter("zzz", in: zone).string(from: now)))"
+        "\(zone.identifier) (\(abbreviation(at: now)))"
     }
 }

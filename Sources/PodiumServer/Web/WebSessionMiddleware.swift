@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PodiumCore
 
 /// Finds the session a page request's cookie holds and puts it in the context; pages that need
@@ -20,6 +21,7 @@ struct WebSessionMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         do {
+            if request.method != .get && request.method != .head { try Self.requireSameOrigin(request) }
             if let cookie = request.cookies[Self.cookieName]?.value, !cookie.isEmpty,
                 let session = try await sessions.session(cookie)
             {
@@ -32,6 +34,33 @@ struct WebSessionMiddleware: RouterMiddleware {
                 "/signin?next=\(needed.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
         } catch {
             return WebErrorPage.response(for: error, request: request, context: context, pages: pages)
+        }
+    }
+}
+
+extension WebSessionMiddleware {
+    /// Refuses a form posted from another site: browsers say where a request comes from
+    /// (`Sec-Fetch-Site`, `Origin`), and a page elsewhere must not sign a browser in as someone
+    /// else (login CSRF) nor post to a link. Forms of a session carry their CSRF token besides.
+    ///
+    /// - Throws: ``Problem`` 403 for a cross-site or opaque origin.
+    static func requireSameOrigin(_ request: Request) throws {
+        let refused = Problem(
+            status: .forbidden, code: "refused.cross_site",
+            detail: "This form was sent from another site, so nothing was done.",
+            hint: "Open Podium's page yourself and use its button.")
+        // Browsers say it outright: `same-origin` for Podium's own pages, `none` for a request
+        // the person made themselves; `same-site` (a sibling host) and `cross-site` are refused.
+        if let site = request.headers[.init("Sec-Fetch-Site")!]?.lowercased() {
+            guard site == "same-origin" || site == "none" else { throw refused }
+            return
+        }
+        // Older browsers: the Origin, when sent, must be this server.
+        guard let origin = request.headers[.origin] else { return }
+        guard let url = URL(string: origin), let host = url.host else { throw refused }
+        let port = url.port.map { ":\($0)" } ?? ""
+        guard let authority = request.head.authority, authority.lowercased() == (host + port).lowercased() else {
+            throw refused
         }
     }
 }
@@ -117,13 +146,29 @@ struct WebForm {
     ///   422 for NUL in a value, 413 past ``limit``.
     static func read(_ request: Request) async throws -> WebForm {
         let type = request.headers[.contentType]?.lowercased() ?? ""
-        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+        let parameters = type.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parameters.first == "application/x-www-form-urlencoded",
+            parameters.dropFirst().allSatisfy({ !$0.hasPrefix("charset=") || $0 == "charset=utf-8" })
+        else {
             throw Problem(
                 status: .unsupportedMediaType, code: "input.content_type",
-                detail: "pages post forms (application/x-www-form-urlencoded)")
+                detail: "pages post forms (application/x-www-form-urlencoded, UTF-8)")
         }
-        let buffer = try await request.body.collect(upTo: limit)
-        let text = String(buffer: buffer)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem(
+                status: .contentTooLarge, code: "input.too_large", detail: "the form is larger than \(limit / 1024) KiB"
+            )
+        }
+        guard let text = String(validating: Array(buffer.readableBytesView), as: UTF8.self),
+            text.split(separator: "&").allSatisfy({ pair in
+                pair.replacingOccurrences(of: "+", with: " ").removingPercentEncoding != nil
+            })
+        else {
+            throw Problem(status: .badRequest, code: "input.encoding", detail: "the form is not UTF-8 text")
+        }
         let fields: [String: String]
         do {
             fields = text.isEmpty ? [:] : try URLEncodedFormDecoder().decode([String: String].self, from: text)
@@ -157,5 +202,24 @@ struct WebForm {
         let (a, b) = (Array(left.utf8), Array(right.utf8))
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Where a page may send the browser back to after signing in: a path on this server only.
+enum SafeReturn {
+    /// `text` when it is a path of this server (`/items/4`): it starts with one `/`, and holds no
+    /// backslash, scheme, control character or second leading slash that a browser could read as
+    /// another site; nil otherwise.
+    static func path(_ text: String?) -> String? {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), text.utf8.count <= 512,
+            !text.contains("\\"), !text.contains(":"),
+            text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        else { return nil }
+        return text
+    }
+
+    /// A safe path as a query value.
+    static func encoded(_ path: String) -> String {
+        path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-._~"))) ?? ""
     }
 }
