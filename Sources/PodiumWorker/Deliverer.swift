@@ -29,10 +29,10 @@ public actor Deliverer {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// True for channels that take a whole batch in one write (`log`, `file`).
+    /// True for channels that take a whole batch in one write (`log`, `text`, `file`).
     public nonisolated static func writesInBatches(_ channel: DeliveryChannel) -> Bool {
         switch channel {
-        case .log, .file: true
+        case .log, .text, .file: true
         case .command, .webhook: false
         }
     }
@@ -47,7 +47,7 @@ public actor Deliverer {
             lines.append(UInt8(ascii: "\n"))
         }
         switch channel {
-        case .log: FileHandle.standardOutput.write(lines)
+        case .log, .text: FileHandle.standardOutput.write(lines)
         case .file(let path): try append(lines, to: path)
         case .command, .webhook: throw DeliveryError("\(channel) takes one message at a time")
         }
@@ -56,7 +56,7 @@ public actor Deliverer {
     /// Delivers `body` (one JSON document) on `channel`.
     public func deliver(_ body: Data, on channel: DeliveryChannel) async throws(DeliveryError) {
         switch channel {
-        case .log, .file:
+        case .log, .text, .file:
             try deliverBatch([body], on: channel)
         case .command(let program):
             try await run(program, input: body)

@@ -16,6 +16,8 @@ struct Message {
     let stageTitle: String
     let recipient: String
     let recipientName: String
+    /// The recipient's time zone, for the text a person reads.
+    let recipientZone: String
     let dueAt: Date?
     let guidance: String
     let command: String
@@ -35,6 +37,7 @@ struct Message {
         stageTitle = context.stageTitle
         self.recipient = recipient.handle
         recipientName = recipient.name
+        recipientZone = recipient.timezone
         dueAt = context.dueAt
         guidance = context.guidance
         command = recipient.nextCommand
@@ -49,6 +52,35 @@ struct Message {
     /// The stable key of the message of `task` to `recipient`.
     static func key(_ task: ClaimedTask, _ recipient: ReminderRecipient) -> String {
         "\(task.idempotencyKey):\(recipient.handle)"
+    }
+
+    /// What `channel` carries: the text a person reads on `text`, JSON on every other channel.
+    func body(for channel: DeliveryChannel) -> Data {
+        channel == .text ? Data(rendered().utf8) : encoded()
+    }
+
+    /// The message as its person reads it: who it is for and why, the item, the due time on
+    /// their own clock, the stage's guidance, and how to act (the link, and the command).
+    func rendered() -> String {
+        let zone = TimeZone(identifier: recipientZone) ?? TimeZone(secondsFromGMT: 0)!
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.calendar = Calendar(identifier: .gregorian)
+        formatter.timeZone = zone
+        formatter.dateFormat = "EEE d MMM yyyy, HH:mm zzz"
+        func shown(_ text: String) -> String { VisibleText.escaping(text, keepingNewlines: false) }
+        let what = kind == "escalation" ? "Escalation" : "Reminder"
+        var lines = [
+            "┌ \(what) for \(shown(recipientName)) (\(shown(label)))", "│ \(shown(title)): \(shown(stageTitle))",
+        ]
+        if let dueAt { lines.append("│ Due \(formatter.string(from: dueAt)), your time") }
+        for paragraph in guidance.split(separator: "\n") where !paragraph.isEmpty {
+            lines.append("│ \(shown(String(paragraph)))")
+        }
+        if let link { lines.append("│ Act: \(link)") }
+        if let itemURL { lines.append("│ Open: \(itemURL)") }
+        lines.append("└ At a terminal: \(shown(command))")
+        return lines.joined(separator: "\n")
     }
 
     /// One line of JSON, keys sorted, as `JSONEncoder` with `.sortedKeys` would write it, but

@@ -450,7 +450,7 @@ public actor Worker {
                             key: Message.key(task, recipient),
                             body: Message(
                                 task: task, context: context, recipient: recipient, links: options.links, now: now
-                            ).encoded()))
+                            ).body(for: channel)))
                 } catch {
                     plan.problems[task.id, default: []].append("\(recipient.handle): \(error)")
                 }

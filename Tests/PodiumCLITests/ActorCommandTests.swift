@@ -57,7 +57,7 @@ struct ActorCommandTests {
             ["actor", "add", "zed", "--name", "Zed Q", "--channel", spec],
             environment: ["DATABASE_URL": "postgresql:///nowhere?host=/nonexistent&port=1"])
         #expect(result.exitCode == 2, "\(result.stderr)")
-        #expect(result.stderr.contains("unknown channel \"\(spec)\"; use log, file:PATH"))
+        #expect(result.stderr.contains("unknown channel \"\(spec)\"; use log, text, file:PATH"))
     }
 
     @Test func aRoleCanBeTakenAwayAndTheTimelineSaysSo() async throws {

@@ -68,4 +68,34 @@ struct MessageTests {
                     expiresAt: now.addingTimeInterval(3 * 86_400)))
         #expect(object["command"] as? String == "podium item fire 42 approve --as sam")
     }
+
+    /// On the `text` channel a message reads as its person sees it: for whom, the item and stage,
+    /// the due time on their clock, the guidance, the link and the command; what people typed is
+    /// shown, never obeyed by the terminal.
+    @Test func readsAsItsPersonSeesIt() throws {
+        let task = ClaimedTask(
+            id: 7, itemID: 42, kind: .reminder, stage: "draft", transition: nil, recipientRole: "executive",
+            label: "at due", runAt: Date(timeIntervalSince1970: 0), attempts: 1, maxAttempts: 5,
+            idempotencyKey: "item-42-visit-3-reminder-2")
+        let recipient = ReminderRecipient(
+            handle: "dana", name: "Dana Whitfield", timezone: "America/New_York", channel: nil,
+            workingHours: "always", alreadyDelivered: false, nextTransition: "submit",
+            nextCommand: "podium item fire 42 submit --as dana")
+        let context = ReminderContext(
+            taskID: 7, itemID: 42, title: "Roadmap\u{1B}[2K done (approved by the CEO)", workflow: "exec-post",
+            stage: "draft", stageTitle: "Draft a short update", guidance: "One idea.\nPlain words.",
+            dueAt: Date(timeIntervalSince1970: 1_773_133_200), visit: 3, revision: 5, recipients: [recipient])
+        let message = Message(task: task, context: context, recipient: recipient, links: nil, now: Date())
+        let text = String(decoding: message.body(for: .text), as: UTF8.self)
+        #expect(
+            text == """
+                ┌ Reminder for Dana Whitfield (at due)
+                │ Roadmap\\u{1B}[2K done (approved by the CEO): Draft a short update
+                │ Due Tue 10 Mar 2026, 05:00 EDT, your time
+                │ One idea.
+                │ Plain words.
+                └ At a terminal: podium item fire 42 submit --as dana
+                """)
+        #expect(message.body(for: .log) == message.encoded())
+    }
 }

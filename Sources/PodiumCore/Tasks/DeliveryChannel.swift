@@ -1,9 +1,12 @@
 public import Foundation
 
-/// Where a message goes: `log`, `file:PATH`, `command:PROGRAM` or `webhook:URL`.
+/// Where a message goes: `log`, `text`, `file:PATH`, `command:PROGRAM` or `webhook:URL`.
 public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     /// One JSON line on standard output.
     case log
+    /// The message as its person reads it (who it is for, the item, the due time on their own
+    /// clock, the guidance, how to act), on standard output: for a demo or a terminal.
+    case text
     /// One JSON line appended to a file.
     case file(String)
     /// A program that reads the JSON on standard input; a non-zero exit is a failure.
@@ -12,7 +15,7 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     case webhook(URL)
 
     /// The forms a channel spec takes, for messages.
-    public static let acceptedForms = "log, file:PATH, command:PROGRAM or webhook:http(s)://HOST/PATH"
+    public static let acceptedForms = "log, text, file:PATH, command:PROGRAM or webhook:http(s)://HOST/PATH"
 
     /// Parses a channel spec. People's specs are checked when they are saved
     /// (`ActorStore.check`), so a worker never meets one it cannot read.
@@ -21,6 +24,8 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     public init(spec: String) throws(PodiumError) {
         if spec == "log" {
             self = .log
+        } else if spec == "text" {
+            self = .text
         } else if spec.hasPrefix("file:"), spec.count > 5 {
             self = .file(String(spec.dropFirst(5)))
         } else if spec.hasPrefix("command:"), spec.count > 8 {
@@ -39,6 +44,7 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     public var kind: String {
         switch self {
         case .log: "log"
+        case .text: "text"
         case .file: "file"
         case .command: "command"
         case .webhook: "webhook"
@@ -48,6 +54,7 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .log: "log"
+        case .text: "text"
         case .file(let path): "file:\(path)"
         case .command(let program): "command:\(program)"
         case .webhook(let url): "webhook:\(url.absoluteString)"
