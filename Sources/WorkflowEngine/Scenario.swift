@@ -39,6 +39,22 @@ public struct Scenario: Sendable {
         case text(String)
         case list([String])
         case mapping([String: String])
+
+        /// What an expectation may be given (``Runner/expectations``).
+        enum Kind: Sendable {
+            case text, flag, count, list, mapping
+        }
+
+        /// Whether this value is of `kind`: any text is text; a flag is `true` or `false`; a
+        /// count is a whole number from 0.
+        func isOf(_ kind: Kind) -> Bool {
+            switch (self, kind) {
+            case (.text, .text), (.list, .list), (.mapping, .mapping): true
+            case (.text(let text), .flag): text == "true" || text == "false"
+            case (.text(let text), .count): Int(text).map { $0 >= 0 } ?? false
+            default: false
+            }
+        }
     }
 
     public let title: String
@@ -139,14 +155,18 @@ extension Scenario {
             var values: [String: ExpectedValue] = [:]
             for (key, value) in expectations {
                 let name = key.string ?? ""
-                guard Runner.expectationKeys.contains(name) else {
+                guard let takes = Runner.expectations[name] else {
                     throw ScenarioError(
                         line: line(key),
                         message:
-                            "unknown expectation \"\(name)\"; use \(Runner.expectationKeys.sorted().joined(separator: ", "))"
+                            "unknown expectation \"\(name)\"; use \(Runner.expectations.keys.sorted().joined(separator: ", "))"
                     )
                 }
-                values[name] = try expected(value)
+                let given = try expected(value)
+                guard takes.takes.contains(where: given.isOf) else {
+                    throw ScenarioError(line: line(value), message: "expectation \(name) takes \(takes.says)")
+                }
+                values[name] = given
             }
             return Step(action: .expect(values), line: at)
         }

@@ -33,8 +33,17 @@ extension Scenario {
 
 /// Plays a scenario through the same decision and scheduling code the engine uses.
 struct ScenarioRunner {
-    static let expectationKeys: Set<String> = [
-        "stage", "closed", "reminders_sent", "escalated_to", "approvals", "data", "due", "history", "timers_fired",
+    /// Each expectation, the kinds of value it takes, and how to say what it takes.
+    static let expectations: [String: (takes: Set<Scenario.ExpectedValue.Kind>, says: String)] = [
+        "stage": ([.text], "a stage name, e.g. draft"),
+        "closed": ([.flag], "true or false"),
+        "reminders_sent": ([.count, .list], "a count, or a list of reminder labels, e.g. [at due]"),
+        "escalated_to": ([.text], "a role, or none"),
+        "approvals": ([.mapping], "a mapping of transitions to counts, e.g. {approve: 1}"),
+        "data": ([.mapping], "a mapping of fields to values, e.g. {url: https://social.example/1}"),
+        "due": ([.text], "a date (RFC 3339), or none"),
+        "history": ([.list], "a list of transitions, e.g. [submit, approve]"),
+        "timers_fired": ([.list], "a list of transition names, e.g. [close_dialogue]"),
     ]
 
     /// A notification the virtual worker sent.
@@ -69,37 +78,64 @@ struct ScenarioRunner {
             } ?? []
     }
 
+    /// Runs the steps in order and stops at the first that fails: what follows a broken step
+    /// would fail for its sake, burying the cause.
     mutating func run() -> ScenarioResult {
-        for step in scenario.steps {
-            switch step.action {
-            case .fire(let spec):
-                if case .refused(let refusal) = fire(spec) {
-                    fail(step.line, "fire \(spec.transition) as \(spec.actor) was refused: \(refusal.message)")
+        for (index, step) in scenario.steps.enumerated() {
+            let failed = failures.count
+            run(step)
+            guard failures.count == failed else {
+                let rest = scenario.steps.count - index - 1
+                if rest > 0 {
+                    fail(step.line, "the scenario stops at its first broken step; \(rest) later step(s) not run")
                 }
-            case .wait(let duration):
-                advance(to: now.addingTimeInterval(TimeInterval(duration.seconds)), line: step.line)
-            case .expect(let expectations):
-                for (key, value) in expectations.sorted(by: { $0.key < $1.key }) {
-                    if let problem = check(key, value) { fail(step.line, problem) }
-                }
-            case .expectRefusal(let spec, let message):
-                switch fire(spec) {
-                case .refused(let refusal):
-                    if let message, !refusal.message.contains(message) {
-                        fail(step.line, "refused as expected, but with \"\(refusal.message)\", not \"\(message)\"")
-                    }
-                case .approvalRecorded:
-                    fail(
-                        step.line, "expected \(spec.transition) as \(spec.actor) to be refused; it recorded an approval"
-                    )
-                case .move(let move):
-                    fail(
-                        step.line, "expected \(spec.transition) as \(spec.actor) to be refused; it moved to \(move.to)")
-                }
+                break
             }
         }
         return ScenarioResult(
             title: scenario.title, steps: scenario.steps.count, failures: failures, item: item, pending: pending)
+    }
+
+    private mutating func run(_ step: Scenario.Step) {
+        switch step.action {
+        case .fire(let spec):
+            if let stranger = stranger(spec.actor) {
+                fail(step.line, stranger)
+            } else if case .refused(let refusal) = fire(spec) {
+                fail(step.line, "fire \(spec.transition) as \(spec.actor) was refused: \(refusal.message)")
+            }
+        case .wait(let duration):
+            advance(to: now.addingTimeInterval(TimeInterval(duration.seconds)), line: step.line)
+        case .expect(let expectations):
+            for (key, value) in expectations.sorted(by: { $0.key < $1.key }) {
+                if let problem = check(key, value) { fail(step.line, problem) }
+            }
+        case .expectRefusal(let spec, let message):
+            // A refusal of a mistyped name would prove nothing.
+            if let stranger = stranger(spec.actor) { return fail(step.line, stranger) }
+            switch fire(spec) {
+            case .refused(let refusal):
+                if let message, !refusal.message.contains(message) {
+                    fail(step.line, "refused as expected, but with \"\(refusal.message)\", not \"\(message)\"")
+                }
+            case .approvalRecorded:
+                fail(
+                    step.line, "expected \(spec.transition) as \(spec.actor) to be refused; it recorded an approval"
+                )
+            case .move(let move):
+                fail(
+                    step.line, "expected \(spec.transition) as \(spec.actor) to be refused; it moved to \(move.to)")
+            }
+        }
+    }
+
+    /// Why `handle` is nobody in this scenario (a typo, most often), or nil when it is one of its
+    /// people: a participant, the creator, or a holder of a global role.
+    private func stranger(_ handle: String) -> String? {
+        let people = Set(scenario.participants.map(\.actor) + [scenario.createdBy] + scenario.globalRoles.keys)
+        guard !people.contains(handle) else { return nil }
+        let hint = Suggestion.closest(to: handle, in: people.sorted()).map { "; did you mean \($0)?" } ?? ""
+        return "\(handle) is not one of the scenario's people (\(people.sorted().joined(separator: ", ")))\(hint)"
     }
 
     private mutating func fire(_ spec: Scenario.FireSpec) -> FireDecision {
@@ -198,7 +234,8 @@ struct ScenarioRunner {
         case ("timers_fired", .list(let timers)):
             return timersFired == timers ? nil : "expected timers \(timers) to have fired, fired \(timersFired)"
         default:
-            return "expectation \(key) does not take that kind of value"
+            // The parser lets through only the kinds each expectation takes (`expectations`).
+            return "expectation \(key) takes \(Self.expectations[key]?.says ?? "nothing")"
         }
     }
 

@@ -127,7 +127,10 @@ struct WorkflowValidator {
         }
     }
 
-    /// A due time that hangs on a date needs that date: every way in should require it.
+    /// A due time that hangs on a date needs that date on every way into the stage: each
+    /// transition into it requires the field, or comes from a stage the field is set on by every
+    /// path from the initial stage (``stagesSetting(_:)``). Skipped while a transition names an
+    /// unknown stage: the paths are not known, and that error is the one to fix first.
     private mutating func checkDateField(_ stage: StageDefinition) {
         guard let field = stage.due?.field else { return }
         if !isIdentifier(field) {
@@ -135,18 +138,43 @@ struct WorkflowValidator {
                 "stage \"\(stage.name)\": due date field \"\(field)\" must be a snake_case name",
                 at: "stage:\(stage.name).due")
         }
+        guard definition.transitions.allSatisfy({ ([$0.to] + $0.from).allSatisfy(stageNames.contains) }) else { return }
+        let set = stagesSetting(field)
         for transition in definition.transitions where transition.to == stage.name {
-            guard !transition.requiredFields.contains(field) else { continue }
-            let earlier = transition.from.allSatisfy { from in
-                definition.transitions.contains { $0.to == from && $0.requiredFields.contains(field) }
+            guard !transition.requiredFields.contains(field), !transition.from.allSatisfy(set.contains) else {
+                continue
             }
-            if !earlier {
-                warning(
-                    "stage \"\(stage.name)\" is due relative to \(field), but \(transition.name) enters it without "
-                        + "requiring \(field); add it to requires",
-                    at: "transition:\(transition.name)")
+            warning(
+                "stage \"\(stage.name)\" is due relative to \(field), but \(transition.name) enters it without "
+                    + "requiring \(field), and not every way to \(transition.from.joined(separator: " or ")) sets it; "
+                    + "add it to requires",
+                at: "transition:\(transition.name)")
+        }
+    }
+
+    /// The stages where `field` has been set whichever way the item came: every transition into
+    /// the stage requires it or leaves a stage where it is set (a data field, once set, stays).
+    /// The initial stage is not one (an item starts without it); computed as the greatest such
+    /// set, by striking stages out until none changes.
+    private func stagesSetting(_ field: String) -> Set<String> {
+        var set = Set(stageNames).subtracting([definition.initial])
+        var changed = true
+        while changed {
+            changed = false
+            for stage in set {
+                let ways = definition.transitions.filter { $0.to == stage }
+                let always =
+                    !ways.isEmpty
+                    && ways.allSatisfy { way in
+                        way.requiredFields.contains(field) || way.from.allSatisfy(set.contains)
+                    }
+                if !always {
+                    set.remove(stage)
+                    changed = true
+                }
             }
         }
+        return set
     }
 
     /// A timer that fires before (or when) the escalation would makes the escalation dead code.
@@ -220,7 +248,7 @@ struct WorkflowValidator {
         guard !seats.isEmpty, seats.allSatisfy({ $0 != nil }) else { return }
         let supply = seats.compactMap { $0 }.reduce(0, +)
         if needed > supply {
-            warning(
+            error(
                 "\(transition.name) needs \(needed) approvals but its roles (\(transition.roles.joined(separator: ", "))) "
                     + "hold at most \(supply) people on an item; it could never fire",
                 at: "transition:\(transition.name).approvals")

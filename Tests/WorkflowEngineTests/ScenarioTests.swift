@@ -31,7 +31,9 @@ struct ScenarioTests {
         #expect(result.failures.isEmpty, "\(result.failures)")
     }
 
-    @Test func failingStepsAreReportedWithTheirLines() throws {
+    /// A scenario stops at its first broken step, with its line and the reason, and says how
+    /// many steps it did not run: what follows would fail for the same cause.
+    @Test func aScenarioStopsAtItsFirstBrokenStep() throws {
         let text = """
             scenario: wrong expectations
             workflow: ../exec-post.yaml
@@ -39,7 +41,7 @@ struct ScenarioTests {
             steps:
               - fire: start_draft
                 as: alice
-              - expect: {stage: publish}
+              - expect: {stage: publish, reminders_sent: 0}
               - fire: approve
                 as: bob
               - expect_refusal:
@@ -47,13 +49,46 @@ struct ScenarioTests {
                   as: alice
                   set: {body: b, publish_at: 2026-03-10}
             """
-        let scenario = try Scenario.parse(text)
-        let result = scenario.run(against: try shippedWorkflow("exec-post"))
-        #expect(result.failures.map(\.line) == [7, 8, 10])
+        let result = try Scenario.parse(text).run(against: try shippedWorkflow("exec-post"))
+        #expect(result.failures.map(\.line) == [7, 7])
         #expect(result.failures[0].message == "expected stage publish, the item is in draft")
+        #expect(result.failures[1].message == "the scenario stops at its first broken step; 2 later step(s) not run")
+    }
+
+    /// A mistyped name is said as such (with the nearest of the scenario's people), not as the
+    /// twenty refusals it would cause; a refusal expected of a mistyped name proves nothing.
+    @Test(arguments: ["fire: start_draft\n    as: alcie", "expect_refusal:\n      fire: approve\n      as: alcie"])
+    func aMistypedNameIsSaidOnce(step: String) throws {
+        let text = """
+            scenario: a typo
+            workflow: ../exec-post.yaml
+            participants: {executive: alice, coach: bob}
+            steps:
+              - \(step)
+              - fire: start_draft
+                as: alice
+            """
+        let result = try Scenario.parse(text).run(against: try shippedWorkflow("exec-post"))
         #expect(
-            result.failures[1].message.hasPrefix("fire approve as bob was refused: approve is not possible from draft"))
-        #expect(result.failures[2].message == "expected submit as alice to be refused; it moved to private_review")
+            result.failures.map(\.message) == [
+                "alcie is not one of the scenario's people (alice, bob); did you mean alice?",
+                "the scenario stops at its first broken step; 1 later step(s) not run",
+            ])
+    }
+
+    /// Each expectation says what it takes, at the line of the value, before anything runs.
+    @Test(arguments: [
+        ("timers_fired: 1", "timers_fired takes a list of transition names, e.g. [close_dialogue]"),
+        ("closed: yes please", "closed takes true or false"),
+        ("reminders_sent: many", "reminders_sent takes a count, or a list of reminder labels, e.g. [at due]"),
+        ("stage: [draft]", "stage takes a stage name, e.g. draft"),
+        ("approvals: 2", "approvals takes a mapping of transitions to counts, e.g. {approve: 1}"),
+    ])
+    func expectationsSayWhatTheyTake(expectation: String, message: String) {
+        let error = #expect(throws: ScenarioError.self) {
+            try Scenario.parse("workflow: x.yaml\nsteps:\n  - expect:\n      \(expectation)\n")
+        }
+        #expect(error?.message == "expectation \(message)" && error?.line == 4, "\(String(describing: error))")
     }
 
     @Test func malformedScenariosSayWhere() {

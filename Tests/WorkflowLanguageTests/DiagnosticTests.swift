@@ -142,9 +142,9 @@ struct DiagnosticTests {
         let found = findings(replacing("approvals: 1", with: "approvals: 3"))
         #expect(
             found == [
-                "f.yaml:39:16: warning: approve needs 3 approvals but its roles (coach) hold at most 1 people on an item; it could never fire"
+                "f.yaml:39:16: error: approve needs 3 approvals but its roles (coach) hold at most 1 people on an item; it could never fire"
             ])
-        #expect(!WorkflowParser.check(replacing("approvals: 1", with: "approvals: 3")).hasErrors)
+        #expect(WorkflowParser.check(replacing("approvals: 1", with: "approvals: 3")).hasErrors)
     }
 
     @Test func timerRacingAnEscalation() {
@@ -204,7 +204,33 @@ struct DiagnosticTests {
             "    assignee: coach\n    due: 1d\n", with: "    assignee: coach\n    due: {before: publish_at, by: 1d}\n")
         #expect(
             findings(text) == [
-                "f.yaml:30:3: warning: stage \"review\" is due relative to publish_at, but submit enters it without requiring publish_at; add it to requires"
+                "f.yaml:30:3: warning: stage \"review\" is due relative to publish_at, but submit enters it without requiring publish_at, and not every way to draft sets it; add it to requires"
             ])
+    }
+
+    /// The date may be set several steps before the stage that needs it: every path from the
+    /// initial stage is followed, not only the transition just before.
+    @Test func dateBasedDueFollowsEveryPathIn() {
+        let due = replacing(
+            "    assignee: coach\n    due: 1d\n", with: "    assignee: coach\n    due: {before: publish_at, by: 1d}\n")
+        let planned =
+            due.replacingOccurrences(of: "initial: draft", with: "initial: plan")
+            .replacingOccurrences(
+                of: "stages:\n", with: "stages:\n  plan:\n    title: Plan\n    assignee: author\n    due: 1d\n"
+            )
+            .replacingOccurrences(
+                of: "transitions:\n",
+                with:
+                    "transitions:\n  planned:\n    from: plan\n    to: draft\n    roles: [author]\n    requires: [publish_at]\n"
+            )
+        #expect(findings(planned) == [], "set two steps before review, on the only way in")
+        let shortcut = planned.replacingOccurrences(
+            of: "transitions:\n", with: "transitions:\n  skip:\n    from: plan\n    to: review\n    roles: [author]\n")
+        #expect(
+            findings(shortcut).contains {
+                $0.contains("skip enters it without requiring publish_at, and not every way to plan sets it")
+            }, "\(findings(shortcut))")
+        // And through it, submit too: plan, skip, send_back, submit reaches review without the date.
+        #expect(findings(shortcut).contains { $0.contains("submit enters it without requiring publish_at") })
     }
 }
