@@ -1,5 +1,6 @@
 // Fuzzing Podium's parsers of untrusted text: workflow files, durations, `KEY=VALUE` arguments,
-// working hours, scenario files, dates in item data, and the flat JSON a transition reads.
+// working hours, scenario files, dates in item data, the flat JSON a transition reads, and
+// engagement exports (CSV).
 //
 // Built two ways:
 // - normally (`swift build`): `podium-fuzz DIR...` replays every file in the corpus folders
@@ -42,6 +43,19 @@ func check(_ bytes: UnsafeRawBufferPointer) {
     }
     _ = try? Scenario.parse(text)
     checkFlatJSON(text)
+    checkEngagementCSV(text)
+}
+
+/// An export read as CSV: every row read keeps to what the table holds (counts from 0 to 2^31-1,
+/// a post address), whatever the file.
+func checkEngagementCSV(_ text: String) {
+    guard let (rows, _) = try? EngagementCSV.read(text, format: .generic) else { return }
+    for row in rows {
+        precondition(!row.url.isEmpty, "a row without a post address was read")
+        for count in [row.messages, row.replies, row.likes, row.impressions ?? 0] {
+            precondition((0...Int(Int32.max)).contains(count), "a count out of range was read: \(count)")
+        }
+    }
 }
 
 /// Working hours open at an instant that is open, never before the moment asked about, and

@@ -18,7 +18,8 @@ struct Podium: AsyncParsableCommand {
             """,
         subcommands: [
             Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, WorkerCommand.self, Stuck.self,
-            TasksCommand.self, ReportCommand.self, TokenCommand.self, SignInLinkCommand.self, WebhookCommand.self,
+            TasksCommand.self, ReportCommand.self, MetricsCommand.self, TokenCommand.self, SignInLinkCommand.self,
+            WebhookCommand.self,
             ServeCommand.self, Check.self,
         ]
     )
