@@ -51,7 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Run a worker in the same process (reminders, escalations, timers).")
     var withWorker = false
 
-    @Flag(help: "Development: sign links with a random key that lives as long as the process.")
+    @Flag(
+        help:
+            "Development: sign links with a random key that lives as long as the process, and send sign-in links to people without a channel to the server's output."
+    )
     var dev = false
 
     @OptionGroup(title: "With --with-worker") var delivery: DeliveryOptions
@@ -90,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let web = WebSettings(
             signingKey: key, publicURL: settings.publicURL ?? "http://\(host):\(port)",
-            defaultChannel: try delivery.channel(), environment: environment)
+            defaultChannel: try delivery.channel(), environment: environment, development: dev)
         let application = try PodiumAPI.application(
             services: services, settings: settings, web: web, migrator: migrator, registry: registry, logger: logger
         ) { port in

@@ -208,6 +208,11 @@ struct WebTests {
                 let acted = try await api.call(.post, path, as: "dana", json: body)
                 #expect(acted.status == 404 && acted.code == "not_found.item", "\(path): \(acted)")
             }
+            // Nor does a stale revision tell her the item exists.
+            let stale = try await api.call(
+                .post, "/api/v1/items/\(item)/transitions/approve", as: "dana", json: "{}", headers: [.ifMatch: "\"1\""]
+            )
+            #expect(stale.status == 404 && stale.code == "not_found.item", "\(stale)")
         }
     }
 
@@ -516,6 +521,51 @@ struct WebAttackTests {
             #expect(unknown.status == 404 && unknown.headers[.contentType]?.hasPrefix("text/html") == true)
             let noRoute = try await api.page(.get, "/no-such-page", cookie: carol)
             #expect(noRoute.status == 404 && noRoute.text.contains("<h1>Not found</h1>"), "\(noRoute)")
+        }
+    }
+
+    /// A link stays good while its item stays in the visit it was sent for: a second coach named
+    /// since (or another approver's approval) does not spoil it; the page says the item changed.
+    @Test func aLinkOutlivesChangesThatDoNotMoveTheItem() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.postInReview()
+            let link = try await api.link("bob", "approve", on: item)
+            _ = try await api.fixture.engine().assign(item: item, role: "coach", to: "dana", actor: "carol")
+            let opened = try await api.page(.get, link)
+            #expect(
+                opened.status == 200 && opened.text.contains("has changed since this message was sent"), "\(opened)")
+            let acted = try await api.page(
+                .post, link,
+                form: [
+                    "confirm": try #require(opened.hidden("confirm")),
+                    "revision": try #require(opened.hidden("revision")),
+                ])
+            #expect(acted.status == 200 && acted.text.contains("Done"), "\(acted)")
+            // A page read before a change is shown again as the item stands, not acted on.
+            let second = try await api.postInReview(title: "Another")
+            let other = try await api.link("bob", "approve", on: second)
+            let page = try await api.page(.get, other)
+            _ = try await api.fixture.engine().assign(item: second, role: "coach", to: "dana", actor: "carol")
+            let late = try await api.page(
+                .post, other,
+                form: [
+                    "confirm": try #require(page.hidden("confirm")), "revision": try #require(page.hidden("revision")),
+                ])
+            #expect(late.status == 412 && late.text.contains("Nothing was changed"), "\(late)")
+            #expect(try await api.fixture.engine().show(second).stage == "private_review")
+        }
+    }
+
+    /// A sign-in link never goes to the server's own output (whoever reads its logs could sign
+    /// in), unless the server runs with --dev.
+    @Test func signInLinksStayOutOfTheServersOutput() async throws {
+        try await APIFixture.run { api in
+            try await api.fixture.pool.execute("update actors set channel = 'log' where handle = 'bob'")
+            let asked = try await api.page(.post, "/signin", form: ["handle": "bob"])
+            #expect(asked.status == 200 && asked.text.contains("on its way"))
+            #expect(api.log.all.contains { $0.contains("sign-in link not sent") && $0.contains("bob") })
+            #expect(!api.log.all.contains { $0.contains("/signin/") }, "a link reached the log")
+            #expect(api.signInMessages == 0)
         }
     }
 

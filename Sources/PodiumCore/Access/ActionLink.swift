@@ -9,16 +9,19 @@ public import Foundation
 /// secret (a handle, numbers and a transition name) and holds nothing that acts without the
 /// signature.
 ///
-/// A link is good once: it names the item's revision, and firing it changes the revision, so a
-/// second use finds the item moved on (``LinkUse``). Opening a link never acts; only the POST
-/// from its confirmation page does.
+/// A link is good once, while the item stays in the stage visit it was sent for: its act is fired
+/// with the link's own ``idempotencyKey``, so a second use finds the act recorded; a move (or a
+/// draft sent back and resubmitted) starts a new visit and makes it stale. Another approver's
+/// approval or a comment does not. Opening a link never acts; only the POST from its
+/// confirmation page does.
 public struct ActionLink: Sendable, Equatable {
     /// Who may act with it.
     public let actor: String
     public let item: Int
     /// The history entry that entered the stage the link was made for.
     public let visit: Int
-    /// The item's revision when the link was made; any change since makes it stale.
+    /// The item's revision when the link was made: the confirmation page says when the item has
+    /// changed since.
     public let revision: Int
     public let transition: String
     /// After this instant the link is refused; whole seconds.

@@ -30,6 +30,11 @@ extension ItemEngine {
         try await pool.withConnection { db in try await definitions.definition(workflow, version: version, on: db) }
     }
 
+    /// The history entry that entered the item's current stage (its visit), or nil for no item.
+    public func currentVisit(of item: Int) async throws -> Int? {
+        try await pool.query("select visit_id from items where id = \(item)").first?.decode(Int.self, "visit_id")
+    }
+
     /// When an act with `idempotencyKey` was recorded on `item`, or nil: a link's act, say.
     public func actedAt(item: Int, idempotencyKey: String) async throws -> Date? {
         try await pool.query(

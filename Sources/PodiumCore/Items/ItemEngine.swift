@@ -33,14 +33,15 @@ public struct ItemEngine: Sendable {
         return engine
     }
 
-    /// Runs `body`; a refusal to someone who may not see the item (the decider's
+    /// Runs `body`; a refusal or a conflict for someone who may not see the item (the decider's
     /// ``TransitionDecider/mayRead(_:createdBy:actor:)``) becomes "no item N", exactly as for an
     /// item that does not exist, so nobody learns by a refusal that an item exists or who takes
     /// part in it. Looked up only when `body` refuses.
     func hidingFromNonReaders<T>(item id: Int, actor handle: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PodiumError where error.kind == .refused {
+        } catch let error as PodiumError where error.kind == .refused || error.kind == .conflict {
+            // A stale revision or a reused key says as much about the item as a refusal does.
             guard let actor = try? await ActorStore(pool: pool, time: time).find(handle) else { throw error }
             if try await !readable([id], by: actor.identity).contains(id) { throw Self.noSuchItem(id) }
             throw error

@@ -138,7 +138,20 @@ struct InboxRoutes {
         writer.add("recipient_name", person.name)
         writer.add("text", "Sign in to Podium: open this link within 15 minutes. It works once.")
         let message = writer.finished()
-        let channel = person.channel.flatMap { try? DeliveryChannel(spec: $0) } ?? web.defaultChannel
+        let channel: DeliveryChannel
+        do {
+            channel = try person.channel.map { try DeliveryChannel(spec: $0) } ?? web.defaultChannel
+        } catch {
+            context.logger.error(
+                "sign-in link not sent: the person's channel cannot be read", metadata: ["actor": "\(person.handle)"])
+            return pages.render("signin", sent)
+        }
+        if channel == .log || channel == .text, !web.development {
+            context.logger.warning(
+                "sign-in link not sent: the person has no channel of their own, and the server's output is no place for it",
+                metadata: ["actor": "\(person.handle)"])
+            return pages.render("signin", sent)
+        }
         let (deliverer, logger) = (self.deliverer, context.logger)
         Task {
             do {

@@ -50,12 +50,17 @@ struct LinkRoutes {
                 $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0
             }
             do {
+                // The link's own idempotency key makes it act once: a second POST (or two at once)
+                // finds its act recorded. The revision the page showed guards against a change
+                // made while the person read it.
                 let result = try await engine.fire(
                     item: link.item, transition: link.transition, actor: link.actor, comment: comment,
                     data: try ItemPageModel.data(
                         from: form, for: transition, dateFields: definition.dateFields,
                         zone: TimeZone(identifier: person.timezone) ?? .gmt, current: view.data),
-                    expectRevision: link.revision, idempotencyKey: link.idempotencyKey)
+                    expectRevision: form["revision"].flatMap(Int.init) ?? view.revision,
+                    idempotencyKey: link.idempotencyKey)
+                if result.replayed { throw try await stale(link, token: token) }
                 let label = transition?.title ?? ItemPageModel.label(for: link.transition)
                 let stage = definition.stage(result.stage)?.title ?? result.stage
                 return pages.render(
@@ -66,9 +71,13 @@ struct LinkRoutes {
                             ? "Your approval of “\(view.title)” is recorded; it waits for more approvals."
                             : "“\(view.title)” is now in \(stage). Thank you, \(person.name).",
                         itemID: link.item))
-            } catch let error as PodiumError where error.kind == .conflict {
+            } catch let error as PodiumError where error.kind == .conflict && error.code != "conflict.revision" {
                 throw try await stale(link, token: token)
-            } catch let error as PodiumError where error.kind == .refused || error.kind == .usage {
+            } catch let error as PodiumError
+                where error.kind == .refused || error.kind == .usage || error.kind == .conflict
+            {
+                // Refused, or the item changed while the page was read: the page again, as the
+                // item stands now, with what was typed.
                 return try await confirmation(
                     token: token, link: link, person: person, view: view, refusal: error,
                     typed: ItemPageModel.Typed(transition: link.transition, form: form))
@@ -84,6 +93,9 @@ struct LinkRoutes {
         let fields: [ItemPageModel.Field]
         let token: String
         let confirm: String
+        let revision: Int
+        /// Said when the item changed since the message was sent (an approval, a comment).
+        let changed: Bool
         let inputs: [ItemPageModel.Input]
     }
 
@@ -115,7 +127,8 @@ struct LinkRoutes {
                     action.label, session: nil, error: refusal.map { "Nothing was changed: \($0.message)." },
                     errorHint: refusal?.hint),
                 label: action.label, name: person.name, item: model.heading, fields: model.fields, token: token,
-                confirm: confirmation(of: token), inputs: action.inputs),
+                confirm: confirmation(of: token), revision: view.revision, changed: view.revision != link.revision,
+                inputs: action.inputs),
             status: refusal.map { Problem($0).status } ?? .ok)
     }
 
@@ -158,7 +171,11 @@ struct LinkRoutes {
         if let verifiedLink { link = verifiedLink } else { link = try await verified(token) }
         let person = try await services.actors.find(link.actor)
         let view = try await engine.show(link.item, reader: person.identity)
-        guard view.revision == link.revision, view.closedAt == nil else { throw try await stale(link, token: token) }
+        // Good while the item stays in the visit of the stage it was sent for: another approver's
+        // approval or a comment does not spoil it; a move (or a draft sent back and resubmitted) does.
+        guard try await engine.currentVisit(of: link.item) == link.visit, view.closedAt == nil,
+            try await engine.actedAt(item: link.item, idempotencyKey: link.idempotencyKey) == nil
+        else { throw try await stale(link, token: token) }
         return (link, person, view)
     }
 

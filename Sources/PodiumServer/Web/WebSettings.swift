@@ -12,11 +12,16 @@ public struct WebSettings: Sendable {
     public var defaultChannel: DeliveryChannel
     /// The environment channels read (`PODIUM_WEBHOOK_SECRET`).
     public var environment: [String: String]
+    /// Development (`podium serve --dev`): sign-in links may go to the server's own output.
+    /// Otherwise a person whose channel is the server's output (`log`, `text`) is sent none:
+    /// whoever reads the server's logs could sign in as them.
+    public var development: Bool
 
     public init(
         signingKey: SigningKey?, publicURL: String, defaultChannel: DeliveryChannel = .log,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], development: Bool = false
     ) {
+        self.development = development
         self.signingKey = signingKey
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.defaultChannel = defaultChannel
