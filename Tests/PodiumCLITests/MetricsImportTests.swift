@@ -9,7 +9,7 @@ private let linkedin = """
     \u{FEFF}Post title,Post link,Post type,Created date,Impressions,Clicks,Reactions,Comments,Reposts
     "Why we opened our roadmap, and what ""open"" means",https://www.linkedin.com/feed/update/urn:li:activity:1/?utm_source=share,Text,03/16/2026,"12,480",310,"1,204",96,41
     A post from marketing,https://www.linkedin.com/feed/update/urn:li:activity:999/,Image,03/17/2026,900,12,40,2,1
-    "Three things support taught me",https://www.linkedin.com/feed/update/urn:li:activity:2,Text,03/23/2026,5 120,80,388,"1,020",7
+    "Three things support taught me",https://www.linkedin.com/feed/update/urn:li:activity:2,Text,3/23/2026,5 120,80,388,"1,020",7
     Broken,https://www.linkedin.com/feed/update/urn:li:activity:2,Text,03/30/2026,n/a,1,2,3,4
 
     """
@@ -113,6 +113,20 @@ struct MetricsImportTests {
                 "--as", "carol",
             ])
             #expect(mapped == "1 added, 0 updated, 0 unchanged\n", "\(mapped)")
+            // An export without impressions keeps those recorded; an empty cell is unknown, not 0.
+            try
+                "url,date,messages,replies,likes,impressions\nhttps://x.com/dana/status/111,2026-03-16 14:05 +0000,33,57,301,\n"
+                .write(to: generic, atomically: true, encoding: .utf8)
+            let noImpressions = try await session.ok([
+                "metrics", "import", generic.path, "--format", "generic", "--as", "carol",
+            ])
+            #expect(noImpressions == "0 added, 0 updated, 1 unchanged\n", "\(noImpressions)")
+            let kept = try await PostgresConnection.connect(configuration)
+            let impressions = try await kept.query(
+                "select impressions from engagement where item_id = 3 and measured_at = '2026-03-16T14:05:00Z'"
+            ).single()
+            #expect(try impressions.decode(Int.self, "impressions") == 8_812)
+            await kept.close()
             let badField = try await session.run([
                 "metrics", "import", generic.path, "--format", "generic", "--map", "Post URL=link", "--as", "carol",
             ])

@@ -148,7 +148,7 @@ struct WebTests {
             #expect(cookie.contains("Secure"), "an https server's cookie is sent over https only: \(cookie)")
             // A link signs in once.
             let again = try await api.page(.post, path)
-            #expect(again.status == 401 && again.text.contains("used already"), "\(again)")
+            #expect(again.status == 410 && again.text.contains("used already"), "\(again)")
 
             let value = String(try #require(cookie.split(separator: ";").first?.split(separator: "=").last))
             let inbox = try await api.page(.get, "/inbox", cookie: value)

@@ -67,20 +67,19 @@ extension ItemEngine {
             ).map { try $0.decode(Int.self, "id") })
     }
 
-    /// `reader`'s inbox: every open item they may see and may act on or take part in, at most
-    /// `limit` of them (newest activity first before sorting).
+    /// `reader`'s inbox: every open item they may see and may act on or take part in, from the
+    /// `limit` most urgent open items they may see.
     ///
     /// Each item is read through ``show(_:reader:)``, so the inbox lists exactly what the item
     /// page offers, as the decider judges it.
     public func inbox(for reader: ActorIdentity, limit: Int = 100) async throws -> Inbox {
+        // The items the reader may see, the most urgent first (overdue, then by due time, then
+        // the most recently active), so what a limit leaves out is never the stalest overdue work.
         let rows = try await pool.query(
             """
             select i.id from items i
-             where i.closed_at is null
-               and (i.created_by = \(reader.handle)
-                    or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(reader.handle))
-                    or \(!reader.globalRoles.isEmpty))
-             order by i.last_activity_at desc, i.id desc
+             where i.closed_at is null and \(Self.readable(by: reader))
+             order by i.due_at asc nulls last, i.last_activity_at desc, i.id desc
              limit \(min(max(limit, 1), 500))
             """)
         var waiting: [InboxEntry] = []

@@ -75,14 +75,14 @@ public struct TaskAdmin: Sendable {
     }
 
     /// Tasks, most recent first; all of them or those with one status.
-    public func list(status: String? = nil, limit: Int = 500) async throws -> [TaskRecord] {
+    public func list(status: String? = nil, item: Int? = nil, limit: Int = 500) async throws -> [TaskRecord] {
         if let status, !Self.statuses.contains(status) {
             throw PodiumError(.usage, "no task status \(status)", hint: "use \(Self.statuses.joined(separator: ", "))")
         }
         return try await pool.query(
             """
             select id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error from tasks
-             where \(status)::text is null or status = \(status)
+             where (\(status)::text is null or status = \(status)) and (\(item)::bigint is null or item_id = \(item))
              order by id desc limit \(limit)
             """
         ).map(Self.record)

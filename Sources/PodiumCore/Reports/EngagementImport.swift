@@ -117,7 +117,8 @@ public enum EngagementCSV {
             var counts: [String: Int] = [:]
             var bad: String?
             for field in ["messages", "replies", "likes", "impressions"] {
-                guard let text = cell(field) else { continue }
+                // An empty count is none; an empty impressions cell is unknown, not zero.
+                guard let text = cell(field), field != "impressions" || !text.isEmpty else { continue }
                 guard let count = Self.count(text) else {
                     bad = "\(field) \"\(text)\" is not a count"
                     break
@@ -148,13 +149,14 @@ public enum EngagementCSV {
     }
 
     /// A date as exports write it: RFC 3339, `2026-03-16`, `2026-03-16 14:05`, `2026-03-16 14:05 +0000`
-    /// (UTC unless an offset is given) or `03/16/2026` (month first, as LinkedIn writes it).
+    /// (UTC unless an offset is given) or `03/16/2026` and `3/16/2026` (month first, as LinkedIn
+    /// writes it).
     static func date(_ text: String) -> Date? {
         if let instant = DataDate.parse(text) { return instant }
         let parts = text.split(separator: " ").map(String.init)
-        if let first = parts.first, first.count == 10, first.contains("/") {
-            let numbers = first.split(separator: "/").compactMap { Int($0) }
-            guard numbers.count == 3 else { return nil }
+        if let first = parts.first, first.contains("/") {
+            let numbers = first.split(separator: "/", omittingEmptySubsequences: false).compactMap { Int($0) }
+            guard parts.count == 1, numbers.count == 3, numbers[2] >= 1000 else { return nil }
             return DataDate.parse(String(format: "%04d-%02d-%02dT00:00:00Z", numbers[2], numbers[0], numbers[1]))
         }
         switch parts.count {
@@ -190,8 +192,9 @@ public struct EngagementImportSummary: Sendable, Codable {
 extension Reports {
     /// Records engagement read from an export, as `author` (a community manager or an admin):
     /// each row is matched to the item whose data holds its post's address (`url`; compared
-    /// without the query, fragment and a final `/`) and recorded with a key of the format, the
-    /// address and the time measured, so importing a file again changes only what changed.
+    /// without the query, fragment and a final `/`) and recorded with a key of the address and
+    /// the time measured, so importing a file again, or the same figures in another export,
+    /// changes only what changed (an export without impressions keeps those recorded).
     ///
     /// - Throws: ``PodiumError`` `.refused` for anyone else; `.notFound` for an unknown author.
     public func importEngagement(
@@ -215,7 +218,8 @@ extension Reports {
                     unmatched.append(.init(row: row.row, reason: "no item has the post \(row.url)"))
                     continue
                 }
-                let key = "\(format.name):\(Self.address(row.url)):\(DataDate.format(row.measuredAt))"
+                // One measurement of one post at one time, whichever export it came in.
+                let key = "\(Self.address(row.url))@\(DataDate.format(row.measuredAt))"
                 let written = try await db.query(
                     """
                     insert into engagement (item_id, messages, replies, likes, impressions, measured_at, recorded_by,
@@ -224,10 +228,12 @@ extension Reports {
                             \(author), \(now), \(key))
                     on conflict (import_key) where import_key is not null do update
                        set messages = excluded.messages, replies = excluded.replies, likes = excluded.likes,
-                           impressions = excluded.impressions, recorded_by = excluded.recorded_by,
+                           impressions = coalesce(excluded.impressions, engagement.impressions),
+                           recorded_by = excluded.recorded_by,
                            recorded_at = excluded.recorded_at
                      where (engagement.messages, engagement.replies, engagement.likes, engagement.impressions)
-                           is distinct from (excluded.messages, excluded.replies, excluded.likes, excluded.impressions)
+                           is distinct from (excluded.messages, excluded.replies, excluded.likes,
+                                             coalesce(excluded.impressions, engagement.impressions))
                     returning (xmax = 0) as inserted
                     """)
                 if let first = written.first {

@@ -1,6 +1,6 @@
 public import Foundation
 public import LibPQ
-import WorkflowEngine
+public import WorkflowEngine
 import WorkflowLanguage
 
 /// Engagement before and after an executive started publishing.
@@ -290,14 +290,14 @@ public struct BoardCell: Sendable, Codable, Equatable {
 }
 
 extension Reports {
-    /// Open items per program and stage, with the overdue ones counted apart (by the due time
-    /// at the clock's now).
-    public func board() async throws -> [BoardCell] {
+    /// Open items per program and stage that `reader` may see (the stage lists they lead to show
+    /// the same), with the overdue ones counted apart (by the due time at the clock's now).
+    public func board(for reader: ActorIdentity) async throws -> [BoardCell] {
         try await pool.query(
             """
-            select workflow, stage, count(*) as open, count(*) filter (where due_at < \(time.now())) as overdue
-              from items where closed_at is null
-             group by workflow, stage order by workflow, stage
+            select i.workflow, i.stage, count(*) as open, count(*) filter (where i.due_at < \(time.now())) as overdue
+              from items i where i.closed_at is null and \(ItemEngine.readable(by: reader))
+             group by i.workflow, i.stage order by i.workflow, i.stage
             """
         ).map {
             BoardCell(

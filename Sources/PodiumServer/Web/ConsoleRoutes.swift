@@ -104,7 +104,7 @@ struct ConsoleRoutes {
     }
 
     private func board(_ session: WebSession) async throws -> Response {
-        let cells = try await services.reports.board()
+        let cells = try await services.reports.board(for: session.actor.identity)
         var boards: [BoardView.Board] = []
         for summary in try await services.workflows.list() {
             let definition = try await engine.definition(of: summary.name, version: summary.latestVersion)
@@ -173,9 +173,10 @@ struct ConsoleRoutes {
         -> Response
     {
         var items: [StuckView.Item] = []
-        let found = try await services.stuck.find(limit: 100)
+        // Found first, then trimmed to what the operator may see: look well past the 100 shown.
+        let found = try await services.stuck.find(limit: 1_000)
         let readable = try await engine.readable(found.map(\.itemID), by: session.actor.identity)
-        for item in found where readable.contains(item.itemID) {
+        for item in found.filter({ readable.contains($0.itemID) }).prefix(100) {
             let definition = try await engine.definition(of: item.workflow, version: item.version)
             items.append(
                 StuckView.Item(
@@ -228,7 +229,7 @@ struct ConsoleRoutes {
             var changes: [String] = []
             switch action {
             case "retry":
-                let dead = try await tasks.list(status: TaskStatus.dead.rawValue).filter { $0.itemID == item }
+                let dead = try await tasks.list(status: TaskStatus.dead.rawValue, item: item)
                 guard !dead.isEmpty else {
                     throw PodiumError(.refused, "item \(item) has no dead tasks to retry", reason: "no_dead_tasks")
                 }

@@ -48,7 +48,7 @@ struct InboxRoutes {
         router.post("/signin") { request, context in try await requestSignIn(request, context) }
         router.get("/signin/{token}") { request, context in
             let token = try context.parameters.require("token")
-            let person = try await sessions.signInLink(token)
+            let person = try await Self.linkProblem { try await sessions.signInLink(token) }
             let next = SafeReturn.path(request.uri.queryParameters.get("next"))
             return pages.render(
                 "signin-confirm",
@@ -57,7 +57,8 @@ struct InboxRoutes {
                     query: next.map { "?next=\(SafeReturn.encoded($0))" } ?? ""))
         }
         router.post("/signin/{token}") { request, context in
-            let (cookie, _) = try await sessions.signIn(with: try context.parameters.require("token"))
+            let token = try context.parameters.require("token")
+            let (cookie, _) = try await Self.linkProblem { try await sessions.signIn(with: token) }
             var headers = HTTPFields()
             headers[.setCookie] = sessionCookie(cookie, maxAge: Int(WebSessions.sessionLifetime)).description
             return WebPages.seeOther(
@@ -89,6 +90,18 @@ struct InboxRoutes {
                 return try await itemPage(id, session: session, refusal: error)
             }
             return WebPages.seeOther("/items/\(id)#comment-text")
+        }
+    }
+
+    /// A sign-in link that cannot sign in, with the status that says why: 404 for one Podium
+    /// never made, 410 for one used or expired (nothing to authenticate with, so never 401).
+    static func linkProblem<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PodiumError where error.kind == .unauthenticated {
+            throw Problem(
+                status: error.code == "unauthenticated.sign_in_link" ? .notFound : .gone, code: error.code,
+                detail: error.message, hint: error.hint.map { "\($0)." })
         }
     }
 

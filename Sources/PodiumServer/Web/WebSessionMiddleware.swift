@@ -127,7 +127,8 @@ enum WebErrorPage {
             hint: problem.hint, itemLink: problem.details["item"].flatMap(Int.init).map { "/items/\($0)" },
             back: context.session == nil ? "/signin" : "/inbox",
             backLabel: context.session == nil ? "Sign in" : "Back to my tasks")
-        return pages.render("error", view, status: problem.status)
+        // Its headers too: `Retry-After` with a 503, `Allow` with a 405.
+        return pages.render("error", view, status: problem.status, headers: problem.headers)
     }
 }
 
