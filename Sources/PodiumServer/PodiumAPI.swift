@@ -73,7 +73,8 @@ public enum PodiumAPI {
             let group = router.group()
                 .add(
                     middleware: WebSessionMiddleware(
-                        sessions: WebSessions(pool: services.pool, time: services.clock), pages: pages))
+                        sessions: WebSessions(pool: services.pool, time: services.clock), pages: pages,
+                        publicURL: web.publicURL))
             InboxRoutes(services: services, pages: pages, web: web).add(to: group)
             LinkRoutes(services: services, pages: pages, key: web.signingKey).add(to: group)
             ConsoleRoutes(services: services, pages: pages).add(to: group)

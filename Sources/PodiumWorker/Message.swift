@@ -25,6 +25,8 @@ struct Message {
     let link: String?
     /// The item's page in the inbox.
     let itemURL: String?
+    /// When the message was written: what its text's "Thu 14:00" is near to.
+    let writtenAt: Date
 
     init(task: ClaimedTask, context: ReminderContext, recipient: ReminderRecipient, links: LinkMaker?, now: Date) {
         idempotencyKey = Self.key(task, recipient)
@@ -47,6 +49,7 @@ struct Message {
                 transition: transition, now: now)
         }
         itemURL = links?.itemURL(context.itemID)
+        writtenAt = now
     }
 
     /// The stable key of the message of `task` to `recipient`.
@@ -62,18 +65,13 @@ struct Message {
     /// The message as its person reads it: who it is for and why, the item, the due time on
     /// their own clock, the stage's guidance, and how to act (the link, and the command).
     func rendered() -> String {
-        let zone = TimeZone(identifier: recipientZone) ?? TimeZone(secondsFromGMT: 0)!
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.calendar = Calendar(identifier: .gregorian)
-        formatter.timeZone = zone
-        formatter.dateFormat = "EEE d MMM yyyy, HH:mm zzz"
+        let time = LocalTime(zone: recipientZone, now: writtenAt)
         func shown(_ text: String) -> String { VisibleText.escaping(text, keepingNewlines: false) }
         let what = kind == "escalation" ? "Escalation" : "Reminder"
         var lines = [
             "┌ \(what) for \(shown(recipientName)) (\(shown(label)))", "│ \(shown(title)): \(shown(stageTitle))",
         ]
-        if let dueAt { lines.append("│ Due \(formatter.string(from: dueAt)), your time") }
+        if let dueAt { lines.append("│ Due \(time.instant(dueAt)), your time") }
         for paragraph in guidance.split(separator: "\n") where !paragraph.isEmpty {
             lines.append("│ \(shown(String(paragraph)))")
         }

@@ -86,8 +86,11 @@ struct ScenarioRunner {
             run(step)
             guard failures.count == failed else {
                 let rest = scenario.steps.count - index - 1
-                if rest > 0 {
-                    fail(step.line, "the scenario stops at its first broken step; \(rest) later step(s) not run")
+                if rest > 0, let last = failures.popLast() {
+                    failures.append(
+                        ScenarioResult.Failure(
+                            line: last.line,
+                            message: "\(last.message) (the scenario stops here; \(rest) later step(s) not run)"))
                 }
                 break
             }
@@ -135,7 +138,8 @@ struct ScenarioRunner {
         let people = Set(scenario.participants.map(\.actor) + [scenario.createdBy] + scenario.globalRoles.keys)
         guard !people.contains(handle) else { return nil }
         let hint = Suggestion.closest(to: handle, in: people.sorted()).map { "; did you mean \($0)?" } ?? ""
-        return "\(handle) is not one of the scenario's people (\(people.sorted().joined(separator: ", ")))\(hint)"
+        return "\(handle) is not one of the scenario's people (\(people.sorted().joined(separator: ", ")))\(hint) "
+            + "(someone who takes no part is listed under actors: with no roles)"
     }
 
     private mutating func fire(_ spec: Scenario.FireSpec) -> FireDecision {

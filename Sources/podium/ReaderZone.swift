@@ -25,13 +25,6 @@ struct ReaderOptions: ParsableArguments {
 /// A time zone to print instants in, with what to call it.
 struct ReaderZone: Sendable {
     let zone: TimeZone
-    /// True for UTC itself (Foundation names it GMT on Linux), which is printed as `UTC`.
-    let isUTC: Bool
-
-    init(zone: TimeZone) {
-        self.zone = zone
-        isUTC = ["UTC", "GMT", "Etc/UTC", "Etc/GMT"].contains(zone.identifier)
-    }
 
     static let utc = ReaderZone(zone: TimeZone(secondsFromGMT: 0)!)
 
@@ -53,19 +46,9 @@ struct ReaderZone: Sendable {
         return .utc
     }
 
-    /// `2026-03-10 10:00 GMT+1`: the wall clock of this zone in the proleptic Gregorian calendar
-    /// (the writer `--json` uses, shifted by the zone's offset at that instant), and the zone's
-    /// abbreviation or offset; `UTC` for UTC.
+    /// `2026-03-10 10:00 GMT+1`: the wall clock of this zone in the proleptic Gregorian calendar,
+    /// and the zone (``LocalTime/stamp(_:)``); `UTC` for UTC.
     func time(_ date: Date) -> String {
-        let offset = zone.secondsFromGMT(for: date)
-        let iso = DataDate.format(date.addingTimeInterval(TimeInterval(offset)))  // 2026-03-10T10:00:00Z
-        let clock = iso.index(iso.endIndex, offsetBy: -9)
-        let wall = "\(iso[..<iso.index(before: clock)]) \(iso[clock...].prefix(5))"
-        guard !isUTC else { return "\(wall) UTC" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "zzz"
-        return "\(wall) \(formatter.string(from: date))"
+        LocalTime(zone: zone, now: date).stamp(date)
     }
 }

@@ -454,6 +454,14 @@ struct WebAttackTests {
                 uri: "/signin/\(token)", method: .post,
                 headers: [.init("Sec-Fetch-Site")!: "same-origin"], body: nil)
             #expect(sameSite.status == .seeOther)
+            // Without Sec-Fetch-Site, the Origin must be the server as people reach it, scheme included.
+            for (origin, allowed) in [("https://podium.test", true), ("http://podium.test", false)] {
+                let link = try await WebSessions(pool: api.fixture.pool).requestSignInLink(for: "eve", throttled: false)
+                guard case .issued(let token, _) = link else { Issue.record("no link"); return }
+                let posted = try await api.client.execute(
+                    uri: "/signin/\(token)", method: .post, headers: [.origin: origin], body: nil)
+                #expect((posted.status == .seeOther) == allowed, "\(origin): \(posted.status)")
+            }
         }
     }
 
@@ -486,6 +494,9 @@ struct WebAttackTests {
             let item = try await api.postInReview()
             let away = try await api.page(.get, "/items/\(item)")
             #expect(away.status == 303 && away.headers[.location] == "/signin?next=%2Fitems%2F\(item)", "\(away)")
+            // A form posted after the session ended returns to its item's page, not to the form's address.
+            let posted = try await api.page(.post, "/items/\(item)/transitions/approve", form: ["revision": "1"])
+            #expect(posted.headers[.location] == "/signin?next=%2Fitems%2F\(item)", "\(posted)")
             let form = try await api.page(.get, try #require(away.headers[.location]))
             #expect(form.hidden("next") == "/items/\(item)", "\(form)")
             _ = try await api.page(.post, "/signin", form: ["handle": "bob", "next": "/items/\(item)"])

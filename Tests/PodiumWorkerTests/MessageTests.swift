@@ -85,13 +85,15 @@ struct MessageTests {
             taskID: 7, itemID: 42, title: "Roadmap\u{1B}[2K done (approved by the CEO)", workflow: "exec-post",
             stage: "draft", stageTitle: "Draft a short update", guidance: "One idea.\nPlain words.",
             dueAt: Date(timeIntervalSince1970: 1_773_133_200), visit: 3, revision: 5, recipients: [recipient])
-        let message = Message(task: task, context: context, recipient: recipient, links: nil, now: Date())
+        let message = Message(
+            task: task, context: context, recipient: recipient, links: nil,
+            now: Date(timeIntervalSince1970: 1_773_000_000))
         let text = String(decoding: message.body(for: .text), as: UTF8.self)
         #expect(
             text == """
                 ┌ Reminder for Dana Whitfield (at due)
                 │ Roadmap\\u{1B}[2K done (approved by the CEO): Draft a short update
-                │ Due Tue 10 Mar 2026, 05:00 EDT, your time
+                │ Due Tue 05:00 EDT, your time
                 │ One idea.
                 │ Plain words.
                 └ At a terminal: podium item fire 42 submit --as dana

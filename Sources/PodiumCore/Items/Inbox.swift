@@ -21,6 +21,14 @@ public struct Inbox: Sendable {
     public let following: [InboxEntry]
 }
 
+extension ItemView {
+    /// The transitions `handle` may fire now, as the decider judged them when the view was read
+    /// (timers excluded: the worker fires those), the way forward first.
+    public func transitions(firedBy handle: String) -> [PossibleTransition] {
+        possibleTransitions.filter { $0.timer == nil && $0.participants.contains(handle) }
+    }
+}
+
 extension ItemEngine {
     /// Version `version` of `workflow`, from the engine's cache: what a page needs to ask for a
     /// transition's fields (titles, which fields are dates).
@@ -91,7 +99,7 @@ extension ItemEngine {
             } catch let error as PodiumError where error.kind == .notFound {
                 continue  // not the reader's to see, or gone since the list was read
             }
-            let actions = view.possibleTransitions.filter { $0.timer == nil && $0.participants.contains(reader.handle) }
+            let actions = view.transitions(firedBy: reader.handle)
             let entry = InboxEntry(item: view, actions: actions)
             // Waiting on the reader: the stage's work is theirs (they hold its assignee role), or
             // the stage names no assignee and they may move it. Being able to withdraw a post

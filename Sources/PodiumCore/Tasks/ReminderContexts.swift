@@ -68,7 +68,7 @@ extension ItemEngine {
             """
             select t.id as task_id, i.id as item_id, i.title, i.workflow, i.version, i.stage, i.due_at, i.visit_id,
                    i.revision,
-                   a.handle, a.display_name, a.timezone, a.channel, a.working_hours,
+                   a.handle, a.display_name, a.timezone, a.channel, a.working_hours, a.roles as global_roles,
                    (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
                      where p.item_id = i.id and p.actor = a.handle) as roles,
                    (t.id = any(\(reached)::bigint[]) and exists (
@@ -96,7 +96,10 @@ extension ItemEngine {
             let definition = try await definitions.definition(
                 workflow, version: try row.decode(Int.self, "version"), on: db)
             if let handle = try row.decode(String?.self, "handle") {
+                // Their roles on the item, and those they hold everywhere (a community manager
+                // escalated to without taking part): what they may fire next, and its link.
                 let roles = Set(try row.decode([String].self, "roles"))
+                    .union(try row.decode([String].self, "global_roles"))
                 let next = Self.nextSteps(from: stageName, in: definition).first {
                     $0.timer == nil && !roles.isDisjoint(with: $0.roles)
                 }

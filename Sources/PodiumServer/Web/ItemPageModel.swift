@@ -145,7 +145,7 @@ struct ItemPageModel {
     /// The transitions the reader may fire now, each with what it asks for; the form of `typed`
     /// filled with what was typed.
     func actions(csrf: String, typed: Typed? = nil) -> [Action] {
-        view.possibleTransitions.filter { $0.timer == nil && $0.participants.contains(reader.handle) }.map { possible in
+        view.transitions(firedBy: reader.handle).map { possible in
             let transition = definition.transitions.first { $0.name == possible.name }
             return Action(
                 itemID: view.id, name: possible.name, label: transition?.title ?? Self.label(for: possible.name),

@@ -12,6 +12,8 @@ struct WebSessionMiddleware: RouterMiddleware {
 
     let sessions: WebSessions
     let pages: WebPages
+    /// Where people reach the server (``WebSettings/publicURL``), the origin its forms come from.
+    let publicURL: String
 
     /// The session cookie's name.
     static let cookieName = "podium_session"
@@ -21,7 +23,9 @@ struct WebSessionMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         do {
-            if request.method != .get && request.method != .head { try Self.requireSameOrigin(request) }
+            if request.method != .get && request.method != .head {
+                try Self.requireSameOrigin(request, publicURL: publicURL)
+            }
             if let cookie = request.cookies[Self.cookieName]?.value, !cookie.isEmpty,
                 let session = try await sessions.session(cookie)
             {
@@ -30,8 +34,11 @@ struct WebSessionMiddleware: RouterMiddleware {
             }
             return try await next(request, context)
         } catch let needed as SignInNeeded {
+            // After signing in the browser GETs `next`: a form's address is no page, so a form
+            // posted after the session ended returns to its item's page (or the inbox).
+            let back = request.method == .get ? needed.path : Self.pageOf(needed.path)
             return WebPages.seeOther(
-                "/signin?next=\(needed.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                "/signin?next=\(back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
         } catch {
             return WebErrorPage.response(for: error, request: request, context: context, pages: pages)
         }
@@ -39,12 +46,19 @@ struct WebSessionMiddleware: RouterMiddleware {
 }
 
 extension WebSessionMiddleware {
+    /// The page a form at `path` was on: `/items/4` for `/items/4/transitions/approve`, else the inbox.
+    static func pageOf(_ path: String) -> String {
+        let parts = path.split(separator: "/")
+        guard parts.count >= 2, parts[0] == "items", Int(parts[1]) != nil else { return "/inbox" }
+        return "/items/\(parts[1])"
+    }
+
     /// Refuses a form posted from another site: browsers say where a request comes from
     /// (`Sec-Fetch-Site`, `Origin`), and a page elsewhere must not sign a browser in as someone
     /// else (login CSRF) nor post to a link. Forms of a session carry their CSRF token besides.
     ///
     /// - Throws: ``Problem`` 403 for a cross-site or opaque origin.
-    static func requireSameOrigin(_ request: Request) throws {
+    static func requireSameOrigin(_ request: Request, publicURL: String) throws {
         let refused = Problem(
             status: .forbidden, code: "refused.cross_site",
             detail: "This form was sent from another site, so nothing was done.",
@@ -55,13 +69,17 @@ extension WebSessionMiddleware {
             guard site == "same-origin" || site == "none" else { throw refused }
             return
         }
-        // Older browsers: the Origin, when sent, must be this server.
-        guard let origin = request.headers[.origin] else { return }
-        guard let url = URL(string: origin), let host = url.host else { throw refused }
-        let port = url.port.map { ":\($0)" } ?? ""
-        guard let authority = request.head.authority, authority.lowercased() == (host + port).lowercased() else {
-            throw refused
+        // Older browsers: the Origin, when sent, must be this server, as people reach it
+        // (`PODIUM_PUBLIC_URL`) or as this request was addressed, under the public URL's scheme.
+        guard let origin = request.headers[.origin]?.lowercased() else { return }
+        let publicURL = URL(string: publicURL)
+        let scheme = publicURL?.scheme?.lowercased() ?? "http"
+        var allowed: Set<String> = []
+        if let publicURL, let host = publicURL.host {
+            allowed.insert("\(scheme)://\(host.lowercased())" + (publicURL.port.map { ":\($0)" } ?? ""))
         }
+        if let authority = request.head.authority { allowed.insert("\(scheme)://\(authority.lowercased())") }
+        guard allowed.contains(origin) else { throw refused }
     }
 }
 
