@@ -20,9 +20,16 @@ public actor Deliverer {
 
     private let webhookSecret: String?
     private let timeout: Duration
+    /// The program emails are handed to (`PODIUM_SENDMAIL`, by default `/usr/sbin/sendmail -t -i`):
+    /// it reads the whole message on standard input and its recipients from the headers.
+    private let sendmail: String
+
+    /// The default mail program: the standard interface msmtp and Postfix both provide.
+    public static let defaultSendmail = "/usr/sbin/sendmail -t -i"
 
     public init(environment: [String: String], timeout: Duration = .seconds(10)) {
         webhookSecret = environment[Self.secretVariable]
+        sendmail = environment["PODIUM_SENDMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultSendmail
         self.timeout = timeout
         // A command that exits without reading its input must fail the delivery, not kill the
         // process with SIGPIPE: writes to a closed pipe then return EPIPE instead.
@@ -33,7 +40,7 @@ public actor Deliverer {
     public nonisolated static func writesInBatches(_ channel: DeliveryChannel) -> Bool {
         switch channel {
         case .log, .text, .file: true
-        case .command, .webhook: false
+        case .command, .webhook, .email: false
         }
     }
 
@@ -49,7 +56,7 @@ public actor Deliverer {
         switch channel {
         case .log, .text: FileHandle.standardOutput.write(lines)
         case .file(let path): try append(lines, to: path)
-        case .command, .webhook: throw DeliveryError("\(channel) takes one message at a time")
+        case .command, .webhook, .email: throw DeliveryError("\(channel) takes one message at a time")
         }
     }
 
@@ -60,6 +67,8 @@ public actor Deliverer {
             try deliverBatch([body], on: channel)
         case .command(let program):
             try await run(program, input: body)
+        case .email:
+            try await run(sendmail, input: body)
         case .webhook(let url):
             try await post(body, to: url)
         }

@@ -57,9 +57,14 @@ struct Message {
         "\(task.idempotencyKey):\(recipient.handle)"
     }
 
-    /// What `channel` carries: the text a person reads on `text`, JSON on every other channel.
-    func body(for channel: DeliveryChannel) -> Data {
-        channel == .text ? Data(rendered().utf8) : encoded()
+    /// What `channel` carries: the text a person reads on `text`, an email (from `mailFrom`) on
+    /// `email`, JSON on every other channel.
+    func body(for channel: DeliveryChannel, mailFrom: String = WorkerOptions.defaultMailFrom) -> Data {
+        switch channel {
+        case .text: Data(rendered().utf8)
+        case .email(let address): MailMessage(self, to: address, from: mailFrom).rendered()
+        default: encoded()
+        }
     }
 
     /// The message as its person reads it: who it is for and why, the item, the due time on

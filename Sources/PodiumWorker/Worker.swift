@@ -23,13 +23,18 @@ public struct WorkerOptions: Sendable {
     /// Makes the signed link to act and the item's page that each message carries; nil when no
     /// public URL or secret is configured (messages then carry the CLI line alone).
     public var links: LinkMaker?
+    /// Who emails come from (`PODIUM_MAIL_FROM`): `Podium <podium@example.com>`.
+    public var mailFrom: String
+    /// The sender used when none is configured.
+    public static let defaultMailFrom = "Podium <podium@localhost>"
 
     public init(
         concurrency: Int = 8, defaultChannel: DeliveryChannel = .log, lease: Duration = .seconds(60),
         pollInterval: Duration = .seconds(5), retryDelay: Duration = .seconds(30),
-        maxRetryDelay: Duration = .seconds(3600), links: LinkMaker? = nil
+        maxRetryDelay: Duration = .seconds(3600), links: LinkMaker? = nil, mailFrom: String = defaultMailFrom
     ) {
         self.links = links
+        self.mailFrom = mailFrom
         self.concurrency = max(1, concurrency)
         self.defaultChannel = defaultChannel
         self.lease = lease
@@ -450,7 +455,7 @@ public actor Worker {
                             key: Message.key(task, recipient),
                             body: Message(
                                 task: task, context: context, recipient: recipient, links: options.links, now: now
-                            ).body(for: channel)))
+                            ).body(for: channel, mailFrom: options.mailFrom)))
                 } catch {
                     plan.problems[task.id, default: []].append("\(recipient.handle): \(error)")
                 }

@@ -110,7 +110,9 @@ struct ServeCommand: AsyncParsableCommand {
                     concurrency: delivery.concurrency, defaultChannel: try delivery.channel(),
                     links: try LinkMaker.from(
                         environment: environment.merging(["PODIUM_PUBLIC_URL": web.publicURL]) { given, _ in given },
-                        key: key)),
+                        key: key),
+                    mailFrom: environment["PODIUM_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }
+                        ?? WorkerOptions.defaultMailFrom),
                 time: workerServices.clock, environment: environment, owner: owner,
                 logger: Logger(label: "podium.worker"))
             let service = WorkerService(worker: worker, configuration: workerServices.configuration) { summary in

@@ -51,13 +51,13 @@ struct ActorCommandTests {
 
     /// A channel spec is checked when it is saved, before any database is opened; the worker
     /// used to meet `email:...`, fail five times and give up.
-    @Test(arguments: ["email:zed@example.com", "webhook:ftp://x", "slack", "file:"])
+    @Test(arguments: ["email:zed at example.com", "webhook:ftp://x", "slack", "file:"])
     func anUnreadableChannelIsRefusedWhenSaved(spec: String) async throws {
         let result = try await PodiumBinary.run(
             ["actor", "add", "zed", "--name", "Zed Q", "--channel", spec],
             environment: ["DATABASE_URL": "postgresql:///nowhere?host=/nonexistent&port=1"])
         #expect(result.exitCode == 2, "\(result.stderr)")
-        #expect(result.stderr.contains("unknown channel \"\(spec)\"; use log, text, file:PATH"))
+        #expect(result.stderr.contains("unknown channel \"\(spec)\"; use log, text, email:ADDRESS, file:PATH"))
     }
 
     @Test func aRoleCanBeTakenAwayAndTheTimelineSaysSo() async throws {

@@ -524,10 +524,20 @@ struct WebhookTests {
     }
 
     @Test func channelSpecsAreChecked() {
-        for spec in ["email:alice@example.com", "webhook:ftp://x", "webhook:http://", "file:", "slack"] {
-            #expect(throws: PodiumError.self) { try DeliveryChannel(spec: spec) }
+        // An address that could add a recipient or a header is no address.
+        let bad = [
+            "webhook:ftp://x", "webhook:http://", "file:", "slack", "email:", "email:alice", "email:alice@example",
+            "email:alice@example.com\nBcc: eve@example.com", "email:alice@example.com,eve@example.com",
+            "mailto:<alice@example.com>", "email:alice smith@example.com", "email:a@b@example.com",
+            "email:a@.example.com",
+        ]
+        for spec in bad {
+            #expect(throws: PodiumError.self, "\(spec)") { try DeliveryChannel(spec: spec) }
         }
         #expect((try? DeliveryChannel(spec: "file:/tmp/x")) == .file("/tmp/x"))
+        #expect((try? DeliveryChannel(spec: "email:alice@example.com")) == .email("alice@example.com"))
+        #expect(
+            (try? DeliveryChannel(spec: "mailto:alice+podium@example.co.uk")) == .email("alice+podium@example.co.uk"))
     }
 
     private func hmac(_ body: Data, key: String) throws -> String {

@@ -1,12 +1,16 @@
 public import Foundation
 
-/// Where a message goes: `log`, `text`, `file:PATH`, `command:PROGRAM` or `webhook:URL`.
+/// Where a message goes: `log`, `text`, `email:ADDRESS`, `file:PATH`, `command:PROGRAM` or
+/// `webhook:URL`.
 public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     /// One JSON line on standard output.
     case log
     /// The message as its person reads it (who it is for, the item, the due time on their own
     /// clock, the guidance, how to act), on standard output: for a demo or a terminal.
     case text
+    /// An email to the address (`email:` or `mailto:`), sent through the system's `sendmail -t`
+    /// interface (`PODIUM_SENDMAIL`; msmtp or Postfix provide it): a plain-text and an HTML part.
+    case email(String)
     /// One JSON line appended to a file.
     case file(String)
     /// A program that reads the JSON on standard input; a non-zero exit is a failure.
@@ -15,7 +19,8 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     case webhook(URL)
 
     /// The forms a channel spec takes, for messages.
-    public static let acceptedForms = "log, text, file:PATH, command:PROGRAM or webhook:http(s)://HOST/PATH"
+    public static let acceptedForms =
+        "log, text, email:ADDRESS, file:PATH, command:PROGRAM or webhook:http(s)://HOST/PATH"
 
     /// Parses a channel spec. People's specs are checked when they are saved
     /// (`ActorStore.check`), so a worker never meets one it cannot read.
@@ -26,6 +31,8 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
             self = .log
         } else if spec == "text" {
             self = .text
+        } else if let address = Self.address(in: spec) {
+            self = .email(address)
         } else if spec.hasPrefix("file:"), spec.count > 5 {
             self = .file(String(spec.dropFirst(5)))
         } else if spec.hasPrefix("command:"), spec.count > 8 {
@@ -45,6 +52,7 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .log: "log"
         case .text: "text"
+        case .email: "email"
         case .file: "file"
         case .command: "command"
         case .webhook: "webhook"
@@ -55,9 +63,32 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .log: "log"
         case .text: "text"
+        case .email(let address): "email:\(address)"
         case .file(let path): "file:\(path)"
         case .command(let program): "command:\(program)"
         case .webhook(let url): "webhook:\(url.absoluteString)"
         }
+    }
+
+    /// The address of an `email:` or `mailto:` spec: one `local@domain`, printable ASCII with no
+    /// space, comma, angle bracket, quote or line break (nothing that could add a recipient or a
+    /// header); nil for anything else.
+    static func address(in spec: String) -> String? {
+        let address: Substring
+        if spec.hasPrefix("email:") {
+            address = spec.dropFirst(6)
+        } else if spec.hasPrefix("mailto:") {
+            address = spec.dropFirst(7)
+        } else {
+            return nil
+        }
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), address.utf8.count <= 254,
+            address.unicodeScalars.allSatisfy({
+                (0x21...0x7E).contains($0.value) && !"<>()[],;:\\\"".contains(Character($0))
+            }),
+            !parts[1].hasPrefix("."), !parts[1].hasSuffix(".")
+        else { return nil }
+        return String(address)
     }
 }

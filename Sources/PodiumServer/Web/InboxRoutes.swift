@@ -165,10 +165,28 @@ struct InboxRoutes {
                 metadata: ["actor": "\(person.handle)"])
             return pages.render("signin", sent)
         }
+        let body: Data
+        if case .email(let address) = channel {
+            body = MailMessage(
+                to: address, toName: person.name,
+                from: web.environment["PODIUM_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }
+                    ?? WorkerOptions.defaultMailFrom,
+                date: services.clock.now(), subject: "Sign in to Podium",
+                paragraphs: [
+                    "\(person.name),",
+                    "Open the button's page within 15 minutes to sign in to Podium; it works once. "
+                        + "If you did not ask for it, ignore this message: nothing happens.",
+                ],
+                action: ("Sign in", link), itemURL: nil, footer: nil,
+                key: "sign-in-\(SecretToken.digest(token).prefix(16))"
+            ).rendered()
+        } else {
+            body = message
+        }
         let (deliverer, logger) = (self.deliverer, context.logger)
         Task {
             do {
-                try await deliverer.deliver(message, on: channel)
+                try await deliverer.deliver(body, on: channel)
             } catch {
                 logger.error(
                     "sign-in link not delivered", metadata: ["actor": "\(person.handle)", "error": "\(error)"])
