@@ -35,15 +35,21 @@ public struct WorkflowDefinition: Codable, Sendable, Equatable {
     }
 
     /// Stages in the order a reader meets them: breadth-first from the initial stage along the
-    /// working stages, then the terminal stages, then any unreachable ones by name.
+    /// way forward (transitions that leave one stage), then what only the ways out reach (pause,
+    /// withdraw: transitions many stages share), then the terminal stages, then any unreachable
+    /// ones by name.
     public var stagesInFlowOrder: [StageDefinition] {
         var order: [String] = []
-        var queue = [initial]
-        while !queue.isEmpty {
-            let next = queue.removeFirst()
-            guard !order.contains(next), stage(next) != nil else { continue }
-            order.append(next)
-            queue += transitions(from: next).map(\.to)
+        for wayForwardOnly in [true, false] {
+            var queue = wayForwardOnly ? [initial] : order
+            var seen = Set<String>()
+            while !queue.isEmpty {
+                let next = queue.removeFirst()
+                guard !seen.contains(next), stage(next) != nil else { continue }
+                seen.insert(next)
+                if !order.contains(next) { order.append(next) }
+                queue += transitions(from: next).filter { !wayForwardOnly || $0.from.count == 1 }.map(\.to)
+            }
         }
         let isTerminal = { (name: String) in self.stage(name)?.terminal ?? false }
         let rest = stages.map(\.name).filter { !order.contains($0) }

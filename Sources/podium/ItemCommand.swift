@@ -181,7 +181,11 @@ struct ItemCommand: AsyncParsableCommand {
                     entries.map { entry in
                         [
                             zone.time(entry.at), ItemText.what(entry), ItemText.stages(entry),
-                            "\(entry.actor) (\(entry.role))", Formatting.duration(seconds: entry.secondsInStage),
+                            "\(entry.actor) (\(entry.role))",
+                            // How long the item stayed where this entry put it; a comment, an
+                            // approval or an assignment put it nowhere new.
+                            (HistoryKind(rawValue: entry.kind)?.startsVisit ?? true)
+                                ? Formatting.duration(seconds: entry.secondsInStage) : "",
                             entry.comment ?? "",
                         ]
                     }))

@@ -105,7 +105,12 @@ extension ItemEngine {
             // the stage names no assignee and they may move it. Being able to withdraw a post
             // under review does not make the review theirs to do.
             let theirs = view.assignee == nil || view.nextActors.contains(reader.handle)
-            if !actions.isEmpty && theirs {
+            // A way out (leave, pause, withdraw: a transition many stages share) is no task.
+            let definition = try await definition(of: view.workflow, version: view.version)
+            let forward = actions.contains { action in
+                definition.transitions.first { $0.name == action.name }.map { $0.from.count == 1 } ?? false
+            }
+            if forward && theirs {
                 waiting.append(entry)
             } else if view.createdBy == reader.handle
                 || view.participants.contains(where: { $0.actor == reader.handle })

@@ -41,7 +41,8 @@ struct ConsoleRoutes {
                 "stage",
                 StageView(
                     page: PageChrome(stage, session: session), workflow: workflow,
-                    stageTitle: definition.stage(stage)?.title ?? stage, count: items.count, zone: time.name,
+                    stageTitle: definition.stage(stage)?.title ?? stage,
+                    count: items.count == 1 ? "1 open item" : "\(items.count) open items", zone: time.name,
                     items: items.map { item in
                         StageView.Row(
                             id: item.id, title: item.title, due: item.dueAt.map(time.due) ?? "no deadline",
@@ -126,6 +127,11 @@ struct ConsoleRoutes {
                     name: summary.name, title: definition.title, version: summary.latestVersion, columns: columns,
                     edges: edges))
         }
+        // Programs with open items first: those are the ones to look at.
+        boards.sort { left, right in
+            let (l, r) = (left.columns.contains { $0.open > 0 }, right.columns.contains { $0.open > 0 })
+            return l != r ? l : left.title < right.title
+        }
         return pages.render(
             "console",
             BoardView(
@@ -145,7 +151,8 @@ struct ConsoleRoutes {
         let page: PageChrome
         let workflow: String
         let stageTitle: String
-        let count: Int
+        /// "3 open items".
+        let count: String
         let zone: String
         let items: [Row]
     }
@@ -163,6 +170,8 @@ struct ConsoleRoutes {
             let stages: [String]
             let roles: [String]
             let csrf: String
+            /// Moving and cancelling override the workflow: offered to admins only.
+            let mayOverride: Bool
         }
 
         let page: PageChrome
@@ -183,7 +192,8 @@ struct ConsoleRoutes {
                     id: item.itemID, title: item.title, workflow: item.workflow, stage: item.stage,
                     reasons: item.reasons.map(\.message), deadTasks: item.reasons.contains { $0.kind == "dead_task" },
                     stages: definition.stagesInFlowOrder.map(\.name).filter { $0 != item.stage },
-                    roles: definition.roles.map(\.name), csrf: session.csrfToken))
+                    roles: definition.roles.map(\.name), csrf: session.csrfToken,
+                    mayOverride: session.actor.roles.contains(ActorIdentity.adminRole)))
         }
         return pages.render(
             "stuck",
@@ -374,7 +384,7 @@ struct ConsoleRoutes {
                 flow: flow.map { row in
                     ReportsView.FlowBar(
                         workflow: row.workflow, stage: row.stage, passed: row.passed,
-                        width: max(2, Int((Double(row.medianSeconds ?? 0) / slowest * 240).rounded())),
+                        width: row.medianSeconds.map { max(2, Int((Double($0) / slowest * 240).rounded())) } ?? 0,
                         median: row.medianSeconds.map { DurationText.approximate(seconds: $0) } ?? "–",
                         p90: row.p90Seconds.map { DurationText.approximate(seconds: $0) } ?? "–",
                         onTime: row.onTimeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "–", rework: row.rework)

@@ -72,6 +72,8 @@ struct ItemPageModel {
         let late: Bool
         let closed: String?
         let guidance: String?
+        /// What the item's data is called on its page: "The draft" for a post, "Details" otherwise.
+        let contents: String
     }
 
     struct Moment {
@@ -99,7 +101,9 @@ struct ItemPageModel {
     var heading: Heading {
         Heading(
             id: view.id, title: view.title, program: program, stageTitle: view.stageTitle, due: due, late: late,
-            closed: closed, guidance: view.guidance.isEmpty ? nil : view.guidance)
+            closed: closed, guidance: view.guidance.isEmpty ? nil : view.guidance,
+            contents: view.data["body"] != nil || definition.transitions.contains { $0.requiredFields.contains("body") }
+                ? "The draft" : "Details")
     }
 
     var due: String? { view.closedAt == nil ? view.dueAt.map(time.due) : nil }
@@ -170,7 +174,10 @@ struct ItemPageModel {
 
     /// The people the item waits on, by name; nil when nobody may act.
     var waitingOn: String? {
-        let people = Set(view.possibleTransitions.filter { $0.timer == nil }.flatMap(\.participants))
+        // The people whose stage it is; else everyone who may move it.
+        let people =
+            view.nextActors.isEmpty
+            ? Set(view.possibleTransitions.filter { $0.timer == nil }.flatMap(\.participants)) : Set(view.nextActors)
         return people.isEmpty ? nil : people.sorted().map(name).joined(separator: ", ")
     }
 
@@ -197,8 +204,10 @@ struct ItemPageModel {
             case nil: what = Self.label(for: entry.kind)
             }
             let quiet: Set<HistoryKind?> = [.comment, .approval, .assign, .unassign, .task]
+            // Time spent where the entry put the item; a terminal stage is no stay.
+            let terminal = definition.stage(entry.toStage)?.terminal ?? false
             let stay =
-                !quiet.contains(kind) && !(kind == .cancel)
+                !quiet.contains(kind) && kind != .cancel && !terminal
                 ? "\(LocalTime.span(TimeInterval(entry.secondsInStage))) in \(to)" : nil
             return Moment(
                 when: time.instant(entry.at), who: name(entry.actor), what: what, stay: stay,
@@ -237,9 +246,9 @@ struct ItemPageModel {
         LocalTime.formatter("yyyy-MM-dd'T'HH:mm", in: time.zone).string(from: date)
     }
 
-    /// `publish_at` as a label: "Publish at".
+    /// `publish_at` as a label: "Publish at"; `url` as "URL".
     static func label(for name: String) -> String {
-        let words = name.replacingOccurrences(of: "_", with: " ")
+        let words = name.split(separator: "_").map { $0 == "url" ? "URL" : String($0) }.joined(separator: " ")
         return words.prefix(1).uppercased() + words.dropFirst()
     }
 
