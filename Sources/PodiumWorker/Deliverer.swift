@@ -40,7 +40,7 @@ public actor Deliverer {
     public nonisolated static func writesInBatches(_ channel: DeliveryChannel) -> Bool {
         switch channel {
         case .log, .text, .file: true
-        case .command, .webhook, .email: false
+        case .command, .webhook, .email, .slack, .teams: false
         }
     }
 
@@ -56,7 +56,7 @@ public actor Deliverer {
         switch channel {
         case .log, .text: FileHandle.standardOutput.write(lines)
         case .file(let path): try append(lines, to: path)
-        case .command, .webhook, .email: throw DeliveryError("\(channel) takes one message at a time")
+        case .command, .webhook, .email, .slack, .teams: throw DeliveryError("\(channel) takes one message at a time")
         }
     }
 
@@ -69,7 +69,7 @@ public actor Deliverer {
             try await run(program, input: body)
         case .email:
             try await run(sendmail, input: body)
-        case .webhook(let url):
+        case .webhook(let url), .slack(let url), .teams(let url):
             try await post(body, to: url)
         }
     }

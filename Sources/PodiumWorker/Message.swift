@@ -63,6 +63,8 @@ struct Message {
         switch channel {
         case .text: Data(rendered().utf8)
         case .email(let address): MailMessage(self, to: address, from: mailFrom).rendered()
+        case .slack: ChatCard(self).slackBlocks()
+        case .teams: ChatCard(self).teamsAdaptiveCard()
         default: encoded()
         }
     }

@@ -57,7 +57,9 @@ struct ActorCommandTests {
             ["actor", "add", "zed", "--name", "Zed Q", "--channel", spec],
             environment: ["DATABASE_URL": "postgresql:///nowhere?host=/nonexistent&port=1"])
         #expect(result.exitCode == 2, "\(result.stderr)")
-        #expect(result.stderr.contains("unknown channel \"\(spec)\"; use log, text, email:ADDRESS, file:PATH"))
+        #expect(
+            result.stderr.contains(
+                "unknown channel \"\(spec)\"; use log, text, email:ADDRESS, slack:URL, teams:URL, file:PATH"))
     }
 
     @Test func aRoleCanBeTakenAwayAndTheTimelineSaysSo() async throws {

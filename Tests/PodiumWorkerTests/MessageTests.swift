@@ -4,6 +4,22 @@ import Testing
 @testable import PodiumCore
 @testable import PodiumWorker
 
+/// Sam's escalation on item 42 (visit 9, revision 11), written at `now`, with `links`.
+private func samsEscalation(
+    title: String, guidance: String, name: String, dueAt: Date?, links: LinkMaker, now: Date
+) -> Message {
+    let task = ClaimedTask(
+        id: 7, itemID: 42, kind: .escalation, stage: "review", transition: nil, recipientRole: "coach",
+        label: "escalation", runAt: now, attempts: 1, maxAttempts: 5, idempotencyKey: "item-42-visit-9-escalation")
+    let recipient = ReminderRecipient(
+        handle: "sam", name: name, timezone: "Europe/London", channel: nil, workingHours: "always",
+        alreadyDelivered: false, nextTransition: "approve", nextCommand: "podium item fire 42 approve --as sam")
+    let context = ReminderContext(
+        taskID: 7, itemID: 42, title: title, workflow: "exec-post", stage: "review", stageTitle: "Private review",
+        guidance: guidance, dueAt: dueAt, visit: 9, revision: 11, recipients: [recipient])
+    return Message(task: task, context: context, recipient: recipient, links: links, now: now)
+}
+
 @Suite("Messages are JSON whatever people type")
 struct MessageTests {
     /// The hand-written encoder gives what a JSON parser reads back, for text with quotes,
@@ -45,16 +61,8 @@ struct MessageTests {
         let key = try SigningKey(secret: String(repeating: "k", count: 32), origin: "test")
         let links = LinkMaker(key: key, publicURL: "https://podium.example/", lifetime: 3 * 86_400)
         let now = Date(timeIntervalSince1970: 1_773_000_000)
-        let task = ClaimedTask(
-            id: 7, itemID: 42, kind: .escalation, stage: "review", transition: nil, recipientRole: "coach",
-            label: "escalation", runAt: now, attempts: 1, maxAttempts: 5, idempotencyKey: "item-42-visit-9-escalation")
-        let recipient = ReminderRecipient(
-            handle: "sam", name: "Sam", timezone: "Europe/London", channel: nil, workingHours: "always",
-            alreadyDelivered: false, nextTransition: "approve", nextCommand: "podium item fire 42 approve --as sam")
-        let context = ReminderContext(
-            taskID: 7, itemID: 42, title: "Roadmap", workflow: "exec-post", stage: "review", stageTitle: "Review",
-            guidance: "", dueAt: nil, visit: 9, revision: 11, recipients: [recipient])
-        let data = Message(task: task, context: context, recipient: recipient, links: links, now: now).encoded()
+        let data = samsEscalation(title: "Roadmap", guidance: "", name: "Sam", dueAt: nil, links: links, now: now)
+            .encoded()
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["item_url"] as? String == "https://podium.example/items/42")
         let link = try #require(object["link"] as? String)
@@ -99,5 +107,56 @@ struct MessageTests {
                 └ At a terminal: podium item fire 42 submit --as dana
                 """)
         #expect(message.body(for: .log) == message.encoded())
+    }
+
+    /// On Slack and Teams a message is the platform's own format (Block Kit; an Adaptive Card in a
+    /// webhook message), posted to a real local receiver, with a button that opens the signed link.
+    @Test func chatPlatformsGetTheirOwnFormatWithAButton() async throws {
+        let key = try SigningKey(secret: String(repeating: "k", count: 32), origin: "test")
+        let links = LinkMaker(key: key, publicURL: "https://podium.example")
+        let now = Date(timeIntervalSince1970: 1_773_000_000)
+        let message = samsEscalation(
+            title: "Roadmap & <b>friends</b>", guidance: "Read it <carefully> & fast.", name: "Sam <Okafor>",
+            dueAt: now.addingTimeInterval(86_400), links: links, now: now)
+        let output = NSTemporaryDirectory() + "podium-chat-\(UUID().uuidString.prefix(8)).jsonl"
+        let (receiver, port) = try WebhookTests.startReceiver(status: 200, output: output)
+        defer { kill(receiver.processIdentifier, SIGKILL) }
+        let deliverer = Deliverer(environment: [:])
+        for spec in ["slack", "teams"] {
+            let channel = try DeliveryChannel(spec: "\(spec):http://127.0.0.1:\(port)/\(spec)")
+            try await deliverer.deliver(message.body(for: channel), on: channel)
+        }
+        var posted: [[String: Any]] = []
+        for line in try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n") {
+            let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let body = try #require(record["body"] as? String)
+            posted.append(try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]))
+        }
+        #expect(posted.count == 2)
+        let link = try #require(message.link)
+
+        let slack = posted[0]
+        let blocks = try #require(slack["blocks"] as? [[String: Any]])
+        #expect(blocks.compactMap { $0["type"] as? String } == ["header", "section", "context", "actions"])
+        #expect((blocks[0]["text"] as? [String: Any])?["text"] as? String == "Overdue: Roadmap & <b>friends</b>")
+        #expect((blocks[1]["text"] as? [String: Any])?["text"] as? String == "Read it &lt;carefully&gt; &amp; fast.")
+        let button = try #require((blocks[3]["elements"] as? [[String: Any]])?.first)
+        #expect(button["type"] as? String == "button" && button["url"] as? String == link)
+        let metadata = try #require(slack["metadata"] as? [String: Any])
+        #expect((metadata["event_payload"] as? [String: String])?["idempotency_key"] == message.idempotencyKey)
+        #expect((slack["text"] as? String)?.hasPrefix("Overdue: Roadmap") == true)
+
+        let teams = posted[1]
+        #expect(teams["type"] as? String == "message")
+        let attachment = try #require((teams["attachments"] as? [[String: Any]])?.first)
+        #expect(attachment["contentType"] as? String == "application/vnd.microsoft.card.adaptive")
+        let card = try #require(attachment["content"] as? [String: Any])
+        #expect(card["type"] as? String == "AdaptiveCard" && card["version"] as? String == "1.4")
+        #expect(card["id"] as? String == message.idempotencyKey)
+        let body = try #require(card["body"] as? [[String: Any]])
+        #expect(body.compactMap { $0["type"] as? String } == ["TextBlock", "TextBlock", "FactSet"])
+        #expect(body[1]["text"] as? String == "Read it <carefully> & fast.")
+        let action = try #require((card["actions"] as? [[String: Any]])?.first)
+        #expect(action["type"] as? String == "Action.OpenUrl" && action["url"] as? String == link)
     }
 }

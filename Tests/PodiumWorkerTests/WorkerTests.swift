@@ -480,7 +480,7 @@ struct WebhookTests {
         server.serve_forever()
         """
 
-    private func startReceiver(status: Int, output: String) throws -> (Process, Int) {
+    static func startReceiver(status: Int, output: String) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", Self.receiver, String(status), output]
@@ -500,7 +500,7 @@ struct WebhookTests {
 
     @Test func postsSignedJSONAndTreatsErrorsAsFailures() async throws {
         let output = NSTemporaryDirectory() + "podium-webhook-\(UUID().uuidString.prefix(8)).jsonl"
-        let (accepting, port) = try startReceiver(status: 204, output: output)
+        let (accepting, port) = try Self.startReceiver(status: 204, output: output)
         defer { kill(accepting.processIdentifier, SIGKILL) }
         let deliverer = Deliverer(environment: [Deliverer.secretVariable: "s3cret"])
         let body = Data(#"{"idempotency_key":"k-1","kind":"reminder"}"#.utf8)
@@ -512,7 +512,7 @@ struct WebhookTests {
         // HMAC-SHA256 of the body with key "s3cret", computed independently with openssl.
         #expect(received["signature"] == "sha256=" + (try hmac(body, key: "s3cret")))
 
-        let (refusing, refusingPort) = try startReceiver(status: 500, output: output)
+        let (refusing, refusingPort) = try Self.startReceiver(status: 500, output: output)
         defer { kill(refusing.processIdentifier, SIGKILL) }
         await #expect(throws: DeliveryError.self) {
             try await deliverer.deliver(
@@ -536,6 +536,12 @@ struct WebhookTests {
         }
         #expect((try? DeliveryChannel(spec: "file:/tmp/x")) == .file("/tmp/x"))
         #expect((try? DeliveryChannel(spec: "email:alice@example.com")) == .email("alice@example.com"))
+        #expect(
+            (try? DeliveryChannel(spec: "slack:https://hooks.slack.com/services/T0/B0/x"))
+                == .slack(URL(string: "https://hooks.slack.com/services/T0/B0/x")!))
+        for spec in ["slack:ftp://x", "teams:notaurl", "teams:"] {
+            #expect(throws: PodiumError.self, "\(spec)") { try DeliveryChannel(spec: spec) }
+        }
         #expect(
             (try? DeliveryChannel(spec: "mailto:alice+podium@example.co.uk")) == .email("alice+podium@example.co.uk"))
     }

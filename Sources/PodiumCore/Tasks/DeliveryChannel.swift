@@ -1,7 +1,7 @@
 public import Foundation
 
-/// Where a message goes: `log`, `text`, `email:ADDRESS`, `file:PATH`, `command:PROGRAM` or
-/// `webhook:URL`.
+/// Where a message goes: `log`, `text`, `email:ADDRESS`, `slack:URL`, `teams:URL`, `file:PATH`,
+/// `command:PROGRAM` or `webhook:URL`.
 public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     /// One JSON line on standard output.
     case log
@@ -11,6 +11,10 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
     /// An email to the address (`email:` or `mailto:`), sent through the system's `sendmail -t`
     /// interface (`PODIUM_SENDMAIL`; msmtp or Postfix provide it): a plain-text and an HTML part.
     case email(String)
+    /// A Slack incoming webhook: the message in Block Kit, with a button to act.
+    case slack(URL)
+    /// A Microsoft Teams incoming webhook: the message as an Adaptive Card, with a button to act.
+    case teams(URL)
     /// One JSON line appended to a file.
     case file(String)
     /// A program that reads the JSON on standard input; a non-zero exit is a failure.
@@ -20,7 +24,7 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
 
     /// The forms a channel spec takes, for messages.
     public static let acceptedForms =
-        "log, text, email:ADDRESS, file:PATH, command:PROGRAM or webhook:http(s)://HOST/PATH"
+        "log, text, email:ADDRESS, slack:URL, teams:URL, file:PATH, command:PROGRAM or webhook:http(s)://HOST/PATH"
 
     /// Parses a channel spec. People's specs are checked when they are saved
     /// (`ActorStore.check`), so a worker never meets one it cannot read.
@@ -37,10 +41,12 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
             self = .file(String(spec.dropFirst(5)))
         } else if spec.hasPrefix("command:"), spec.count > 8 {
             self = .command(String(spec.dropFirst(8)))
-        } else if spec.hasPrefix("webhook:"), let url = URL(string: String(spec.dropFirst(8))),
-            url.scheme == "http" || url.scheme == "https", url.host?.isEmpty == false
-        {
+        } else if spec.hasPrefix("webhook:"), let url = Self.httpURL(spec.dropFirst(8)) {
             self = .webhook(url)
+        } else if spec.hasPrefix("slack:"), let url = Self.httpURL(spec.dropFirst(6)) {
+            self = .slack(url)
+        } else if spec.hasPrefix("teams:"), let url = Self.httpURL(spec.dropFirst(6)) {
+            self = .teams(url)
         } else {
             throw PodiumError(.usage, "unknown channel \"\(spec)\"; use \(Self.acceptedForms)")
         }
@@ -53,6 +59,8 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
         case .log: "log"
         case .text: "text"
         case .email: "email"
+        case .slack: "slack"
+        case .teams: "teams"
         case .file: "file"
         case .command: "command"
         case .webhook: "webhook"
@@ -64,10 +72,20 @@ public enum DeliveryChannel: Sendable, Equatable, CustomStringConvertible {
         case .log: "log"
         case .text: "text"
         case .email(let address): "email:\(address)"
+        case .slack(let url): "slack:\(url.absoluteString)"
+        case .teams(let url): "teams:\(url.absoluteString)"
         case .file(let path): "file:\(path)"
         case .command(let program): "command:\(program)"
         case .webhook(let url): "webhook:\(url.absoluteString)"
         }
+    }
+
+    /// `text` as an http(s) URL with a host, or nil.
+    static func httpURL(_ text: Substring) -> URL? {
+        guard let url = URL(string: String(text)), url.scheme == "http" || url.scheme == "https",
+            url.host?.isEmpty == false
+        else { return nil }
+        return url
     }
 
     /// The address of an `email:` or `mailto:` spec: one `local@domain`, printable ASCII with no
