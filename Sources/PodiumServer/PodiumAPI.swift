@@ -78,6 +78,7 @@ public enum PodiumAPI {
             InboxRoutes(services: services, pages: pages, web: web).add(to: group)
             LinkRoutes(services: services, pages: pages, key: web.signingKey).add(to: group)
             ConsoleRoutes(services: services, pages: pages).add(to: group)
+            CalendarRoutes(services: services, pages: pages, web: web).add(to: group)
         }
         return Application(
             router: router,

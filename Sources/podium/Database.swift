@@ -5,6 +5,14 @@ import PodiumCore
 /// The CLI's door to ``PodiumServices``: opened from the process's environment and folder, with
 /// the notice about which database was chosen on stderr.
 enum Services {
+    /// Where people reach `podium serve` (`PODIUM_PUBLIC_URL`, by default
+    /// `http://127.0.0.1:8080`), without a trailing `/`: the start of the links a command prints.
+    static var publicURL: String {
+        let given = ProcessInfo.processInfo.environment["PODIUM_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let base = given ?? "http://127.0.0.1:8080"
+        return base.hasSuffix("/") ? String(base.dropLast()) : base
+    }
+
     /// The services for `purpose` (a command by default).
     static func open(for purpose: PodiumServices.Purpose = .command) async throws -> PodiumServices {
         let services = try await PodiumServices.open(

@@ -21,9 +21,6 @@ struct SignInLinkCommand: AsyncParsableCommand {
     @OptionGroup var actor: ActingAs
 
     func run() async throws {
-        let base =
-            ProcessInfo.processInfo.environment["PODIUM_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "http://127.0.0.1:8080"
         let services = try await Services.open()
         // At a terminal, with the database's credentials, nobody is throttled.
         let sessions = WebSessions(pool: services.pool, time: services.clock)
@@ -35,7 +32,7 @@ struct SignInLinkCommand: AsyncParsableCommand {
                 .notFound, "no actor named \(actor.handle)", hint: "add the person first", reason: "actor",
                 details: ["handle": actor.handle])
         }
-        Terminal.output("\(base.hasSuffix("/") ? String(base.dropLast()) : base)/signin/\(token)")
+        Terminal.output("\(Services.publicURL)/signin/\(token)")
         Terminal.error("signs \(Terminal.field(person.name)) in once, within 15 minutes")
     }
 }

@@ -7,6 +7,7 @@ PODIUM_PUBLIC_URL.
 """
 
 import datetime
+import icalendar
 import json
 import os
 import subprocess
@@ -191,6 +192,28 @@ def main():
     assert shown["stage"] == "private_review", shown["stage"]
     expected = local.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert shown["data"]["publish_at"] == expected, f"{shown['data']['publish_at']} is not 09:00 in New York ({expected})"
+
+    step("Dana's calendar feed, read by icalendar: her deadline and the planned publish date")
+    dana.open("/inbox")
+    dana.press("Make a calendar feed")
+    address = next(line for line in dana.text().splitlines() if "/calendar/" in line).strip()
+    with urllib.request.urlopen(address) as answer:
+        assert answer.headers["Content-Type"].startswith("text/calendar"), answer.headers["Content-Type"]
+        calendar = icalendar.Calendar.from_ical(answer.read())
+    events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    publish = events.get("Publish: Why we are opening our roadmap")
+    assert publish is not None, list(events)
+    assert publish.decoded("DTSTART") == local.astimezone(datetime.timezone.utc), publish.decoded("DTSTART")
+    assert str(publish["URL"]) == f"{BASE}/items/{post}", publish["URL"]
+    hostile_due = [e for s, e in events.items() if s.startswith('Due: <script>alert("owned")</script>')]
+    assert hostile_due and "Read what customers" in str(hostile_due[0]["DESCRIPTION"]), list(events)
+    dana.open("/inbox")
+    dana.press("End my calendar feeds")
+    try:
+        urllib.request.urlopen(address)
+        raise AssertionError("an ended feed still answers")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404, error.code
 
     step("Sam sends it back with a comment from the item page")
     sam = Person("sam").sign_in()

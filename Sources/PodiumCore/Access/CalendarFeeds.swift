@@ -1,0 +1,158 @@
+public import Foundation
+public import LibPQ
+public import WorkflowEngine
+
+/// Calendar feeds: a secret address per person (`/calendar/TOKEN.ics`) that calendar apps
+/// subscribe to. Only the token's SHA-256 is kept; revoking a feed makes its address answer 404.
+public struct CalendarFeeds: Sendable {
+    let pool: PostgresPool
+    let time: any TimeSource
+
+    public init(pool: PostgresPool, time: any TimeSource = SystemTime()) {
+        self.pool = pool
+        self.time = time
+    }
+
+    /// A new feed for `handle`; the token is in the result only (show it once).
+    ///
+    /// - Throws: ``PodiumError`` `.notFound` for an unknown person.
+    public func create(for handle: String) async throws -> (id: Int, token: String) {
+        let token = SecretToken.random()
+        return try await pool.transaction(retry: .resilient) { db in
+            _ = try await ActorStore.find(handle, on: db)
+            let row = try await db.query(
+                """
+                insert into calendar_feeds (actor, token_sha256, created_at)
+                values (\(handle), \(SecretToken.digest(token)), \(time.now())) returning id
+                """
+            ).single()
+            return (try row.decode(Int.self, "id"), token)
+        }
+    }
+
+    /// Revokes `handle`'s feeds (all of them, or feed `id`); returns how many were live.
+    ///
+    /// - Throws: ``PodiumError`` `.notFound` for an unknown person.
+    public func revoke(for handle: String, id: Int? = nil) async throws -> Int {
+        try await pool.transaction(retry: .resilient) { db in
+            _ = try await ActorStore.find(handle, on: db)
+            return try await db.execute(
+                """
+                update calendar_feeds set revoked_at = \(time.now())
+                 where actor = \(handle) and revoked_at is null and (\(id)::bigint is null or id = \(id))
+                """)
+        }
+    }
+
+    /// The person a live feed token belongs to, or nil.
+    public func owner(of token: String) async throws -> ActorRecord? {
+        guard token.utf8.count <= 100 else { return nil }
+        let rows = try await pool.query(
+            """
+            select a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
+              from calendar_feeds f join actors a on a.handle = f.actor
+             where f.token_sha256 = \(SecretToken.digest(token)) and f.revoked_at is null
+            """)
+        return try rows.first.map(ActorStore.record)
+    }
+}
+
+/// One event of a calendar feed.
+public struct CalendarEvent: Sendable, Equatable {
+    /// Stable across fetches, so a calendar app updates the event instead of adding another.
+    public let uid: String
+    public let start: Date
+    public let summary: String
+    public let description: String
+    public let url: String?
+}
+
+/// A calendar (RFC 5545) written by hand: its grammar is small, and what matters is that every
+/// TEXT value is escaped (`\`, `;`, `,`, line breaks) and every line folded at 75 octets.
+public enum ICalendar {
+    /// The feed: `VCALENDAR` with one 30-minute `VEVENT` per event, lines ending CRLF.
+    public static func render(_ events: [CalendarEvent], name: String, now: Date) -> String {
+        var lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Podium//Podium//EN", "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH", "X-WR-CALNAME:\(text(name))",
+        ]
+        for event in events {
+            lines += [
+                "BEGIN:VEVENT", "UID:\(text(event.uid))", "DTSTAMP:\(stamp(now))", "DTSTART:\(stamp(event.start))",
+                "DTEND:\(stamp(event.start.addingTimeInterval(1800)))", "SUMMARY:\(text(event.summary))",
+                "DESCRIPTION:\(text(event.description))",
+            ]
+            if let url = event.url { lines.append("URL:\(url)") }
+            lines.append("END:VEVENT")
+        }
+        lines.append("END:VCALENDAR")
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// A TEXT value: backslash, semicolon and comma escaped, line breaks as `\n`, other controls dropped.
+    static func text(_ value: String) -> String {
+        var result = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case ";": result += "\\;"
+            case ",": result += "\\,"
+            case "\n": result += "\\n"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: continue
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// A line folded at 75 octets (a CRLF and a space before each continuation), never inside a
+    /// UTF-8 sequence.
+    static func fold(_ line: String) -> String {
+        var parts: [String] = []
+        var current = ""
+        for character in line {
+            let limit = parts.isEmpty ? 75 : 74
+            if current.utf8.count + String(character).utf8.count > limit {
+                parts.append(current)
+                current = ""
+            }
+            current.append(character)
+        }
+        parts.append(current)
+        return parts.joined(separator: "\r\n ")
+    }
+
+    /// `20260310T090000Z`.
+    static func stamp(_ date: Date) -> String {
+        let iso = DataDate.format(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
+        return iso.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+    }
+}
+
+extension ItemEngine {
+    /// The events of `reader`'s feed: the due time of each open item that waits on them, and the
+    /// planned publish date (`publish_at`) of each open item they take part in; read through
+    /// ``inbox(for:limit:)``, so the same rules say what waits on whom.
+    public func calendarEvents(for reader: ActorIdentity, itemURL: (Int) -> String) async throws -> [CalendarEvent] {
+        let inbox = try await inbox(for: reader, limit: 200)
+        var events: [CalendarEvent] = []
+        for entry in inbox.waiting {
+            guard let due = entry.item.dueAt else { continue }
+            events.append(
+                CalendarEvent(
+                    uid: "podium-item-\(entry.item.id)-due-\(Int(due.timeIntervalSince1970))@podium", start: due,
+                    summary: "Due: \(entry.item.title) (\(entry.item.stageTitle))",
+                    description: entry.item.guidance.trimmingCharacters(in: .whitespacesAndNewlines),
+                    url: itemURL(entry.item.id)))
+        }
+        for entry in inbox.waiting + inbox.following {
+            guard let text = entry.item.data["publish_at"], let publish = DataDate.parse(text) else { continue }
+            events.append(
+                CalendarEvent(
+                    uid: "podium-item-\(entry.item.id)-publish@podium", start: publish,
+                    summary: "Publish: \(entry.item.title)", description: "The planned publish date.",
+                    url: itemURL(entry.item.id)))
+        }
+        return events.sorted { ($0.start, $0.uid) < ($1.start, $1.uid) }
+    }
+}

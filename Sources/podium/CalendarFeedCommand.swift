@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import PodiumCore
+
+/// `podium calendar-feed create|revoke --as H`: a person's calendar feed address.
+struct CalendarFeedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar-feed",
+        abstract: "Makes or ends a person's calendar feed (/calendar/TOKEN.ics) of their due times.",
+        subcommands: [Create.self, Revoke.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prints a new calendar feed address for you; it is shown once.",
+            discussion: """
+                A calendar app subscribed to it shows the due times of what waits on you and the
+                planned publish dates of your items. The address is the secret: keep it to yourself,
+                and end it with podium calendar-feed revoke. The address starts with
+                PODIUM_PUBLIC_URL (by default http://127.0.0.1:8080).
+
+                Example:
+                  podium calendar-feed create --as dana
+                """)
+
+        @OptionGroup var actor: ActingAs
+
+        func run() async throws {
+            let services = try await Services.open()
+            let (id, token) = try await CalendarFeeds(pool: services.pool, time: services.clock).create(
+                for: actor.handle)
+            Terminal.output("\(Services.publicURL)/calendar/\(token).ics")
+            Terminal.error("calendar feed #\(id) for \(actor.handle); it is shown only now")
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ends your calendar feeds (or feed --id N).")
+
+        @Option(help: "Only this feed.")
+        var id: Int?
+
+        @OptionGroup var actor: ActingAs
+
+        func run() async throws {
+            let services = try await Services.open()
+            let ended = try await CalendarFeeds(pool: services.pool, time: services.clock).revoke(
+                for: actor.handle, id: id)
+            Terminal.output("ended \(ended) calendar feed\(ended == 1 ? "" : "s") of \(actor.handle)")
+        }
+    }
+}
