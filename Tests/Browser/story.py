@@ -219,21 +219,20 @@ def main():
     sam = Person("sam").sign_in()
     assert "Why we are opening our roadmap" in sam.text(), sam.text()
     sam.open(f"/items/{post}")
-    assert "approve" not in dana.text().lower() or True
     form = sam.driver.find_element(By.ID, "act-request_changes")
     form.find_element(By.NAME, "comment").send_keys("Lead with what customers told us; end with a question.")
     sam.press(form.find_element(By.TAG_NAME, "button").text)
-    assert item(post)["stage"] == "draft"
+    assert item(post)["stage"] == "draft", item(post)["stage"]
 
     step("a form without the session's token changes nothing")
     revision = item(post)["revision"]
     assert sam.session_post(f"/items/{post}/transitions/request_changes", {"revision": revision}) == 403
     assert dana.session_post(f"/items/{post}/comments", {"text": "forged"}) == 403
-    assert item(post)["revision"] == revision
+    assert item(post)["revision"] == revision, "a forged form changed the item"
 
     step("Dana revises and resubmits; her own page offers her no approval")
     dana.open(f"/items/{post}")
-    assert "Lead with what customers told us" in dana.text()
+    assert "Lead with what customers told us" in dana.text(), dana.text()
     form = dana.driver.find_element(By.ID, "act-submit")
     body = form.find_element(By.NAME, "body")
     body.clear()
@@ -267,7 +266,9 @@ def main():
     tampered = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
     sam.open(f"/act/{tampered}")
     assert "not one Podium made" in sam.text(), sam.text()
-    assert json.loads(podium("item", "history", str(post), "--json")) == history
+    # The same entries (not their seconds in the stage, which grow while the clock runs).
+    entries = [h["id"] for h in json.loads(podium("item", "history", str(post), "--json"))]
+    assert entries == [h["id"] for h in history], "a refused link wrote history"
 
     step("Carol's console: the board, then a dead task retried after a dry run")
     rows = subprocess.run(
@@ -277,7 +278,7 @@ def main():
         capture_output=True, text=True, check=True).stdout.split()
     dead = int(rows[0])
     carol = Person("carol").sign_in()
-    assert not dana.session_post("/console/fix", {"action": "cancel", "item": post}) in (200, 303)
+    assert dana.session_post("/console/fix", {"action": "cancel", "item": post}) == 403, "a forged fix passed"
     dana.open("/console")
     assert "Not yours to do" in dana.text(), dana.text()
     carol.open("/console")
