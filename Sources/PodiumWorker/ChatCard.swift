@@ -1,12 +1,12 @@
-import Foundation
-import PodiumCore
+public import Foundation
+public import PodiumCore
 
 /// A reminder or escalation as a chat platform shows it, in the platform's own format: Slack's
 /// Block Kit, Microsoft Teams' Adaptive Card. The title, the stage, the due time on the
 /// recipient's clock, the guidance, and a button that opens the signed link (its page acts, not
 /// the button). The idempotency key travels in the payload (Slack's `metadata`, the card's
 /// `id`) as well as the `X-Podium-Idempotency-Key` of webhooks, so a receiver can drop a resend.
-struct ChatCard {
+public struct ChatCard {
     let message: Message
 
     init(_ message: Message) {
@@ -26,15 +26,21 @@ struct ChatCard {
     var guidance: String { message.guidance.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     /// Block Kit: a header, the guidance, the due time and the command as context, and the button.
-    /// Text in mrkdwn has `&`, `<` and `>` escaped, as Slack asks, so people's words stay words.
+    /// Every text people typed is escaped for mrkdwn (`&`, `<`, `>`, as Slack asks) so it cannot
+    /// mention a channel or disguise a link, and kept within Slack's limits (a header 150
+    /// characters, a section 3,000); a stage without guidance has no section.
     func slackBlocks() -> Data {
         var blocks: [[String: Any]] = [
-            ["type": "header", "text": ["type": "plain_text", "text": String(heading.prefix(150)), "emoji": true]],
-            ["type": "section", "text": ["type": "mrkdwn", "text": Self.mrkdwn(guidance)]],
+            ["type": "header", "text": ["type": "plain_text", "text": Self.cut(heading, to: 150), "emoji": true]]
         ]
-        var context = [["type": "mrkdwn", "text": Self.mrkdwn("For \(message.recipientName)")]]
+        if !guidance.isEmpty {
+            blocks.append([
+                "type": "section", "text": ["type": "mrkdwn", "text": Self.cut(Self.mrkdwn(guidance), to: 3000)],
+            ])
+        }
+        var context = [["type": "mrkdwn", "text": Self.cut(Self.mrkdwn("For \(message.recipientName)"), to: 3000)]]
         if let due { context.append(["type": "mrkdwn", "text": Self.mrkdwn(due)]) }
-        context.append(["type": "mrkdwn", "text": "`" + Self.mrkdwn(message.command) + "`"])
+        context.append(["type": "mrkdwn", "text": Self.cut("`" + Self.mrkdwn(message.command) + "`", to: 3000)])
         blocks.append(["type": "context", "elements": context])
         var buttons: [[String: Any]] = []
         if let link = message.link {
@@ -51,19 +57,25 @@ struct ChatCard {
         }
         if !buttons.isEmpty { blocks.append(["type": "actions", "elements": buttons]) }
         return Self.json([
-            "text": heading + (due.map { " (\($0))" } ?? ""), "blocks": blocks,
+            "text": Self.cut(Self.mrkdwn(heading + (due.map { " (\($0))" } ?? "")), to: 3000), "blocks": blocks,
             "metadata": [
                 "event_type": "podium_\(message.kind)", "event_payload": ["idempotency_key": message.idempotencyKey],
             ],
         ])
     }
 
-    /// An incoming-webhook message carrying one Adaptive Card (schema 1.4): the heading, the
-    /// guidance, the facts and an `Action.OpenUrl` button.
+    /// An incoming-webhook message carrying one Adaptive Card (schema 1.4): the heading and the
+    /// guidance as rich text runs (never read as markdown, so a title cannot become a link), the
+    /// facts, and an `Action.OpenUrl` button. The idempotency key rides beside the card.
     func teamsAdaptiveCard() -> Data {
-        var facts: [[String: String]] = [["title": "For", "value": message.recipientName]]
+        func run(_ text: String, bold: Bool = false) -> [String: Any] {
+            var block: [String: Any] = ["type": "RichTextBlock", "inlines": [["type": "TextRun", "text": text]]]
+            if bold { block["inlines"] = [["type": "TextRun", "text": text, "weight": "Bolder", "size": "Medium"]] }
+            return block
+        }
+        var facts: [[String: String]] = [["title": "For", "value": Self.plainMarkdown(message.recipientName)]]
         if let due { facts.append(["title": "Due", "value": String(due.dropFirst(4))]) }
-        facts.append(["title": "At a terminal", "value": message.command])
+        facts.append(["title": "At a terminal", "value": Self.plainMarkdown(message.command)])
         var actions: [[String: Any]] = []
         if let link = message.link {
             actions.append(["type": "Action.OpenUrl", "title": "Open it to act", "url": link])
@@ -71,22 +83,77 @@ struct ChatCard {
         if let itemURL = message.itemURL {
             actions.append(["type": "Action.OpenUrl", "title": "The item", "url": itemURL])
         }
+        var body: [[String: Any]] = [run(heading, bold: true)]
+        if !guidance.isEmpty { body.append(run(guidance)) }
+        body.append(["type": "FactSet", "facts": facts])
         let card: [String: Any] = [
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
-            "id": message.idempotencyKey,
-            "body": [
-                ["type": "TextBlock", "text": heading, "weight": "Bolder", "size": "Medium", "wrap": true],
-                ["type": "TextBlock", "text": guidance, "wrap": true],
-                ["type": "FactSet", "facts": facts],
-            ],
-            "actions": actions,
+            "body": body, "actions": actions,
         ]
         return Self.json([
-            "type": "message",
+            "type": "message", "podium_idempotency_key": message.idempotencyKey,
             "attachments": [
                 ["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": NSNull(), "content": card]
             ],
         ])
+    }
+
+    /// A sign-in link on a chat channel: the platform's own format, with one button.
+    public static func signIn(link: String, name: String, key: String, on channel: DeliveryChannel) -> Data {
+        let words = "\(name): open the button's page within 15 minutes to sign in to Podium; it works once."
+        switch channel {
+        case .teams:
+            let card: [String: Any] = [
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": [["type": "RichTextBlock", "inlines": [["type": "TextRun", "text": words]]]],
+                "actions": [["type": "Action.OpenUrl", "title": "Sign in", "url": link]],
+            ]
+            return json([
+                "type": "message", "podium_idempotency_key": key,
+                "attachments": [
+                    ["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": NSNull(), "content": card]
+                ],
+            ])
+        default:
+            return json([
+                "text": mrkdwn(words),
+                "blocks": [
+                    ["type": "section", "text": ["type": "mrkdwn", "text": cut(mrkdwn(words), to: 3000)]],
+                    [
+                        "type": "actions",
+                        "elements": [
+                            [
+                                "type": "button", "style": "primary", "url": link, "action_id": "sign_in",
+                                "text": ["type": "plain_text", "text": "Sign in"],
+                            ]
+                        ],
+                    ],
+                ],
+                "metadata": ["event_type": "podium_sign_in", "event_payload": ["idempotency_key": key]],
+            ])
+        }
+    }
+
+    /// Markdown a FactSet value would act on (links, emphasis, headings), shown as typed.
+    static func plainMarkdown(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if "\\[]()*_#`~>".contains(character) { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+
+    /// `text` in at most `limit` Unicode scalars (what chat platforms count), with "…" when cut.
+    static func cut(_ text: String, to limit: Int) -> String {
+        guard text.unicodeScalars.count > limit else { return text }
+        var result = ""
+        for character in text {
+            if result.unicodeScalars.count + character.unicodeScalars.count > limit - 1 { break }
+            result.append(character)
+        }
+        return result + "…"
     }
 
     /// Slack's three escapes for mrkdwn text.

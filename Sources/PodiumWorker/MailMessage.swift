@@ -2,7 +2,7 @@ import Crypto
 public import Foundation
 import PodiumCore
 
-/// A reminder or escalation as an email (RFC 5322, MIME): a subject people can scan, a plain-text
+/// A message as an email (RFC 5322, MIME): a subject people can scan, a plain-text
 /// part and an HTML part with the guidance and the button to act, for `sendmail -t`.
 ///
 /// Headers that hold people's words (names, titles) are RFC 2047 encoded-words when not plain
@@ -22,7 +22,7 @@ public struct MailMessage: Sendable {
     public let paragraphs: [String]
     /// The button: what it says and where it goes (a signed link), or nil.
     public let action: (label: String, url: String)?
-    /// The item's page, also the `List-Unsubscribe` target, or nil.
+    /// The item's page, or nil.
     public let itemURL: String?
     /// A last, quieter line (the command for a terminal), or nil.
     public let footer: String?
@@ -71,14 +71,13 @@ public struct MailMessage: Sendable {
         var headers = [
             "From: \(Self.mailbox(from))",
             "To: \(Self.encodedWord(toName)) <\(to)>",
-            "Subject: \(Self.encodedWord(subject))",
+            "Subject: \(Self.encodedWord(subject, phrase: false))",
             "Date: \(Self.rfc5322(date))",
             "Message-ID: <\(Self.digest(key).prefix(40))@podium>",
             "MIME-Version: 1.0",
             "Auto-Submitted: auto-generated",
             "X-Podium-Idempotency-Key: \(Self.oneLine(key))",
         ]
-        if let itemURL { headers.append("List-Unsubscribe: <\(itemURL)>") }
         headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
         var lines = headers + ["", "This is a message in two parts: plain text and HTML.", ""]
         for (type, body) in [("text/plain", plainText), ("text/html", html)] {
@@ -119,31 +118,33 @@ public struct MailMessage: Sendable {
         return body.joined(separator: "\n")
     }
 
-    /// `text` as a header value: itself when it is printable ASCII without `=?`, else RFC 2047
-    /// encoded-words (`=?UTF-8?B?...?=`), each at most 75 characters, split between characters.
-    static func encodedWord(_ text: String) -> String {
+    /// `text` as a header value: itself when it is printable ASCII (and, for a `phrase` such as a
+    /// display name, free of the characters that would need quoting), else RFC 2047
+    /// encoded-words (`=?UTF-8?B?...?=`) of at most 45 bytes of text each, split between
+    /// characters, one per folded line, so no header line grows past 78 characters.
+    static func encodedWord(_ text: String, phrase: Bool = true) -> String {
         let line = oneLine(text)
-        if line.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }), !line.contains("=?"),
-            !line.contains(where: { "\"<>(),;:@\\[]".contains($0) })
-        {
-            return line
-        }
+        let plain =
+            line.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) } && !line.contains("=?")
+            && (!phrase || !line.contains(where: { "\"<>(),.;:@\\[]".contains($0) }))
+        if plain && line.utf8.count <= 900 { return line }
         var words: [String] = []
         var chunk = ""
-        for character in line {
+        for scalar in line.unicodeScalars {
             // 45 bytes of UTF-8 make 60 base64 characters: with "=?UTF-8?B?" and "?=", 72.
-            if (chunk + String(character)).utf8.count > 45 {
+            if !chunk.isEmpty, chunk.utf8.count + String(scalar).utf8.count > 45 {
                 words.append(chunk)
                 chunk = ""
             }
-            chunk.append(character)
+            chunk.unicodeScalars.append(scalar)
         }
         if !chunk.isEmpty { words.append(chunk) }
-        return words.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: " ")
+        return words.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
     }
 
     /// `Name <address>` with the name encoded as needed; an address alone as it is.
     static func mailbox(_ text: String) -> String {
+        let text = oneLine(text).trimmingCharacters(in: .whitespaces)
         guard let open = text.lastIndex(of: "<"), text.hasSuffix(">") else { return text }
         let name = text[..<open].trimmingCharacters(in: .whitespaces)
         return name.isEmpty ? String(text[open...]) : "\(encodedWord(name)) \(text[open...])"

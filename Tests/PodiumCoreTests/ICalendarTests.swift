@@ -22,4 +22,17 @@ struct ICalendarTests {
         #expect(unfolded.contains("SUMMARY:\(title)"))
         #expect(unfolded.contains("DTSTART:20260310T090000Z\r\nDTEND:20260310T093000Z"))
     }
+
+    /// A publish date given as a day is a day in every zone, not midnight UTC (the evening before
+    /// in New York); a grapheme longer than a line still folds within 75 octets.
+    @Test func daysAreDaysAndLongGraphemesFold() {
+        let day = CalendarEvent(
+            uid: "d@podium", start: Date(timeIntervalSince1970: 1_773_100_800), summary: "Publish", description: "",
+            url: nil, allDay: true)
+        let text = ICalendar.render([day], name: "P", now: Date(timeIntervalSince1970: 0))
+        #expect(text.contains("DTSTART;VALUE=DATE:20260310\r\nDTEND;VALUE=DATE:20260311"), "\(text)")
+        let zalgo = "e" + String(repeating: "\u{301}", count: 60)
+        let folded = ICalendar.fold("SUMMARY:" + zalgo)
+        #expect(folded.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 75 && !$0.isEmpty })
+    }
 }

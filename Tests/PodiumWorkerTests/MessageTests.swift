@@ -144,7 +144,8 @@ struct MessageTests {
         #expect(button["type"] as? String == "button" && button["url"] as? String == link)
         let metadata = try #require(slack["metadata"] as? [String: Any])
         #expect((metadata["event_payload"] as? [String: String])?["idempotency_key"] == message.idempotencyKey)
-        #expect((slack["text"] as? String)?.hasPrefix("Overdue: Roadmap") == true)
+        // The fallback text is escaped too: a title cannot mention a channel or hide a link.
+        #expect((slack["text"] as? String)?.hasPrefix("Overdue: Roadmap &amp; &lt;b&gt;friends&lt;/b&gt;") == true)
 
         let teams = posted[1]
         #expect(teams["type"] as? String == "message")
@@ -152,11 +153,40 @@ struct MessageTests {
         #expect(attachment["contentType"] as? String == "application/vnd.microsoft.card.adaptive")
         let card = try #require(attachment["content"] as? [String: Any])
         #expect(card["type"] as? String == "AdaptiveCard" && card["version"] as? String == "1.4")
-        #expect(card["id"] as? String == message.idempotencyKey)
+        #expect(teams["podium_idempotency_key"] as? String == message.idempotencyKey)
         let body = try #require(card["body"] as? [[String: Any]])
-        #expect(body.compactMap { $0["type"] as? String } == ["TextBlock", "TextBlock", "FactSet"])
-        #expect(body[1]["text"] as? String == "Read it <carefully> & fast.")
+        // Rich text runs, never read as markdown: a title cannot become a link.
+        #expect(body.compactMap { $0["type"] as? String } == ["RichTextBlock", "RichTextBlock", "FactSet"])
+        let guidance = try #require((body[1]["inlines"] as? [[String: Any]])?.first)
+        #expect(
+            guidance["type"] as? String == "TextRun" && guidance["text"] as? String == "Read it <carefully> & fast.")
         let action = try #require((card["actions"] as? [[String: Any]])?.first)
         #expect(action["type"] as? String == "Action.OpenUrl" && action["url"] as? String == link)
+    }
+
+    /// Slack refuses an empty section or a header past 150 characters: a stage without guidance
+    /// has no section, and a long title is cut, counted in Unicode scalars as Slack counts.
+    @Test func slackLimitsAreKept() throws {
+        let links = LinkMaker(
+            key: try SigningKey(secret: String(repeating: "k", count: 32), origin: "test"),
+            publicURL: "https://p.example")
+        let now = Date(timeIntervalSince1970: 1_773_000_000)
+        let message = samsEscalation(
+            title: String(repeating: "👍🏽", count: 150), guidance: "", name: "Sam", dueAt: nil, links: links, now: now)
+        let slack = try #require(
+            try JSONSerialization.jsonObject(with: message.body(for: .slack(URL(string: "https://h.example")!)))
+                as? [String: Any])
+        let blocks = try #require(slack["blocks"] as? [[String: Any]])
+        #expect(blocks.compactMap { $0["type"] as? String } == ["header", "context", "actions"])
+        let header = try #require((blocks[0]["text"] as? [String: Any])?["text"] as? String)
+        #expect(header.unicodeScalars.count <= 150 && header.hasSuffix("…"), "\(header.unicodeScalars.count)")
+        let signIn = try #require(
+            try JSONSerialization.jsonObject(
+                with: ChatCard.signIn(
+                    link: "https://p.example/signin/t", name: "Sam", key: "k",
+                    on: .teams(URL(string: "https://h.example")!)))
+                as? [String: Any])
+        let card = try #require(((signIn["attachments"] as? [[String: Any]])?.first)?["content"] as? [String: Any])
+        #expect((card["actions"] as? [[String: Any]])?.first?["url"] as? String == "https://p.example/signin/t")
     }
 }

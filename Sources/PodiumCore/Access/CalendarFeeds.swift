@@ -13,17 +13,21 @@ public struct CalendarFeeds: Sendable {
         self.time = time
     }
 
-    /// A new feed for `handle`; the token is in the result only (show it once).
+    /// A new feed for `handle`, ending the one before; the token is in the result only (show it once).
     ///
     /// - Throws: ``PodiumError`` `.notFound` for an unknown person.
     public func create(for handle: String) async throws -> (id: Int, token: String) {
         let token = SecretToken.random()
+        let now = time.now()
         return try await pool.transaction(retry: .resilient) { db in
             _ = try await ActorStore.find(handle, on: db)
+            // One live feed a person: a new address ends the one before.
+            try await db.execute(
+                "update calendar_feeds set revoked_at = \(now) where actor = \(handle) and revoked_at is null")
             let row = try await db.query(
                 """
                 insert into calendar_feeds (actor, token_sha256, created_at)
-                values (\(handle), \(SecretToken.digest(token)), \(time.now())) returning id
+                values (\(handle), \(SecretToken.digest(token)), \(now)) returning id
                 """
             ).single()
             return (try row.decode(Int.self, "id"), token)
@@ -65,6 +69,18 @@ public struct CalendarEvent: Sendable, Equatable {
     public let summary: String
     public let description: String
     public let url: String?
+    /// A day rather than a moment (a publish date given without a time): the event spans the
+    /// day, in whatever zone the calendar shows it.
+    public let allDay: Bool
+
+    public init(uid: String, start: Date, summary: String, description: String, url: String?, allDay: Bool = false) {
+        self.uid = uid
+        self.start = start
+        self.summary = summary
+        self.description = description
+        self.url = url
+        self.allDay = allDay
+    }
 }
 
 /// A calendar (RFC 5545) written by hand: its grammar is small, and what matters is that every
@@ -77,11 +93,17 @@ public enum ICalendar {
             "METHOD:PUBLISH", "X-WR-CALNAME:\(text(name))",
         ]
         for event in events {
-            lines += [
-                "BEGIN:VEVENT", "UID:\(text(event.uid))", "DTSTAMP:\(stamp(now))", "DTSTART:\(stamp(event.start))",
-                "DTEND:\(stamp(event.start.addingTimeInterval(1800)))", "SUMMARY:\(text(event.summary))",
-                "DESCRIPTION:\(text(event.description))",
-            ]
+            let span =
+                event.allDay
+                ? [
+                    "DTSTART;VALUE=DATE:\(stamp(event.start).prefix(8))",
+                    "DTEND;VALUE=DATE:\(stamp(event.start.addingTimeInterval(86_400)).prefix(8))",
+                ]
+                : ["DTSTART:\(stamp(event.start))", "DTEND:\(stamp(event.start.addingTimeInterval(1800)))"]
+            lines +=
+                ["BEGIN:VEVENT", "UID:\(text(event.uid))", "DTSTAMP:\(stamp(now))"] + span + [
+                    "SUMMARY:\(text(event.summary))", "DESCRIPTION:\(text(event.description))",
+                ]
             if let url = event.url { lines.append("URL:\(url)") }
             lines.append("END:VEVENT")
         }
@@ -106,17 +128,17 @@ public enum ICalendar {
     }
 
     /// A line folded at 75 octets (a CRLF and a space before each continuation), never inside a
-    /// UTF-8 sequence.
+    /// UTF-8 sequence (folded by scalars, so a long grapheme cannot overflow a line).
     static func fold(_ line: String) -> String {
         var parts: [String] = []
         var current = ""
-        for character in line {
+        for scalar in line.unicodeScalars {
             let limit = parts.isEmpty ? 75 : 74
-            if current.utf8.count + String(character).utf8.count > limit {
+            if !current.isEmpty, current.utf8.count + String(scalar).utf8.count > limit {
                 parts.append(current)
                 current = ""
             }
-            current.append(character)
+            current.unicodeScalars.append(scalar)
         }
         parts.append(current)
         return parts.joined(separator: "\r\n ")
@@ -151,7 +173,7 @@ extension ItemEngine {
                 CalendarEvent(
                     uid: "podium-item-\(entry.item.id)-publish@podium", start: publish,
                     summary: "Publish: \(entry.item.title)", description: "The planned publish date.",
-                    url: itemURL(entry.item.id)))
+                    url: itemURL(entry.item.id), allDay: text.count == 10))
         }
         return events.sorted { ($0.start, $0.uid) < ($1.start, $1.uid) }
     }

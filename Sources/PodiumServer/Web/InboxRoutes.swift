@@ -180,6 +180,12 @@ struct InboxRoutes {
                 action: ("Sign in", link), itemURL: nil, footer: nil,
                 key: "sign-in-\(SecretToken.digest(token).prefix(16))"
             ).rendered()
+        } else if case .slack = channel {
+            body = ChatCard.signIn(
+                link: link, name: person.name, key: "sign-in-\(SecretToken.digest(token).prefix(16))", on: channel)
+        } else if case .teams = channel {
+            body = ChatCard.signIn(
+                link: link, name: person.name, key: "sign-in-\(SecretToken.digest(token).prefix(16))", on: channel)
         } else {
             body = message
         }
