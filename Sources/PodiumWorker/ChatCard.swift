@@ -68,11 +68,6 @@ public struct ChatCard {
     /// guidance as rich text runs (never read as markdown, so a title cannot become a link), the
     /// facts, and an `Action.OpenUrl` button. The idempotency key rides beside the card.
     func teamsAdaptiveCard() -> Data {
-        func run(_ text: String, bold: Bool = false) -> [String: Any] {
-            var block: [String: Any] = ["type": "RichTextBlock", "inlines": [["type": "TextRun", "text": text]]]
-            if bold { block["inlines"] = [["type": "TextRun", "text": text, "weight": "Bolder", "size": "Medium"]] }
-            return block
-        }
         var facts: [[String: String]] = [["title": "For", "value": Self.plainMarkdown(message.recipientName)]]
         if let due { facts.append(["title": "Due", "value": String(due.dropFirst(4))]) }
         facts.append(["title": "At a terminal", "value": Self.plainMarkdown(message.command)])
@@ -83,19 +78,10 @@ public struct ChatCard {
         if let itemURL = message.itemURL {
             actions.append(["type": "Action.OpenUrl", "title": "The item", "url": itemURL])
         }
-        var body: [[String: Any]] = [run(heading, bold: true)]
-        if !guidance.isEmpty { body.append(run(guidance)) }
+        var body: [[String: Any]] = [Self.richText(heading, bold: true)]
+        if !guidance.isEmpty { body.append(Self.richText(guidance)) }
         body.append(["type": "FactSet", "facts": facts])
-        let card: [String: Any] = [
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
-            "body": body, "actions": actions,
-        ]
-        return Self.json([
-            "type": "message", "podium_idempotency_key": message.idempotencyKey,
-            "attachments": [
-                ["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": NSNull(), "content": card]
-            ],
-        ])
+        return Self.teamsMessage(body: body, actions: actions, key: message.idempotencyKey)
     }
 
     /// A sign-in link on a chat channel: the platform's own format, with one button.
@@ -103,18 +89,9 @@ public struct ChatCard {
         let words = "\(name): open the button's page within 15 minutes to sign in to Podium; it works once."
         switch channel {
         case .teams:
-            let card: [String: Any] = [
-                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-                "version": "1.4",
-                "body": [["type": "RichTextBlock", "inlines": [["type": "TextRun", "text": words]]]],
-                "actions": [["type": "Action.OpenUrl", "title": "Sign in", "url": link]],
-            ]
-            return json([
-                "type": "message", "podium_idempotency_key": key,
-                "attachments": [
-                    ["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": NSNull(), "content": card]
-                ],
-            ])
+            return teamsMessage(
+                body: [richText(words)], actions: [["type": "Action.OpenUrl", "title": "Sign in", "url": link]],
+                key: key)
         default:
             return json([
                 "text": mrkdwn(words),
@@ -133,6 +110,31 @@ public struct ChatCard {
                 "metadata": ["event_type": "podium_sign_in", "event_payload": ["idempotency_key": key]],
             ])
         }
+    }
+
+    /// Text as one rich text run: shown as typed, never read as markdown.
+    static func richText(_ text: String, bold: Bool = false) -> [String: Any] {
+        var run: [String: Any] = ["type": "TextRun", "text": text]
+        if bold {
+            run["weight"] = "Bolder"
+            run["size"] = "Medium"
+        }
+        return ["type": "RichTextBlock", "inlines": [run]]
+    }
+
+    /// A Teams incoming-webhook message carrying one Adaptive Card (1.4) of `body` and `actions`,
+    /// with the idempotency key beside the card.
+    static func teamsMessage(body: [[String: Any]], actions: [[String: Any]], key: String) -> Data {
+        let card: [String: Any] = [
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
+            "body": body, "actions": actions,
+        ]
+        return json([
+            "type": "message", "podium_idempotency_key": key,
+            "attachments": [
+                ["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": NSNull(), "content": card]
+            ],
+        ])
     }
 
     /// Markdown a FactSet value would act on (links, emphasis, headings), shown as typed.

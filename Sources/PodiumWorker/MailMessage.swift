@@ -1,4 +1,3 @@
-import Crypto
 public import Foundation
 import PodiumCore
 
@@ -67,13 +66,13 @@ public struct MailMessage: Sendable {
 
     /// The whole message, with CRLF line ends.
     public func rendered() -> Data {
-        let boundary = "podium-" + String(Self.digest(key).prefix(24))
+        let boundary = "podium-" + String(SecretToken.digest(key).prefix(24))
         var headers = [
             "From: \(Self.mailbox(from))",
             "To: \(Self.encodedWord(toName)) <\(to)>",
             "Subject: \(Self.encodedWord(subject, phrase: false))",
             "Date: \(Self.rfc5322(date))",
-            "Message-ID: <\(Self.digest(key).prefix(40))@podium>",
+            "Message-ID: <\(SecretToken.digest(key).prefix(40))@podium>",
             "MIME-Version: 1.0",
             "Auto-Submitted: auto-generated",
             "X-Podium-Idempotency-Key: \(Self.oneLine(key))",
@@ -161,10 +160,6 @@ public struct MailMessage: Sendable {
             let from = text.index(text.startIndex, offsetBy: start)
             return String(text[from..<(text.index(from, offsetBy: 76, limitedBy: text.endIndex) ?? text.endIndex)])
         }
-    }
-
-    static func digest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// `Mon, 30 Nov 2026 21:22:38 +0000`.

@@ -28,6 +28,11 @@ public struct WorkerOptions: Sendable {
     /// The sender used when none is configured.
     public static let defaultMailFrom = "Podium <podium@localhost>"
 
+    /// The sender `environment` configures (`PODIUM_MAIL_FROM`), or ``defaultMailFrom``.
+    public static func mailFrom(_ environment: [String: String]) -> String {
+        environment["PODIUM_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultMailFrom
+    }
+
     public init(
         concurrency: Int = 8, defaultChannel: DeliveryChannel = .log, lease: Duration = .seconds(60),
         pollInterval: Duration = .seconds(5), retryDelay: Duration = .seconds(30),

@@ -48,7 +48,7 @@ public struct WorkflowDefinition: Codable, Sendable, Equatable {
                 guard !seen.contains(next), stage(next) != nil else { continue }
                 seen.insert(next)
                 if !order.contains(next) { order.append(next) }
-                queue += transitions(from: next).filter { !wayForwardOnly || $0.from.count == 1 }.map(\.to)
+                queue += transitions(from: next).filter { !wayForwardOnly || $0.isWayForward }.map(\.to)
             }
         }
         let isTerminal = { (name: String) in self.stage(name)?.terminal ?? false }
@@ -228,6 +228,10 @@ public struct TransitionDefinition: Codable, Sendable, Equatable {
     public var approvals: ApprovalRule?
     /// A timer: the system fires it when the item has sat this long in a `from` stage.
     public var timer: WorkflowDuration?
+
+    /// It leaves one stage: the way forward. A transition many stages share (pause, withdraw,
+    /// leave) is a way out instead; flow order, My tasks and the pages tell the two apart.
+    public var isWayForward: Bool { from.count == 1 }
 
     enum CodingKeys: String, CodingKey {
         case name, title, description, from, to, roles, approvals, timer

@@ -81,9 +81,6 @@ struct ServeCommand: AsyncParsableCommand {
             authenticationFailuresPerMinute: authFailuresPerMinute)
         let host = self.host
         let key = try dev ? SigningKey.random() : SigningKey.from(environment: environment)
-        // Read now, so a bad PODIUM_LINK_DAYS stops the server at start-up rather than a worker later.
-        _ = try LinkMaker.from(
-            environment: environment.merging(["PODIUM_PUBLIC_URL": "check"]) { _, check in check }, key: key)
         if let key {
             logger.info("links to act are signed", metadata: ["key": "\(key.origin)"])
         } else {
@@ -94,6 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
         let web = WebSettings(
             signingKey: key, publicURL: settings.publicURL ?? "http://\(host):\(port)",
             defaultChannel: try delivery.channel(), environment: environment, development: dev)
+        // Read at start-up, so a bad PODIUM_LINK_DAYS stops the server rather than its worker later.
+        let links = try LinkMaker.from(
+            environment: environment.merging(["PODIUM_PUBLIC_URL": web.publicURL]) { given, _ in given }, key: key)
         let application = try PodiumAPI.application(
             services: services, settings: settings, web: web, migrator: migrator, registry: registry, logger: logger
         ) { port in
@@ -108,11 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
                 pool: workerServices.pool,
                 options: WorkerOptions(
                     concurrency: delivery.concurrency, defaultChannel: try delivery.channel(),
-                    links: try LinkMaker.from(
-                        environment: environment.merging(["PODIUM_PUBLIC_URL": web.publicURL]) { given, _ in given },
-                        key: key),
-                    mailFrom: environment["PODIUM_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }
-                        ?? WorkerOptions.defaultMailFrom),
+                    links: links,
+                    mailFrom: WorkerOptions.mailFrom(environment)),
                 time: workerServices.clock, environment: environment, owner: owner,
                 logger: Logger(label: "podium.worker"))
             let service = WorkerService(worker: worker, configuration: workerServices.configuration) { summary in

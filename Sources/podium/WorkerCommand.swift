@@ -81,8 +81,7 @@ struct WorkerCommand: AsyncParsableCommand {
             concurrency: delivery.concurrency, defaultChannel: try delivery.channel(),
             lease: .seconds(leaseSeconds), retryDelay: .seconds(retrySeconds),
             links: try LinkMaker.from(environment: ProcessInfo.processInfo.environment),
-            mailFrom: ProcessInfo.processInfo.environment["PODIUM_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? WorkerOptions.defaultMailFrom)
+            mailFrom: WorkerOptions.mailFrom(ProcessInfo.processInfo.environment))
         let owner =
             "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
         let worker = Worker(

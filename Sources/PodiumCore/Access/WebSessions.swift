@@ -93,18 +93,31 @@ public struct WebSessions: Sendable {
     ///
     /// - Throws: ``PodiumError`` `.unauthenticated` for an unknown, used or expired link.
     public func signInLink(_ token: String) async throws -> ActorRecord {
-        let rows = try await pool.query(
+        let now = time.now()
+        return try await pool.withConnection { db in try await Self.person(of: token, locking: false, now: now, on: db)
+        }
+    }
+
+    /// The person sign-in link `token` is for, when it can still be used; with `locking`, the
+    /// link's row stays locked until the transaction ends.
+    ///
+    /// - Throws: ``PodiumError`` `.unauthenticated` for an unknown, used or expired link.
+    private static func person(
+        isolation: isolated (any Actor)? = #isolation, of token: String, locking: Bool, now: Date,
+        on db: PostgresConnection
+    ) async throws -> ActorRecord {
+        let lock: PostgresQuery = locking ? "for update of l" : ""
+        let rows = try await db.query(
             """
             select l.used_at, l.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
               from sign_in_links l join actors a on a.handle = l.actor
-             where l.token_sha256 = \(SecretToken.digest(token))
+             where l.token_sha256 = \(SecretToken.digest(token)) \(lock)
             """)
         guard let row = rows.first else {
             throw PodiumError(.unauthenticated, "this sign-in link is not known", reason: "sign_in_link")
         }
-        try Self.requireUsable(
-            used: try row.decode(Date?.self, "used_at"), expires: try row.decode(Date.self, "expires_at"),
-            now: time.now())
+        try requireUsable(
+            used: try row.decode(Date?.self, "used_at"), expires: try row.decode(Date.self, "expires_at"), now: now)
         return try ActorStore.record(row)
     }
 
@@ -119,19 +132,7 @@ public struct WebSessions: Sendable {
         let csrf = SecretToken.random()
         let expires = now.addingTimeInterval(Self.sessionLifetime)
         return try await pool.transaction(retry: .resilient) { db in
-            let rows = try await db.query(
-                """
-                select l.used_at, l.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
-                  from sign_in_links l join actors a on a.handle = l.actor
-                 where l.token_sha256 = \(SecretToken.digest(link))
-                   for update of l
-                """)
-            guard let row = rows.first else {
-                throw PodiumError(.unauthenticated, "this sign-in link is not known", reason: "sign_in_link")
-            }
-            try Self.requireUsable(
-                used: try row.decode(Date?.self, "used_at"), expires: try row.decode(Date.self, "expires_at"), now: now)
-            let actor = try ActorStore.record(row)
+            let actor = try await Self.person(of: link, locking: true, now: now, on: db)
             try await db.execute(
                 "update sign_in_links set used_at = \(now) where token_sha256 = \(SecretToken.digest(link))")
             try await db.execute(

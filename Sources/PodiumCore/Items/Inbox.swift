@@ -108,7 +108,7 @@ extension ItemEngine {
             // A way out (leave, pause, withdraw: a transition many stages share) is no task.
             let definition = try await definition(of: view.workflow, version: view.version)
             let forward = actions.contains { action in
-                definition.transitions.first { $0.name == action.name }.map { $0.from.count == 1 } ?? false
+                definition.transitions.first { $0.name == action.name }?.isWayForward ?? false
             }
             if forward && theirs {
                 waiting.append(entry)

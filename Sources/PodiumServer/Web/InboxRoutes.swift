@@ -142,15 +142,6 @@ struct InboxRoutes {
             case .issued(let token, let person) = try await sessions.requestSignInLink(for: handle)
         else { return pages.render("signin", sent) }
         let link = "\(web.publicURL)/signin/\(token)" + (next.map { "?next=\(SafeReturn.encoded($0))" } ?? "")
-        var writer = JSONObjectWriter()
-        writer.add("expires_at", DataDate.format(services.clock.now().addingTimeInterval(WebSessions.signInLifetime)))
-        writer.add("idempotency_key", "sign-in-\(SecretToken.digest(token).prefix(16))")
-        writer.add("kind", "sign_in")
-        writer.add("link", link)
-        writer.add("recipient", person.handle)
-        writer.add("recipient_name", person.name)
-        writer.add("text", "Sign in to Podium: open this link within 15 minutes. It works once.")
-        let message = writer.finished()
         let channel: DeliveryChannel
         do {
             channel = try person.channel.map { try DeliveryChannel(spec: $0) } ?? web.defaultChannel
@@ -165,29 +156,34 @@ struct InboxRoutes {
                 metadata: ["actor": "\(person.handle)"])
             return pages.render("signin", sent)
         }
+        // The message in the channel's own form: an email, a chat card, or JSON.
+        let key = "sign-in-\(SecretToken.digest(token).prefix(16))"
         let body: Data
-        if case .email(let address) = channel {
+        switch channel {
+        case .email(let address):
             body = MailMessage(
-                to: address, toName: person.name,
-                from: web.environment["PODIUM_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }
-                    ?? WorkerOptions.defaultMailFrom,
+                to: address, toName: person.name, from: WorkerOptions.mailFrom(web.environment),
                 date: services.clock.now(), subject: "Sign in to Podium",
                 paragraphs: [
                     "\(person.name),",
                     "Open the button's page within 15 minutes to sign in to Podium; it works once. "
                         + "If you did not ask for it, ignore this message: nothing happens.",
                 ],
-                action: ("Sign in", link), itemURL: nil, footer: nil,
-                key: "sign-in-\(SecretToken.digest(token).prefix(16))"
+                action: ("Sign in", link), itemURL: nil, footer: nil, key: key
             ).rendered()
-        } else if case .slack = channel {
-            body = ChatCard.signIn(
-                link: link, name: person.name, key: "sign-in-\(SecretToken.digest(token).prefix(16))", on: channel)
-        } else if case .teams = channel {
-            body = ChatCard.signIn(
-                link: link, name: person.name, key: "sign-in-\(SecretToken.digest(token).prefix(16))", on: channel)
-        } else {
-            body = message
+        case .slack, .teams:
+            body = ChatCard.signIn(link: link, name: person.name, key: key, on: channel)
+        default:
+            var writer = JSONObjectWriter()
+            writer.add(
+                "expires_at", DataDate.format(services.clock.now().addingTimeInterval(WebSessions.signInLifetime)))
+            writer.add("idempotency_key", key)
+            writer.add("kind", "sign_in")
+            writer.add("link", link)
+            writer.add("recipient", person.handle)
+            writer.add("recipient_name", person.name)
+            writer.add("text", "Sign in to Podium: open this link within 15 minutes. It works once.")
+            body = writer.finished()
         }
         let (deliverer, logger) = (self.deliverer, context.logger)
         Task {

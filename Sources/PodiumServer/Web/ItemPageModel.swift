@@ -157,7 +157,7 @@ struct ItemPageModel {
                 inputs: inputs(
                     for: possible, transition: transition,
                     typed: typed.flatMap { $0.transition == possible.name ? $0.form : nil }),
-                csrf: csrf, revision: view.revision, leaves: (transition?.from.count ?? 1) > 1)
+                csrf: csrf, revision: view.revision, leaves: !(transition?.isWayForward ?? true))
         }
     }
 
