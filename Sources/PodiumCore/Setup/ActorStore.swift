@@ -176,6 +176,19 @@ public struct ActorStore: Sendable {
         try await pool.withConnection { db in try await Self.find(handle, on: db) }
     }
 
+    /// The display names of `handles`, by handle (unknown handles left out): one query for the
+    /// people a page shows, not a read of everyone.
+    public func names(of handles: Set<String>) async throws -> [String: String] {
+        guard !handles.isEmpty else { return [:] }
+        var names: [String: String] = [:]
+        for row in try await pool.query(
+            "select handle, display_name from actors where handle = any(\(Array(handles))::text[])")
+        {
+            names[try row.decode(String.self, "handle")] = try row.decode(String.self, "display_name")
+        }
+        return names
+    }
+
     /// Every actor, by handle.
     public func list() async throws -> [ActorRecord] {
         try await pool.query(

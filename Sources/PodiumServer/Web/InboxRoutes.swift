@@ -216,7 +216,10 @@ struct InboxRoutes {
         let session = try context.requireSession(request)
         let inbox = try await engine.inbox(for: session.actor.identity)
         let time = LocalTime(zone: session.actor.timezone, now: services.clock.now())
-        let names = try await peopleNames()
+        let names = try await services.actors.names(
+            of: (inbox.waiting + inbox.following).reduce(into: Set<String>()) {
+                $0.formUnion(ItemPageModel.handles(in: $1.item))
+            })
         func entry(_ item: InboxEntry) async throws -> InboxView.Entry {
             let model = ItemPageModel(
                 view: item.item,
@@ -260,10 +263,11 @@ struct InboxRoutes {
         typed: ItemPageModel.Typed? = nil
     ) async throws -> Response {
         let view = try await engine.show(id, reader: session.actor.identity)
+        let history = try await engine.history(id)
         let model = ItemPageModel(
             view: view, definition: try await engine.definition(of: view.workflow, version: view.version),
             reader: session.actor, time: LocalTime(zone: session.actor.timezone, now: services.clock.now()),
-            names: try await peopleNames())
+            names: try await services.actors.names(of: ItemPageModel.handles(in: view, history: history)))
         let notice = done.flatMap { name in model.definition.transitions.first { $0.name == name } }.map {
             "Done: \($0.title ?? ItemPageModel.label(for: $0.name))."
         }
@@ -277,7 +281,7 @@ struct InboxRoutes {
                 actions: model.actions(csrf: session.csrfToken, typed: typed), others: model.others,
                 waitingOn: model.waitingOn,
                 comments: model.comments, csrf: session.csrfToken,
-                timeline: model.timeline(try await engine.history(id))),
+                timeline: model.timeline(history)),
             status: refusal.map { Problem($0).status } ?? .ok)
     }
 
@@ -308,11 +312,5 @@ struct InboxRoutes {
         }
         return WebPages.seeOther(
             "/items/\(id)?done=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
-    }
-
-    /// Everyone's name by handle, for pages that show people.
-    func peopleNames() async throws -> [String: String] {
-        Dictionary(
-            try await services.actors.list().map { ($0.handle, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -215,6 +215,17 @@ struct ItemPageModel {
         }
     }
 
+    /// Everyone `view` (and its `history`) names: whose names a page needs.
+    static func handles(in view: ItemView, history: [HistoryEntry] = []) -> Set<String> {
+        var handles = Set(view.participants.map(\.actor) + view.nextActors + [view.createdBy])
+        handles.formUnion(view.possibleTransitions.flatMap(\.participants))
+        handles.formUnion(view.approvals.flatMap(\.approvers))
+        handles.formUnion(view.comments.map(\.actor))
+        handles.formUnion(history.map(\.actor))
+        if let cancellation = view.cancellation { handles.insert(cancellation.actor) }
+        return handles
+    }
+
     /// A person's name as the page shows it: "Sam Okafor (sam)".
     func name(_ handle: String) -> String {
         names[handle].map { "\($0) (\(handle))" } ?? handle
