@@ -16,6 +16,7 @@ COPY --from=build /src/.build/release/podium /usr/local/bin/podium
 COPY --from=build /src/.build/release/Podium_PodiumServer.resources /usr/local/bin/Podium_PodiumServer.resources
 COPY SQL /usr/local/share/podium/SQL
 COPY Workflows /usr/local/share/podium/Workflows
+COPY Calendars /usr/local/share/podium/Calendars
 USER podium
 WORKDIR /var/lib/podium
 ENTRYPOINT ["podium"]

@@ -47,6 +47,7 @@ let package = Package(
         .target(
             name: "WorkflowLanguage",
             dependencies: [
+                "CivilCalendar",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -4,7 +4,7 @@ public import PodiumCore
 import WorkflowEngine
 import WorkflowLanguage
 
-/// A migrated database with the shipped workflows loaded and a cast of actors, for engine tests.
+/// A migrated database with the shipped calendars and workflows loaded and a cast of actors, for engine tests.
 public struct EngineFixture: Sendable {
     public let pool: PostgresPool
     public let configuration: PostgresConfiguration
@@ -19,6 +19,15 @@ public struct EngineFixture: Sendable {
     public static func run<T>(_ body: (EngineFixture) async throws -> T) async throws -> T {
         try await TestDatabase.withFreshDatabase { configuration in
             let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 4))
+            let calendars = CalendarStore(pool: pool)
+            for file in try WorkflowFiles.expand([TestDatabase.repositoryRoot.appendingPathComponent("Calendars").path])
+            {
+                let source = try WorkflowFiles.read(file)
+                guard
+                    let definition = CalendarParser.check(source, zoneProblem: BusinessCalendar.zoneProblem).definition
+                else { throw PodiumError(.usage, "\(file) is not valid") }
+                _ = try await calendars.load(definition, source: source, path: file)
+            }
             let store = WorkflowStore(pool: pool)
             let folder = TestDatabase.repositoryRoot.appendingPathComponent("Workflows")
             for file in try WorkflowFiles.expand([folder.path]) {

@@ -59,6 +59,9 @@ public struct Scenario: Sendable {
 
     public let title: String
     public let workflowPath: String
+    /// The calendar file business days are counted in, relative to the scenario file; nil when
+    /// the workflow counts none.
+    public let calendarPath: String?
     public let start: Date
     public let globalRoles: [String: Set<String>]
     public let participants: [Participant]
@@ -96,7 +99,9 @@ extension Scenario {
             throw ScenarioError(
                 line: 1, message: "a scenario is a mapping with scenario, workflow, participants and steps")
         }
-        let allowed = ["scenario", "workflow", "start", "actors", "participants", "created_by", "data", "steps"]
+        let allowed = [
+            "scenario", "workflow", "calendar", "start", "actors", "participants", "created_by", "data", "steps",
+        ]
         for key in top.keys where !allowed.contains(key.string ?? "") {
             throw ScenarioError(
                 line: line(key),
@@ -128,7 +133,8 @@ extension Scenario {
                 line: line(root), message: "steps: a list of fire, wait, expect and expect_refusal steps")
         }
         return Scenario(
-            title: top["scenario"]?.string ?? "(untitled)", workflowPath: workflow, start: start,
+            title: top["scenario"]?.string ?? "(untitled)", workflowPath: workflow,
+            calendarPath: top["calendar"]?.string, start: start,
             globalRoles: globalRoles, participants: participants, createdBy: createdBy,
             data: try stringMap(top["data"]), steps: try stepNodes.map(parseStep))
     }

@@ -25,8 +25,10 @@ extension Scenario {
     typealias Runner = ScenarioRunner
 
     /// Runs the scenario against `definition` on a virtual clock: no database, no waiting.
-    public func run(against definition: WorkflowDefinition) -> ScenarioResult {
-        var runner = ScenarioRunner(scenario: self, definition: definition)
+    /// `calendar` is the one the workflow counts business days in (the scenario's `calendar:`
+    /// file), nil when it counts none.
+    public func run(against definition: WorkflowDefinition, calendar: BusinessCalendar? = nil) -> ScenarioResult {
+        var runner = ScenarioRunner(scenario: self, definition: definition, calendar: calendar)
         return runner.run()
     }
 }
@@ -56,6 +58,7 @@ struct ScenarioRunner {
 
     let scenario: Scenario
     let decider: TransitionDecider
+    let calendar: BusinessCalendar?
     var now: Date
     var item: ItemState
     var visit = 1
@@ -65,8 +68,9 @@ struct ScenarioRunner {
     var timersFired: [String] = []
     var failures: [ScenarioResult.Failure] = []
 
-    init(scenario: Scenario, definition: WorkflowDefinition) {
+    init(scenario: Scenario, definition: WorkflowDefinition, calendar: BusinessCalendar?) {
         self.scenario = scenario
+        self.calendar = calendar
         decider = TransitionDecider(definition: definition)
         now = scenario.start
         item = ItemState(
@@ -74,7 +78,9 @@ struct ScenarioRunner {
             stageAuthor: scenario.createdBy, stageEnteredAt: scenario.start)
         pending =
             definition.stage(definition.initial).map {
-                StageSchedule.tasks(for: $0, in: definition, enteredAt: scenario.start, data: scenario.data)
+                StageSchedule.tasks(
+                    for: $0, in: definition, enteredAt: scenario.start, data: scenario.data,
+                    calendar: calendar)
             } ?? []
     }
 
@@ -164,7 +170,8 @@ struct ScenarioRunner {
             visit += 1
             pending =
                 decider.definition.stage(move.to).map {
-                    StageSchedule.tasks(for: $0, in: decider.definition, enteredAt: now, data: move.data)
+                    StageSchedule.tasks(
+                        for: $0, in: decider.definition, enteredAt: now, data: move.data, calendar: calendar)
                 } ?? []
         }
     }
@@ -226,7 +233,8 @@ struct ScenarioRunner {
             return nil
         case ("due", .text(let expected)):
             let due = decider.definition.stage(item.stage).flatMap {
-                StageSchedule.dueTime(of: $0, enteredAt: item.stageEnteredAt, data: item.data)
+                StageSchedule.dueTime(
+                    of: $0, enteredAt: item.stageEnteredAt, data: item.data, calendar: calendar)
             }
             if expected == "none" { return due.map { "expected no due time, it is \(DataDate.format($0))" } }
             guard let wanted = StageSchedule.parseDate(expected) else {

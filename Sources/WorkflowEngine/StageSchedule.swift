@@ -21,12 +21,21 @@ public struct PlannedTask: Sendable, Equatable {
 
 /// Pure scheduling arithmetic: the due time and the tasks of one stage visit.
 public enum StageSchedule {
-    /// When the stage's work is due, or nil (no `due`, or a date field that is missing or invalid).
-    public static func dueTime(of stage: StageDefinition, enteredAt: Date, data: [String: String]) -> Date? {
+    /// When the stage's work is due, or nil: no `due`, a date field that is missing or invalid,
+    /// or business days to count and no `calendar` to count them in (the engine refuses to
+    /// schedule without the workflow's calendar, so only a caller that skipped it sees this).
+    public static func dueTime(
+        of stage: StageDefinition, enteredAt: Date, data: [String: String], calendar: BusinessCalendar?
+    ) -> Date? {
         switch stage.due {
-        case .after(let duration): return enteredAt.addingTimeInterval(TimeInterval(duration.seconds))
+        case .after(.elapsed(let duration)): return enteredAt.addingTimeInterval(TimeInterval(duration.seconds))
+        case .after(.businessDays(let days)): return calendar?.adding(days, to: enteredAt)
         case .before(let field, let offset):
-            return data[field].flatMap(parseDate)?.addingTimeInterval(-TimeInterval(offset.seconds))
+            guard let date = data[field].flatMap(parseDate) else { return nil }
+            switch offset {
+            case .elapsed(let duration): return date.addingTimeInterval(-TimeInterval(duration.seconds))
+            case .businessDays(let days): return calendar?.subtracting(days, from: date)
+            }
         case .at(let field): return data[field].flatMap(parseDate)
         case nil: return nil
         }
@@ -34,11 +43,12 @@ public enum StageSchedule {
 
     /// The tasks to create on entering `stage`, sorted by time.
     public static func tasks(
-        for stage: StageDefinition, in definition: WorkflowDefinition, enteredAt: Date, data: [String: String]
+        for stage: StageDefinition, in definition: WorkflowDefinition, enteredAt: Date, data: [String: String],
+        calendar: BusinessCalendar?
     ) -> [PlannedTask] {
         guard !stage.terminal else { return [] }
         var tasks: [PlannedTask] = []
-        if let due = dueTime(of: stage, enteredAt: enteredAt, data: data) {
+        if let due = dueTime(of: stage, enteredAt: enteredAt, data: data, calendar: calendar) {
             var reminders: [(Date, String)] = []
             for rule in stage.reminders {
                 switch rule {

@@ -18,6 +18,12 @@ public struct WorkflowDefinition: Codable, Sendable, Equatable {
     public var stages: [StageDefinition]
     /// The transitions, sorted by name.
     public var transitions: [TransitionDefinition]
+    /// The business calendar (`podium calendar load`) that `business days` in due rules are
+    /// counted in, by name; nil when no due rule counts business days.
+    public var calendar: String?
+
+    /// True when some stage's due rule counts business days.
+    public var countsBusinessDays: Bool { stages.contains { $0.due?.countsBusinessDays == true } }
 
     /// The stage with this name.
     public func stage(_ name: String) -> StageDefinition? { stages.first { $0.name == name } }
@@ -124,10 +130,11 @@ public struct StageDefinition: Codable, Sendable, Equatable {
 
 /// When a stage's work is due.
 public enum DueRule: Codable, Sendable, Equatable {
-    /// A fixed time after the item entered the stage.
-    case after(WorkflowDuration)
-    /// A time before a date held in the item's data, e.g. a day before `publish_at`.
-    case before(field: String, by: WorkflowDuration)
+    /// A time, or a number of business days, after the item entered the stage.
+    case after(DueSpan)
+    /// A time, or a number of business days, before a date held in the item's data, e.g. a
+    /// day before `publish_at`.
+    case before(field: String, by: DueSpan)
     /// The date held in the item's data itself.
     case at(field: String)
 
@@ -139,25 +146,33 @@ public enum DueRule: Codable, Sendable, Equatable {
         }
     }
 
+    /// True when the rule counts business days, so the workflow needs a calendar.
+    public var countsBusinessDays: Bool {
+        switch self {
+        case .after(.businessDays), .before(_, .businessDays): true
+        case .after, .before, .at: false
+        }
+    }
+
     enum CodingKeys: String, CodingKey { case after, before, by, at }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let after = try container.decodeIfPresent(WorkflowDuration.self, forKey: .after) {
+        if let after = try container.decodeIfPresent(DueSpan.self, forKey: .after) {
             self = .after(after)
         } else if let field = try container.decodeIfPresent(String.self, forKey: .at) {
             self = .at(field: field)
         } else {
             self = .before(
                 field: try container.decode(String.self, forKey: .before),
-                by: try container.decode(WorkflowDuration.self, forKey: .by))
+                by: try container.decode(DueSpan.self, forKey: .by))
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case .after(let duration): try container.encode(duration, forKey: .after)
+        case .after(let span): try container.encode(span, forKey: .after)
         case .before(let field, let offset):
             try container.encode(field, forKey: .before)
             try container.encode(offset, forKey: .by)

@@ -33,7 +33,7 @@ public enum WorkflowDescription {
         var parts: [String] = []
         if let assignee = stage.assignee { parts.append("assignee \(assignee)") }
         switch stage.due {
-        case .after(let duration): parts.append("due \(duration) after entering")
+        case .after(let span): parts.append("due \(span) after entering")
         case .before(let field, let offset): parts.append("due \(offset) before \(field)")
         case .at(let field): parts.append("due at \(field)")
         case nil: parts.append(stage.waitsForever ? "no deadline (wait: forever)" : "no deadline")

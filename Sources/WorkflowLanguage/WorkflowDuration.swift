@@ -2,7 +2,7 @@
 ///
 /// Parsed once and kept as whole seconds; ``description`` writes the canonical form back
 /// (largest units first: `36h` becomes `1d12h`).
-public struct WorkflowDuration: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+public struct WorkflowDuration: Hashable, Sendable, Comparable, WrittenAsText {
     /// The length in seconds.
     public let seconds: Int64
 
@@ -76,7 +76,73 @@ public struct WorkflowDuration: Hashable, Sendable, Comparable, CustomStringConv
     public static func + (lhs: WorkflowDuration, rhs: WorkflowDuration) -> WorkflowDuration {
         WorkflowDuration(seconds: lhs.seconds + rhs.seconds)
     }
+}
 
+/// How far a due time lies from what it hangs on: a length of time, or a count of business days
+/// in the workflow's calendar (`2 business days`).
+///
+/// Business days are not 24-hour periods: "1 business day" after Friday 15:00 is Monday 15:00,
+/// and a holiday in between moves it to Tuesday (see `BusinessCalendar` in WorkflowEngine).
+public enum DueSpan: Hashable, Sendable, WrittenAsText {
+    /// A fixed length of time.
+    case elapsed(WorkflowDuration)
+    /// A number of working days, 1 ... ``maximumBusinessDays``, in the workflow's calendar.
+    case businessDays(Int)
+
+    /// The most business days a due rule may count: about four working years.
+    public static let maximumBusinessDays = 1_000
+
+    /// Parses `2 business days`, `1 business day` or a duration such as `1d12h`.
+    ///
+    /// - Throws: ``DurationError`` saying what is wrong and what would work.
+    public init(parsing text: String) throws(DurationError) {
+        let words = text.trimmingWhitespace().split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count > 1 else {
+            self = .elapsed(try WorkflowDuration(parsing: text))
+            return
+        }
+        guard words.count == 3, words[1] == "business", ["day", "days", "hour", "hours"].contains(words[2]) else {
+            throw DurationError(
+                "\"\(text)\" is not a duration: write e.g. 2d, 1d12h or 2 business days")
+        }
+        guard words[2].hasPrefix("day") else {
+            throw DurationError(
+                "\"\(text)\": Podium counts business days, not business hours; write e.g. 1 business day or 8h")
+        }
+        guard words[0].allSatisfy({ $0.isASCII && $0.isNumber }), words[0].count <= 4, let days = Int(words[0]),
+            days >= 1
+        else {
+            throw DurationError("\"\(text)\" needs a whole number of business days, at least 1 (e.g. 2 business days)")
+        }
+        guard days <= Self.maximumBusinessDays else {
+            throw DurationError(
+                "\"\(text)\" is more than the \(Self.maximumBusinessDays) business days a workflow may count")
+        }
+        self = .businessDays(days)
+    }
+
+    /// `2d`-style text for a length of time, `2 business days` for business days.
+    public var description: String {
+        switch self {
+        case .elapsed(let duration): duration.description
+        case .businessDays(let days): days == 1 ? "1 business day" : "\(days) business days"
+        }
+    }
+
+    /// The length of time, or nil when the span counts business days.
+    public var elapsed: WorkflowDuration? {
+        if case .elapsed(let duration) = self { duration } else { nil }
+    }
+}
+
+/// A value workflow files write as text, stored in the canonical form as its ``description``
+/// and read back with ``init(parsing:)``.
+public protocol WrittenAsText: Codable, CustomStringConvertible {
+    /// Reads the value from the text a file holds.
+    init(parsing text: String) throws(DurationError)
+}
+
+extension WrittenAsText {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {

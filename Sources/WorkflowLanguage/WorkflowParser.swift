@@ -126,7 +126,7 @@ public enum WorkflowParser {
         return nil
     }
 
-    private static func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
+    static func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, let text),
             .parser(let context, let problem, let mark, let text),
@@ -155,7 +155,9 @@ struct NodeReader {
     var diagnostics: [Diagnostic] = []
     var sourceMap = SourceMap()
 
-    private static let topKeys = ["name", "title", "description", "roles", "initial", "stages", "transitions"]
+    private static let topKeys = [
+        "name", "title", "description", "calendar", "roles", "initial", "stages", "transitions",
+    ]
     private static let stageKeys = [
         "title", "description", "assignee", "due", "reminders", "escalate", "terminal", "wait",
     ]
@@ -176,6 +178,8 @@ struct NodeReader {
         let description = value(top, "description").flatMap { string($0, "description") } ?? ""
         let initial = value(top, "initial").flatMap { string($0, "initial") }
         if let node = value(top, "initial") { sourceMap.locations["initial"] = location(node) }
+        let calendar = value(top, "calendar").flatMap { string($0, "calendar") }
+        if let node = value(top, "calendar") { sourceMap.locations["calendar"] = location(node) }
         let roles: [RoleDefinition] = value(top, "roles").map { readRoles($0) } ?? []
         let stages: [StageDefinition] = value(top, "stages").map { readStages($0) } ?? []
         let transitions: [TransitionDefinition] = value(top, "transitions").map { readTransitions($0) } ?? []
@@ -186,7 +190,7 @@ struct NodeReader {
         let sortedTransitions = transitions.sorted { $0.name < $1.name }
         return WorkflowDefinition(
             name: name, title: title, description: description, roles: sortedRoles, initial: initial,
-            stages: sortedStages, transitions: sortedTransitions)
+            stages: sortedStages, transitions: sortedTransitions, calendar: calendar)
     }
 
     private mutating func readRoles(_ node: Node) -> [RoleDefinition] {
@@ -244,7 +248,7 @@ struct NodeReader {
 
     private mutating func readDue(_ node: Node, context: String) -> DueRule? {
         if case .scalar = node {
-            return duration(node, "\(context) due").map(DueRule.after)
+            return span(node, "\(context) due").map(DueRule.after)
         }
         guard let fields = entries(node, in: "\(context) due") else { return nil }
         checkKeys(fields, allowed: ["before", "by", "at"], in: "\(context) due")
@@ -253,11 +257,12 @@ struct NodeReader {
         }
         guard let fieldNode = value(fields, "before"), let byNode = value(fields, "by"), fields.count == 2 else {
             error(
-                "\(context): due is a duration (2d), {before: DATE_FIELD, by: DURATION} or {at: DATE_FIELD}",
+                "\(context): due is a duration (2d) or business days (2 business days), "
+                    + "{before: DATE_FIELD, by: DURATION} or {at: DATE_FIELD}",
                 at: location(node))
             return nil
         }
-        guard let field = string(fieldNode, "due before"), let offset = duration(byNode, "due by") else { return nil }
+        guard let field = string(fieldNode, "due before"), let offset = span(byNode, "due by") else { return nil }
         return .before(field: field, by: offset)
     }
 
@@ -354,7 +359,7 @@ struct NodeReader {
         let value: Node
     }
 
-    private mutating func entries(_ node: Node, in context: String) -> [Entry]? {
+    mutating func entries(_ node: Node, in context: String) -> [Entry]? {
         guard case .mapping(let mapping) = node else {
             error("\(context) must be a mapping of names to values, not \(kind(of: node))", at: location(node))
             return nil
@@ -378,11 +383,11 @@ struct NodeReader {
         }
     }
 
-    private func value(_ entries: [Entry], _ key: String) -> Node? {
+    func value(_ entries: [Entry], _ key: String) -> Node? {
         entries.first { $0.key == key }?.value
     }
 
-    private mutating func checkKeys(_ entries: [Entry], allowed: [String], in context: String) {
+    mutating func checkKeys(_ entries: [Entry], allowed: [String], in context: String) {
         for entry in entries where !allowed.contains(entry.key) {
             error(
                 "unknown key \"\(entry.key)\" in \(context)\(Suggestion.hint(for: entry.key, in: allowed))",
@@ -390,7 +395,7 @@ struct NodeReader {
         }
     }
 
-    private mutating func string(_ node: Node, _ what: String) -> String? {
+    mutating func string(_ node: Node, _ what: String) -> String? {
         guard case .scalar(let scalar) = node,
             !(scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string))
         else {
@@ -423,7 +428,7 @@ struct NodeReader {
         }
     }
 
-    private mutating func stringList(_ node: Node, _ what: String) -> [String]? {
+    mutating func stringList(_ node: Node, _ what: String) -> [String]? {
         if case .scalar = node { return string(node, what).map { [$0] } }
         guard case .sequence(let sequence) = node else {
             error("\(what) must be a name or a list of names", at: location(node))
@@ -467,7 +472,17 @@ struct NodeReader {
         }
     }
 
-    private func kind(of node: Node) -> String {
+    private mutating func span(_ node: Node, _ what: String) -> DueSpan? {
+        guard let text = string(node, what) else { return nil }
+        do {
+            return try DueSpan(parsing: text)
+        } catch {
+            self.error("\(what): \(error.message)", at: location(node))
+            return nil
+        }
+    }
+
+    func kind(of node: Node) -> String {
         switch node {
         case .scalar(let scalar): scalar.string.isEmpty ? "nothing" : "the text \"\(scalar.string.prefix(40))\""
         case .mapping: "a mapping"
@@ -476,11 +491,11 @@ struct NodeReader {
         }
     }
 
-    private func location(_ node: Node) -> SourceLocation {
+    func location(_ node: Node) -> SourceLocation {
         node.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? .start
     }
 
-    private mutating func error(_ message: String, at location: SourceLocation) {
+    mutating func error(_ message: String, at location: SourceLocation) {
         diagnostics.append(Diagnostic(.error, message, at: location))
     }
 }

@@ -31,6 +31,7 @@ struct WorkflowValidator {
         copy.checkNames()
         copy.checkInitialStage()
         copy.checkStages()
+        copy.checkCalendar()
         copy.checkTransitions()
         let causes = copy.findings.sorted()
         copy.findings = []
@@ -115,7 +116,7 @@ struct WorkflowValidator {
             if stage.assignee == nil && (!stage.reminders.isEmpty) {
                 error("stage \"\(stage.name)\" has reminders but no assignee to send them to", at: "\(at).reminders")
             }
-            if case .after(let due) = stage.due {
+            if case .after(.elapsed(let due)) = stage.due {
                 for case .before(let lead) in stage.reminders where lead >= due {
                     warning(
                         "stage \"\(stage.name)\": a reminder \(lead) before a due time of \(due) fires as soon as the stage is entered",
@@ -124,6 +125,27 @@ struct WorkflowValidator {
             }
             checkTimerRace(stage)
             checkDateField(stage)
+        }
+    }
+
+    /// Business days are counted in a named calendar: a workflow whose due rules count them
+    /// names one, and a calendar nothing counts in is a slip worth a warning.
+    private mutating func checkCalendar() {
+        if let calendar = definition.calendar, !isKebabCase(calendar) {
+            error("calendar \"\(calendar)\" must be kebab-case, e.g. uk-office", at: "calendar")
+        }
+        let counting = definition.stages.filter { !$0.terminal && $0.due?.countsBusinessDays == true }
+        if definition.calendar == nil {
+            for stage in counting {
+                error(
+                    "stage \"\(stage.name)\" counts business days but the workflow names no calendar to count them in; "
+                        + "add calendar: NAME at the top (a calendar loaded with podium calendar load)",
+                    at: "stage:\(stage.name).due")
+            }
+        } else if counting.isEmpty {
+            warning(
+                "calendar \"\(definition.calendar ?? "")\" is named but no due rule counts business days in it",
+                at: "calendar")
         }
     }
 
@@ -179,7 +201,7 @@ struct WorkflowValidator {
 
     /// A timer that fires before (or when) the escalation would makes the escalation dead code.
     private mutating func checkTimerRace(_ stage: StageDefinition) {
-        guard let escalation = stage.escalation, case .after(let due) = stage.due else { return }
+        guard let escalation = stage.escalation, case .after(.elapsed(let due)) = stage.due else { return }
         let escalatesAt = due + escalation.after
         for transition in transitions(from: stage.name) {
             guard let timer = transition.timer, timer <= escalatesAt else { continue }

@@ -14,6 +14,7 @@ enum Hints {
         "refused.not_admin": "podium actor update HANDLE --add-role admin --as AN_ADMIN",
         "not_found.workflow": "podium workflow load",
         "not_found.version": "podium workflow list",
+        "not_found.calendar": "podium calendar load Calendars/{calendar}.yaml",
         "schema.not_migrated": "podium migrate",
         "refused.task": "podium tasks list",
         "refused.task_left_behind": "podium item show {item}",

@@ -19,7 +19,7 @@ struct Podium: AsyncParsableCommand {
         subcommands: [
             Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, WorkerCommand.self, Stuck.self,
             TasksCommand.self, ReportCommand.self, MetricsCommand.self, TokenCommand.self, SignInLinkCommand.self,
-            CalendarFeedCommand.self,
+            CalendarCommand.self, CalendarFeedCommand.self,
             WebhookCommand.self,
             ServeCommand.self, Check.self,
         ]

@@ -83,7 +83,18 @@ struct WorkflowCommand: AsyncParsableCommand {
                 Terminal.error("nothing loaded: fix the errors above first")
                 throw ExitCode(1)
             }
-            let store = try await Services.open().workflows
+            let services = try await Services.open()
+            // All or nothing: a workflow whose calendar is missing stops the load before any file.
+            let calendars = Set(try await services.calendars.list().map(\.definition.name))
+            for item in checked {
+                guard let calendar = item.definition.calendar, !calendars.contains(calendar) else { continue }
+                throw PodiumError(
+                    .notFound,
+                    "\(item.file): \(item.definition.name) counts business days in calendar \(calendar), "
+                        + "which is not loaded; nothing loaded",
+                    hint: "load the calendar file first", reason: "calendar", details: ["calendar": calendar])
+            }
+            let store = services.workflows
             var outcomes: [LoadOutcome] = []
             for item in checked {
                 outcomes.append(try await store.load(item.definition, source: item.source, path: item.file))
@@ -258,28 +269,15 @@ extension WorkflowCommand {
             var failed = 0
             var passed = 0
             for file in try WorkflowFiles.expand(paths) {
-                let scenario: Scenario
+                let setup: ScenarioSetup
                 do {
-                    scenario = try Scenario.parse(try WorkflowFiles.read(file))
-                } catch let error as ScenarioError {
+                    setup = try ScenarioSetup(file: file)
+                } catch {
                     Terminal.output("FAIL", in: .red, " \(file):\(error.line): \(error.message)")
                     failed += 1
                     continue
                 }
-                let workflowFile =
-                    scenario.workflowPath.hasPrefix("/")
-                    ? scenario.workflowPath
-                    : URL(fileURLWithPath: file).deletingLastPathComponent()
-                        .appendingPathComponent(scenario.workflowPath).standardizedFileURL.path
-                let check = WorkflowParser.check(try WorkflowFiles.read(workflowFile))
-                guard let definition = check.validDefinition else {
-                    Terminal.output(
-                        "FAIL", in: .red,
-                        " \(file): the workflow \(workflowFile) has errors; run podium workflow validate")
-                    failed += 1
-                    continue
-                }
-                let result = scenario.run(against: definition)
+                let result = setup.scenario.run(against: setup.definition, calendar: setup.calendar)
                 if result.passed {
                     passed += 1
                     Terminal.output("PASS", in: .green, " \(file): \(result.title) (\(result.steps) steps)")

@@ -9,6 +9,7 @@ extension PodiumSession {
     static func withDraft(_ body: (PodiumSession, String) async throws -> Void) async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             let session = PodiumSession(url: configuration.conninfoIncludingPassword())
+            try await session.ok(["calendar", "load"])
             try await session.ok(["workflow", "load"])
             try await session.ok(["actor", "add", "alice", "--name", "Alice Chen"])
             try await session.ok(["actor", "add", "bob", "--name", "Bob Reyes"])

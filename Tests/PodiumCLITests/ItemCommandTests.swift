@@ -8,6 +8,7 @@ struct ItemCommandTests {
     @Test func aWholeExecPostThroughTheBinary() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             let cli = PodiumSession(url: configuration.conninfoIncludingPassword())
+            try await cli.ok(["calendar", "load"])
             try await cli.ok(["workflow", "load"])
             try await cli.ok(["actor", "add", "alice", "--name", "Alice Chen", "--timezone", "America/New_York"])
             try await cli.ok(["actor", "add", "bob", "--name", "Bob Reyes"])
@@ -82,6 +83,7 @@ struct ItemCommandTests {
     @Test func usageAndNotFoundExitCodes() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             let cli = PodiumSession(url: configuration.conninfoIncludingPassword())
+            try await cli.ok(["calendar", "load"])
             try await cli.ok(["workflow", "load"])
             let missingItem = try await cli.run(["item", "show", "4242"])
             #expect(missingItem.exitCode == 3 && missingItem.stderr.contains("no item 4242"))

@@ -26,6 +26,7 @@ struct MetricsImportTests {
     @Test func importsEachPlatformsExportOnceAndSaysWhatItCouldNotMatch() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             let session = PodiumSession(url: configuration.conninfoIncludingPassword())
+            try await session.ok(["calendar", "load"])
             try await session.ok(["workflow", "load"])
             try await session.ok(["actor", "add", "carol", "--name", "Carol", "--role", "community_manager"])
             try await session.ok(["actor", "add", "dana", "--name", "Dana"])

@@ -29,7 +29,7 @@ struct WorkflowCommandTests {
     @Test func scenarioTestsPassAndFailuresExitOne() async throws {
         let passing = try await PodiumBinary.run(["workflow", "test", "Workflows/tests"], environment: [:])
         #expect(passing.exitCode == 0, "\(passing.stdout)")
-        #expect(passing.stdout.contains("7 passed, 0 failed"))
+        #expect(passing.stdout.contains("8 passed, 0 failed"))
 
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("scenarios-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -52,6 +52,14 @@ struct WorkflowCommandTests {
     @Test func loadListShowAndGraphThroughTheDatabase() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             let environment = ["DATABASE_URL": configuration.conninfoIncludingPassword()]
+            // open-door counts business days in the head-office calendar: refused until it is loaded.
+            let early = try await PodiumBinary.run(["workflow", "load"], environment: environment)
+            #expect(early.exitCode == 3, "\(early.stderr)")
+            #expect(early.stderr.contains("open-door counts business days in calendar head-office"), "\(early.stderr)")
+            #expect(early.stderr.contains("nothing loaded"), "\(early.stderr)")
+            #expect(early.stderr.contains("podium calendar load Calendars/head-office.yaml"), "\(early.stderr)")
+            let calendars = try await PodiumBinary.run(["calendar", "load"], environment: environment)
+            #expect(calendars.stdout == "head-office revision 1 loaded\n", "\(calendars.stderr)")
             let load = try await PodiumBinary.run(["workflow", "load"], environment: environment)
             #expect(load.exitCode == 0, "\(load.stderr)")
             #expect(load.stdout.contains("exec-post@1 new"))
@@ -79,6 +87,32 @@ struct WorkflowCommandTests {
             #expect(result.stderr.contains("nothing loaded"))
             let list = try await PodiumBinary.run(["workflow", "list", "--json"], environment: environment)
             #expect(list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+        }
+    }
+
+    @Test func calendarsAreCheckedLoadedListedAndShown() async throws {
+        try await TestDatabase.withFreshDatabase { configuration in
+            let environment = ["DATABASE_URL": configuration.conninfoIncludingPassword()]
+            let file = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("cal-\(UUID()).yaml")
+            try "name: bad\nzone: Europe/Londres\nholidays:\n  2026-13-01: x\n".write(
+                to: file, atomically: true, encoding: .utf8)
+            let invalid = try await PodiumBinary.run(["calendar", "load", file.path], environment: environment)
+            #expect(invalid.exitCode == 1)
+            #expect(invalid.stdout.contains("\(file.path):2:7: error: zone:"), "\(invalid.stdout)")
+            #expect(invalid.stdout.contains("\(file.path):4:3: error: holidays: \"2026-13-01\" is not a date"))
+            #expect(invalid.stderr.contains("nothing loaded"))
+            let valid = try await PodiumBinary.run(["calendar", "validate", "Calendars"], environment: [:])
+            #expect(valid.exitCode == 0 && valid.stderr.contains("ok (head-office, 16 holidays)"), "\(valid.stderr)")
+            let load = try await PodiumBinary.run(["calendar", "load", "--json"], environment: environment)
+            #expect(load.stdout.contains("\"changed\" : true"), "\(load.stdout)")
+            let again = try await PodiumBinary.run(["calendar", "load"], environment: environment)
+            #expect(again.stdout == "head-office revision 1 unchanged\n")
+            let list = try await PodiumBinary.run(["calendar", "list"], environment: environment)
+            #expect(list.stdout.contains("head-office  Europe/London  mon tue wed thu fri  16"), "\(list.stdout)")
+            let show = try await PodiumBinary.run(["calendar", "show", "head-office"], environment: environment)
+            #expect(show.stdout.contains("2026-04-03  Good Friday"), "\(show.stdout)")
+            let missing = try await PodiumBinary.run(["calendar", "show", "nowhere"], environment: environment)
+            #expect(missing.exitCode == 3 && missing.stderr.contains("no calendar named nowhere"))
         }
     }
 }

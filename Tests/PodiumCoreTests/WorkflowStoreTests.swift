@@ -40,7 +40,7 @@ struct WorkflowStoreTests {
             #expect(newest.version == 2)
             #expect(newest.definition == (try definition(changed)))
             let pinned = try await store.fetch("tiny", version: 1)
-            #expect(pinned.definition.stage("write")?.due == .after(try WorkflowDuration(parsing: "1d")))
+            #expect(pinned.definition.stage("write")?.due == .after(.elapsed(try WorkflowDuration(parsing: "1d"))))
             let summaries = try await store.list()
             #expect(summaries.map(\.name) == ["tiny"])
             #expect(summaries.first?.latestVersion == 2 && summaries.first?.versions == 2)

@@ -158,7 +158,7 @@ struct ScheduleTests {
     @Test func remindersEscalationAndTimersOfAStage() throws {
         let definition = try shippedWorkflow("exec-post")
         let listen = try #require(definition.stage("listen"))
-        let tasks = StageSchedule.tasks(for: listen, in: definition, enteredAt: monday, data: [:])
+        let tasks = StageSchedule.tasks(for: listen, in: definition, enteredAt: monday, data: [:], calendar: nil)
         let day: TimeInterval = 86_400
         #expect(
             tasks.map(\.label) == [
@@ -175,25 +175,29 @@ struct ScheduleTests {
         let review = try #require(definition.stage("private_review"))
         let data = ["publish_at": "2026-03-10T09:00:00Z"]
         #expect(
-            StageSchedule.dueTime(of: review, enteredAt: monday, data: data)
+            StageSchedule.dueTime(of: review, enteredAt: monday, data: data, calendar: nil)
                 == StageSchedule.parseDate("2026-03-09T09:00:00Z"))
-        #expect(StageSchedule.dueTime(of: review, enteredAt: monday, data: ["publish_at": "next week"]) == nil)
+        #expect(
+            StageSchedule.dueTime(of: review, enteredAt: monday, data: ["publish_at": "next week"], calendar: nil)
+                == nil)
         let publish = try #require(definition.stage("publish"))
         #expect(
-            StageSchedule.dueTime(of: publish, enteredAt: monday, data: ["publish_at": "2026-03-10"])
+            StageSchedule.dueTime(of: publish, enteredAt: monday, data: ["publish_at": "2026-03-10"], calendar: nil)
                 == StageSchedule.parseDate("2026-03-10T00:00:00Z"))
     }
 
     @Test func timersAndTerminalStages() throws {
         let definition = try shippedWorkflow("exec-post")
         let followUp = StageSchedule.tasks(
-            for: try #require(definition.stage("follow_up")), in: definition, enteredAt: monday, data: [:])
+            for: try #require(definition.stage("follow_up")), in: definition, enteredAt: monday, data: [:],
+            calendar: nil)
         #expect(followUp.map(\.kind) == [.timer])
         #expect(followUp.first?.runAt == monday.addingTimeInterval(7 * 86_400))
         #expect(followUp.first?.transition == "close_dialogue")
         #expect(
             StageSchedule.tasks(
-                for: try #require(definition.stage("done")), in: definition, enteredAt: monday, data: [:]
+                for: try #require(definition.stage("done")), in: definition, enteredAt: monday, data: [:],
+                calendar: nil
             ).isEmpty)
     }
 
@@ -201,7 +205,7 @@ struct ScheduleTests {
         let definition = try shippedWorkflow("exec-post")
         let review = try #require(definition.stage("private_review"))
         let soon = ["publish_at": "2026-03-02T12:00:00Z"]  // due at 2026-03-01 12:00, already past
-        let tasks = StageSchedule.tasks(for: review, in: definition, enteredAt: monday, data: soon)
+        let tasks = StageSchedule.tasks(for: review, in: definition, enteredAt: monday, data: soon, calendar: nil)
         #expect(tasks.allSatisfy { $0.runAt >= monday })
     }
 }

@@ -22,12 +22,8 @@ struct ScenarioTests {
 
     @Test(arguments: files)
     func shippedScenarioPasses(file: String) throws {
-        let scenario = try Scenario.parse(
-            try String(contentsOf: scenarios.appendingPathComponent(file), encoding: .utf8))
-        let workflow = scenarios.appendingPathComponent(scenario.workflowPath).standardizedFileURL
-        let definition = try #require(
-            WorkflowParser.check(try String(contentsOf: workflow, encoding: .utf8)).validDefinition)
-        let result = scenario.run(against: definition)
+        let setup = try ScenarioSetup(file: scenarios.appendingPathComponent(file).path)
+        let result = setup.scenario.run(against: setup.definition, calendar: setup.calendar)
         #expect(result.failures.isEmpty, "\(result.failures)")
     }
 

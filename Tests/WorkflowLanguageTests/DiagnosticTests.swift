@@ -103,7 +103,7 @@ struct DiagnosticTests {
     @Test func badDuration() {
         #expect(
             findings(replacing("    due: 2d", with: "    due: two days")) == [
-                "f.yaml:14:10: error: stage \"draft\" due: \"two days\" is not a duration: \"t\" is not a unit (use s, m, h, d or w, e.g. 1d12h)"
+                "f.yaml:14:10: error: stage \"draft\" due: \"two days\" is not a duration: write e.g. 2d, 1d12h or 2 business days"
             ])
     }
 

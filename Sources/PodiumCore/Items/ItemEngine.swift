@@ -97,7 +97,8 @@ public struct ItemEngine: Sendable {
             guard let stage = definition.stage(definition.initial) else {
                 throw PodiumError(.schema, "\(workflow)@\(version) has no initial stage \(definition.initial)")
             }
-            let due = StageSchedule.dueTime(of: stage, enteredAt: now, data: data)
+            let calendar = try await definitions.calendar(for: definition, on: db)
+            let due = StageSchedule.dueTime(of: stage, enteredAt: now, data: data, calendar: calendar)
             let inserted = try await db.query(
                 """
                 insert into items (workflow, version, stage, title, data, stage_entered_at, due_at, last_activity_at,
@@ -115,14 +116,15 @@ public struct ItemEngine: Sendable {
             let role = participants.first { $0.actor == author }?.role ?? creator.roles.first ?? "creator"
             let entry = try await db.query(
                 """
-                insert into history (item_id, kind, to_stage, actor, role, data_change, via, at)
+                insert into history (item_id, kind, to_stage, actor, role, data_change, via, at, due_at)
                 values (\(id), \(HistoryKind.create.rawValue), \(stage.name), \(author), \(role), \(PostgresJSON(data)),
-                        \(door.rawValue), \(now))
+                        \(door.rawValue), \(now), \(due))
                 returning id
                 """)
             let visit = try entry.single().decode(Int.self, "id")
             try await db.execute("update items set visit_id = \(visit) where id = \(id)")
-            try await schedule(stage, of: definition, item: id, visit: visit, data: data, at: now, on: db)
+            try await schedule(
+                stage, of: definition, calendar: calendar, item: id, visit: visit, data: data, at: now, on: db)
             return id
         }
         return try await show(id)
@@ -179,10 +181,9 @@ public struct ItemEngine: Sendable {
                         expectRevision: expectRevision, idempotencyKey: idempotencyKey, at: now, on: db)
                 }
             } catch let missing as DefinitionCache.Missing {
-                // The first fire on this version in this process: read the definition, then again.
-                _ = try await pool.withConnection {
-                    try await definitions.definition(missing.workflow, version: missing.version, on: $0)
-                }
+                // The first fire on this version in this process (or on a calendar read a while
+                // ago): read what is missing, then decide again.
+                try await pool.withConnection { try await definitions.read(missing, on: $0) }
                 continue
             } catch is ItemChanged {
                 if let expectRevision {
@@ -279,7 +280,8 @@ public struct ItemEngine: Sendable {
                     transition: progress.transition, approvers: progress.approvers, needed: progress.needed))
         case .move(let move):
             let statement = try moveStatement(
-                move, kind: .transition, of: item, definition: definition, key: requestKey, at: now)
+                move, kind: .transition, of: item, definition: definition,
+                calendar: try definitions.cachedCalendar(for: definition), key: requestKey, at: now)
             let applied = try Self.applied(db.queryCommitting(statement))
             let entry = HistoryEntry(
                 id: applied.entry, kind: HistoryKind.transition.rawValue, transition: move.transition,
@@ -329,16 +331,17 @@ public struct ItemEngine: Sendable {
     /// The history row's id comes from its sequence inside the statement, so the item can point
     /// at its new visit in the same statement.
     func moveStatement(
-        _ move: Move, kind: HistoryKind, of item: ItemRow, definition: WorkflowDefinition, key: RequestKey?,
-        at now: Date
+        _ move: Move, kind: HistoryKind, of item: ItemRow, definition: WorkflowDefinition,
+        calendar: BusinessCalendar?, key: RequestKey?, at now: Date
     ) throws -> PostgresQuery {
         guard let stage = definition.stage(move.to) else {
             throw PodiumError(.schema, "\(definition.name) has no stage \(move.to)")
         }
         let change = move.dataChanges.isEmpty ? nil : PostgresJSON(move.dataChanges)
         let transition = kind == .transition ? move.transition : nil
-        let due = StageSchedule.dueTime(of: stage, enteredAt: now, data: move.data)
-        let tasks = StageSchedule.tasks(for: stage, in: definition, enteredAt: now, data: move.data)
+        let due = StageSchedule.dueTime(of: stage, enteredAt: now, data: move.data, calendar: calendar)
+        let tasks = StageSchedule.tasks(
+            for: stage, in: definition, enteredAt: now, data: move.data, calendar: calendar)
         var scheduled: PostgresQuery = ""
         if !tasks.isEmpty {
             let rows = tasks.map { task -> PostgresQuery in
@@ -374,10 +377,10 @@ public struct ItemEngine: Sendable {
                 returning revision
             ), entry as (
                 insert into history (id, item_id, kind, transition, from_stage, to_stage, actor, role, comment,
-                                     data_change, idempotency_key, request_fingerprint, via, at)
+                                     data_change, idempotency_key, request_fingerprint, via, at, due_at)
                 overriding system value
                 select visit.id, \(item.id), \(kind.rawValue), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
-                       \(move.comment), \(change), \(key?.key), \(key?.fingerprint), \(door.rawValue), \(now)
+                       \(move.comment), \(change), \(key?.key), \(key?.fingerprint), \(door.rawValue), \(now), \(due)
                   from visit, moved
                 returning id
             )\(Self.retireOpenTasks(of: item.id, visit: item.visit, at: now, when: "exists (select from moved)"))\(scheduled)
@@ -432,10 +435,10 @@ public struct ItemEngine: Sendable {
 
     /// Inserts the tasks of a new item's first stage visit and wakes the workers when one is due soon.
     private func schedule(
-        _ stage: StageDefinition, of definition: WorkflowDefinition, item: Int, visit: Int, data: [String: String],
-        at now: Date, on db: PostgresConnection
+        _ stage: StageDefinition, of definition: WorkflowDefinition, calendar: BusinessCalendar?, item: Int,
+        visit: Int, data: [String: String], at now: Date, on db: PostgresConnection
     ) async throws {
-        let tasks = StageSchedule.tasks(for: stage, in: definition, enteredAt: now, data: data)
+        let tasks = StageSchedule.tasks(for: stage, in: definition, enteredAt: now, data: data, calendar: calendar)
         guard !tasks.isEmpty else { return }
         let rows = tasks.map { task -> PostgresQuery in
             let key = "item-\(item)-visit-\(visit)-\(Self.keySuffix(task))"

@@ -67,7 +67,8 @@ extension ItemEngine {
                     comment: "\(reason) (version \(step.fromVersion) -> \(version))", dataChanges: [:],
                     data: locked.data, closesItem: stage.terminal)
                 let statement = try moveStatement(
-                    move, kind: .migrate, of: locked, definition: target, key: nil, at: now)
+                    move, kind: .migrate, of: locked, definition: target,
+                    calendar: try await definitions.calendar(for: target, on: db), key: nil, at: now)
                 _ = try Self.applied(try await db.query(statement))
                 try await db.execute("update items set version = \(version) where id = \(step.itemID)")
             }

@@ -28,7 +28,8 @@ extension ItemEngine {
                 comment: reason,
                 dataChanges: [:], data: locked.data, closesItem: target.terminal)
             let statement = try moveStatement(
-                move, kind: .override, of: locked, definition: definition, key: nil, at: now)
+                move, kind: .override, of: locked, definition: definition,
+                calendar: try await definitions.calendar(for: definition, on: db), key: nil, at: now)
             return try Self.applied(try await db.query(statement)).entry
         }
         return try await entry(entryID, of: id)

@@ -111,6 +111,8 @@ public struct PodiumServices: Sendable {
     public var actors: ActorStore { ActorStore(pool: pool, time: clock) }
     /// Workflow versions.
     public var workflows: WorkflowStore { WorkflowStore(pool: pool) }
+    /// Business calendars.
+    public var calendars: CalendarStore { engine.calendars }
     /// Flow and impact reports, engagement.
     public var reports: Reports { Reports(pool: pool, time: clock) }
     /// Items that need a person.

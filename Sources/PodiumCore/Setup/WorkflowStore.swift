@@ -54,6 +54,14 @@ public struct WorkflowStore: Sendable {
         let canonical = String(decoding: definition.canonicalJSON(), as: UTF8.self)
         return try await pool.transaction(retry: .resilient) { db in
             try await db.execute("select pg_advisory_xact_lock(hashtext(\("podium.workflow." + definition.name)))")
+            if let calendar = definition.calendar,
+                try await db.query("select 1 from business_calendars where name = \(calendar)").first == nil
+            {
+                throw PodiumError(
+                    .notFound,
+                    "\(definition.name) counts business days in calendar \(calendar), which is not loaded",
+                    hint: "load the calendar file first", reason: "calendar", details: ["calendar": calendar])
+            }
             let existing = try await db.query(
                 "select version from workflow_versions where workflow = \(definition.name) and checksum = \(checksum)")
             if let row = existing.first {
