@@ -3,7 +3,7 @@
 -- holidays are loaded into the same name), so a row holds its newest content and its revision;
 -- a deadline is computed once, when its stage is entered, with the calendar of that moment.
 create table business_calendars (
-    name        text        primary key check (name ~ '^[a-z0-9]+(-[a-z0-9]+)*$'),
+    name        text        primary key check (name ~ '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' and length(name) <= 63),
     title       text        not null,
     zone        text        not null,
     definition  jsonb       not null,
@@ -16,7 +16,11 @@ create table business_calendars (
 
 -- Each stage visit keeps the due time it was given on entry: a business-day deadline cannot be
 -- worked out again in SQL, and a date field changed later must not move a past visit's deadline.
+-- due_recorded tells a visit that had no deadline (recorded, null) from one written before this
+-- migration (not recorded: the flow report works its deadline out from the rules, as before).
 alter table history add column due_at timestamptz;
+alter table history add column due_recorded boolean not null default false;
+alter table history alter column due_recorded set default true;
 
 do $$
 begin

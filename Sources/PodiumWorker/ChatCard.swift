@@ -38,7 +38,8 @@ public struct ChatCard {
                 "type": "section", "text": ["type": "mrkdwn", "text": Self.cut(Self.mrkdwn(guidance), to: 3000)],
             ])
         }
-        var context = [["type": "mrkdwn", "text": Self.cut(Self.mrkdwn("For \(message.recipientName)"), to: 3000)]]
+        let forWhom = "For \(message.recipientName)" + (message.standingIn.map { ". \($0)" } ?? "")
+        var context = [["type": "mrkdwn", "text": Self.cut(Self.mrkdwn(forWhom), to: 3000)]]
         if let due { context.append(["type": "mrkdwn", "text": Self.mrkdwn(due)]) }
         context.append(["type": "mrkdwn", "text": Self.cut("`" + Self.mrkdwn(message.command) + "`", to: 3000)])
         blocks.append(["type": "context", "elements": context])
@@ -69,6 +70,9 @@ public struct ChatCard {
     /// facts, and an `Action.OpenUrl` button. The idempotency key rides beside the card.
     func teamsAdaptiveCard() -> Data {
         var facts: [[String: String]] = [["title": "For", "value": Self.plainMarkdown(message.recipientName)]]
+        if let standsInFor = message.standsInFor {
+            facts.append(["title": "Standing in for", "value": Self.plainMarkdown(standsInFor.name)])
+        }
         if let due { facts.append(["title": "Due", "value": String(due.dropFirst(4))]) }
         facts.append(["title": "At a terminal", "value": Self.plainMarkdown(message.command)])
         var actions: [[String: Any]] = []

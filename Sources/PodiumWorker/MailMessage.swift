@@ -51,7 +51,8 @@ public struct MailMessage: Sendable {
         let time = LocalTime(zone: message.recipientZone, now: message.writtenAt)
         let due = message.dueAt.map { time.instant($0) }
         let what = message.kind == "escalation" ? "Overdue" : message.stageTitle
-        var paragraphs = ["\(message.recipientName),", "\(message.title): \(message.stageTitle)."]
+        var paragraphs = ["\(message.recipientName),"] + (message.standingIn.map { [$0] } ?? [])
+        paragraphs.append("\(message.title): \(message.stageTitle).")
         if let due { paragraphs.append("Due \(due), your time.") }
         paragraphs.append(message.guidance.trimmingCharacters(in: .whitespacesAndNewlines))
         if message.link != nil {

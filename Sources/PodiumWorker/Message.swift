@@ -27,6 +27,8 @@ struct Message {
     let itemURL: String?
     /// When the message was written: what its text's "Thu 14:00" is near to.
     let writtenAt: Date
+    /// The person away the recipient stands in for: handle, name, and when they are back.
+    let standsInFor: (handle: String, name: String, backAt: Date)?
 
     init(task: ClaimedTask, context: ReminderContext, recipient: ReminderRecipient, links: LinkMaker?, now: Date) {
         idempotencyKey = Self.key(task, recipient)
@@ -50,6 +52,14 @@ struct Message {
         }
         itemURL = links?.itemURL(context.itemID)
         writtenAt = now
+        standsInFor = recipient.standsInFor
+    }
+
+    /// "You stand in for Dana Kim, away until Mon 4 Jan 09:00.", on the recipient's clock.
+    var standingIn: String? {
+        standsInFor.map {
+            "You stand in for \($0.name), away until \(LocalTime(zone: recipientZone, now: writtenAt).instant($0.backAt))."
+        }
     }
 
     /// The stable key of the message of `task` to `recipient`.
@@ -78,6 +88,7 @@ struct Message {
         var lines = [
             "┌ \(what) for \(shown(recipientName)) (\(shown(label)))", "│ \(shown(title)): \(shown(stageTitle))",
         ]
+        if let standingIn { lines.append("│ \(shown(standingIn))") }
         if let dueAt { lines.append("│ Due \(time.instant(dueAt)), your time") }
         for paragraph in guidance.split(separator: "\n") where !paragraph.isEmpty {
             lines.append("│ \(shown(String(paragraph)))")
@@ -101,6 +112,7 @@ struct Message {
         writer.add("kind", kind)
         writer.add("label", label)
         if let link { writer.add("link", link) }
+        if let standsInFor { writer.add("on_behalf_of", standsInFor.handle) }
         writer.add("recipient", recipient)
         writer.add("recipient_name", recipientName)
         writer.add("stage", stage)

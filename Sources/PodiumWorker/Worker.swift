@@ -228,7 +228,7 @@ public actor Worker {
             guard !locked.isEmpty else { return nil }
             let reminders = locked.filter { $0.kind != .timer }
             let contexts = try await engine.reminderContexts(
-                taskIDs: reminders.map(\.id), reached: reminders.filter { $0.attempts > 1 }.map(\.id), on: db)
+                taskIDs: reminders.map(\.id), reached: reminders.filter { $0.attempts > 1 }.map(\.id), at: now, on: db)
             let plan = plan(reminders, contexts: contexts, now: now)
             let messages = Dictionary(grouping: plan.messages) { $0.task.id }
             var local = Set(
@@ -434,6 +434,11 @@ public actor Worker {
                 continue
             }
             for recipient in context.recipients where !recipient.alreadyDelivered {
+                if let back = recipient.awayUntil {
+                    // Away with nobody standing in: the message waits until they are back.
+                    plan.holds[task.id] = min(plan.holds[task.id] ?? back, back)
+                    continue
+                }
                 let zone = zones.value(for: recipient.timezone) { (try? TimeZoneName.zone($0)) ?? .gmt }
                 let hours = workingHours.value(for: recipient.workingHours) {
                     (try? WorkingHours(parsing: $0)) ?? .standard
@@ -472,8 +477,8 @@ public actor Worker {
     /// Delivers the leased reminders and escalations of a batch and records the outcome of each.
     private func deliver(_ tasks: [ClaimedTask]) async throws -> WorkerSummary {
         // A leased task may have reached some recipients in its round, or in an earlier attempt.
-        let contexts = try await engine.reminderContexts(taskIDs: tasks.map(\.id), reached: tasks.map(\.id))
         let now = time.now()
+        let contexts = try await engine.reminderContexts(taskIDs: tasks.map(\.id), reached: tasks.map(\.id), at: now)
         var plan = plan(tasks, contexts: contexts, now: now)
         var summary = WorkerSummary()
         summary.obsolete = plan.obsolete.count

@@ -58,9 +58,20 @@ public struct BusinessCalendar: Sendable {
             atOrAfter: WallClock.LocalTime(day: step(from.day, by: -days), second: from.second))
     }
 
+    /// The instant `days` business days before 00:00 of `day` (days since 1970-01-01) on this
+    /// calendar's clock: how a plain date such as `publish_at: 2026-04-14` is counted back from.
+    public func subtracting(_ days: Int, fromStartOf day: Int) -> Date {
+        let from = normalised(WallClock.LocalTime(day: day, second: 0))
+        return clock.firstInstant(
+            atOrAfter: WallClock.LocalTime(day: step(from.day, by: -days), second: from.second))
+    }
+
     /// The local time of `date`, or 00:00 of the next working date when it falls on a day off.
     private func normalised(_ date: Date) -> WallClock.LocalTime {
-        let local = clock.localTime(at: date)
+        normalised(clock.localTime(at: date))
+    }
+
+    private func normalised(_ local: WallClock.LocalTime) -> WallClock.LocalTime {
         guard !isWorkingDay(local.day) else { return local }
         return WallClock.LocalTime(day: step(local.day, by: 1), second: 0)
     }

@@ -25,6 +25,13 @@ public enum DataDate {
     public static let acceptedForms =
         "an RFC 3339 time such as 2026-03-10T09:00:00Z or 2026-03-10T09:00:00+01:00, or a day such as 2026-03-10"
 
+    /// The day (days since 1970-01-01) when `text` is a plain day such as `2026-03-10` (no time
+    /// of day), else nil.
+    public static func day(_ text: String) -> Int? {
+        guard text.utf8.count == 10, let date = parse(text) else { return nil }
+        return Int(date.timeIntervalSince1970 / 86_400)
+    }
+
     /// The instant `text` names, or nil.
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)

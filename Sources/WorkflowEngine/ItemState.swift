@@ -6,10 +6,15 @@ public struct ActorIdentity: Sendable, Hashable {
     public let handle: String
     /// Roles the actor holds on every item (`podium actor add --role`).
     public let globalRoles: Set<String>
+    /// The people who are away now and named this actor to act for them (`podium actor away
+    /// --delegate-to`), with their own global roles; by handle. One level: whom they stand in
+    /// for is not passed on.
+    public let standsInFor: [ActorIdentity]
 
-    public init(handle: String, globalRoles: Set<String> = []) {
+    public init(handle: String, globalRoles: Set<String> = [], standsInFor: [ActorIdentity] = []) {
         self.handle = handle
         self.globalRoles = globalRoles
+        self.standsInFor = standsInFor.sorted { $0.handle < $1.handle }
     }
 
     /// The actor that fires timer transitions.
@@ -34,12 +39,19 @@ public struct Participant: Sendable, Hashable, Codable {
 /// An approval recorded during the current visit of a stage.
 public struct Approval: Sendable, Hashable, Codable {
     public let transition: String
+    /// Whose approval it is: the approver, or the person away whom a delegate approved for.
     public let actor: String
+    /// Who gave it for ``actor`` while they were away; nil when they gave it themselves.
+    public let delegate: String?
 
-    public init(transition: String, actor: String) {
+    public init(transition: String, actor: String, delegate: String? = nil) {
         self.transition = transition
         self.actor = actor
+        self.delegate = delegate
     }
+
+    /// The person whose judgement it was: the delegate when there was one.
+    public var judge: String { delegate ?? actor }
 }
 
 /// What the decision core needs to know about an item: a snapshot, not a database row.

@@ -20,6 +20,11 @@ public struct Scenario: Sendable {
             case wait(WorkflowDuration)
             case expect([String: ExpectedValue])
             case expectRefusal(FireSpec, message: String?)
+            /// `who` is away from now, for `duration` or until `back`, with `delegate` acting
+            /// for them (or nobody).
+            case away(who: String, delegate: String?, duration: WorkflowDuration?)
+            /// `who` is back: their absence ends now.
+            case back(String)
         }
 
         public let action: Action
@@ -176,6 +181,22 @@ extension Scenario {
             }
             return Step(action: .expect(values), line: at)
         }
+        if let who = fields["away"]?.string {
+            for key in fields.keys.compactMap(\.string) where !["away", "delegate", "for"].contains(key) {
+                throw ScenarioError(
+                    line: at, message: "away takes {away: HANDLE, delegate: HANDLE, for: DURATION}, not \(key)")
+            }
+            var duration: WorkflowDuration? = nil
+            if let text = fields["for"]?.string {
+                do { duration = try WorkflowDuration(parsing: text) } catch {
+                    throw ScenarioError(line: at, message: "away for: \(error.message)")
+                }
+            }
+            return Step(action: .away(who: who, delegate: fields["delegate"]?.string, duration: duration), line: at)
+        }
+        if let who = fields["back"]?.string {
+            return Step(action: .back(who), line: at)
+        }
         if let refusal = fields["expect_refusal"] {
             guard case .mapping(let spec) = refusal, let transition = spec["fire"]?.string else {
                 throw ScenarioError(line: at, message: "expect_refusal takes {fire: T, as: HANDLE, message: TEXT}")
@@ -184,7 +205,7 @@ extension Scenario {
                 action: .expectRefusal(try fireSpec(transition, spec, at: at), message: spec["message"]?.string),
                 line: at)
         }
-        throw ScenarioError(line: at, message: "a step is fire, wait, expect or expect_refusal")
+        throw ScenarioError(line: at, message: "a step is fire, wait, expect, expect_refusal, away or back")
     }
 
     private static func fireSpec(_ transition: String, _ fields: Node.Mapping, at: Int) throws(ScenarioError)

@@ -46,6 +46,7 @@ struct ScenarioRunner {
         "due": ([.text], "a date (RFC 3339), or none"),
         "history": ([.list], "a list of transitions, e.g. [submit, approve]"),
         "timers_fired": ([.list], "a list of transition names, e.g. [close_dialogue]"),
+        "last_fired_by": ([.text], "who fired the last transition, e.g. alice, or sam for dana"),
     ]
 
     /// A notification the virtual worker sent.
@@ -66,6 +67,9 @@ struct ScenarioRunner {
     var sent: [Sent] = []
     var history: [String] = []
     var timersFired: [String] = []
+    var lastFiredBy = ""
+    /// Who is away, until when (nil: until `back`), and who stands in for them.
+    var absences: [String: (until: Date?, delegate: String?)] = [:]
     var failures: [ScenarioResult.Failure] = []
 
     init(scenario: Scenario, definition: WorkflowDefinition, calendar: BusinessCalendar?) {
@@ -113,6 +117,14 @@ struct ScenarioRunner {
             } else if case .refused(let refusal) = fire(spec) {
                 fail(step.line, "fire \(spec.transition) as \(spec.actor) was refused: \(refusal.message)")
             }
+        case .away(let who, let delegate, let duration):
+            for handle in [who] + (delegate.map { [$0] } ?? []) {
+                if let stranger = stranger(handle) { return fail(step.line, stranger) }
+            }
+            if delegate == who { return fail(step.line, "\(who) cannot stand in for themselves") }
+            absences[who] = (duration.map { now.addingTimeInterval(TimeInterval($0.seconds)) }, delegate)
+        case .back(let who):
+            absences[who] = nil
         case .wait(let duration):
             advance(to: now.addingTimeInterval(TimeInterval(duration.seconds)), line: step.line)
         case .expect(let expectations):
@@ -149,23 +161,33 @@ struct ScenarioRunner {
     }
 
     private mutating func fire(_ spec: Scenario.FireSpec) -> FireDecision {
-        let actor = ActorIdentity(handle: spec.actor, globalRoles: scenario.globalRoles[spec.actor] ?? [])
+        let now = now
+        let standsInFor = absences.filter {
+            $0.value.delegate == spec.actor && ($0.value.until.map { now < $0 } ?? true)
+        }
+        .keys.map { ActorIdentity(handle: $0, globalRoles: scenario.globalRoles[$0] ?? []) }
+        let actor = ActorIdentity(
+            handle: spec.actor, globalRoles: scenario.globalRoles[spec.actor] ?? [], standsInFor: standsInFor)
         let decision = decider.decide(
             FireRequest(transition: spec.transition, actor: actor, comment: spec.comment, dataChanges: spec.data),
             for: item)
-        apply(decision)
+        apply(decision, by: spec.actor)
         return decision
     }
 
-    private mutating func apply(_ decision: FireDecision) {
+    private mutating func apply(_ decision: FireDecision, by actor: String) {
         switch decision {
         case .refused: break
         case .approvalRecorded(let progress):
-            if !progress.wasAlreadyCounted, let actor = progress.approvers.last {
-                item.approvals.append(Approval(transition: progress.transition, actor: actor))
+            if !progress.wasAlreadyCounted, let principal = progress.approvers.last {
+                item.approvals.append(
+                    Approval(
+                        transition: progress.transition, actor: principal,
+                        delegate: progress.onBehalfOf == nil ? nil : actor))
             }
         case .move(let move):
             history.append(move.transition)
+            lastFiredBy = move.onBehalfOf.map { "\(move.actor) for \($0)" } ?? move.actor
             item.apply(move, at: now)
             visit += 1
             pending =
@@ -192,7 +214,7 @@ struct ScenarioRunner {
                 } else {
                     timersFired.append(next.transition ?? "")
                 }
-                apply(decision)
+                apply(decision, by: ActorIdentity.system.handle)
             }
         }
         now = target
@@ -243,6 +265,9 @@ struct ScenarioRunner {
             return due == wanted ? nil : "expected due \(expected), it is \(due.map(DataDate.format) ?? "none")"
         case ("history", .list(let transitions)):
             return history == transitions ? nil : "expected history \(transitions), it is \(history)"
+        case ("last_fired_by", .text(let expected)):
+            return lastFiredBy == expected
+                ? nil : "expected the last transition fired by \(expected), it was \(lastFiredBy)"
         case ("timers_fired", .list(let timers)):
             return timersFired == timers ? nil : "expected timers \(timers) to have fired, fired \(timersFired)"
         default:

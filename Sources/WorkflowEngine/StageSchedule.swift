@@ -31,10 +31,13 @@ public enum StageSchedule {
         case .after(.elapsed(let duration)): return enteredAt.addingTimeInterval(TimeInterval(duration.seconds))
         case .after(.businessDays(let days)): return calendar?.adding(days, to: enteredAt)
         case .before(let field, let offset):
-            guard let date = data[field].flatMap(parseDate) else { return nil }
+            guard let text = data[field], let date = parseDate(text) else { return nil }
             switch offset {
             case .elapsed(let duration): return date.addingTimeInterval(-TimeInterval(duration.seconds))
-            case .businessDays(let days): return calendar?.subtracting(days, from: date)
+            case .businessDays(let days):
+                // A plain day is a date on the calendar's own clock, not midnight UTC.
+                if let day = DataDate.day(text) { return calendar?.subtracting(days, fromStartOf: day) }
+                return calendar?.subtracting(days, from: date)
             }
         case .at(let field): return data[field].flatMap(parseDate)
         case nil: return nil

@@ -44,6 +44,8 @@ public struct ApprovalProgress: Sendable, Equatable {
     public let role: String
     public let approvers: [String]
     public let needed: Int
+    /// Who the approval is for when a delegate gave it (their principal), or nil.
+    public let onBehalfOf: String?
     /// True when this actor had already approved: counted once.
     public let wasAlreadyCounted: Bool
 }
@@ -55,7 +57,11 @@ public struct Move: Sendable, Equatable {
     public let to: String
     /// The role the actor fired it in (`system` for timers).
     public let role: String
+    /// Who fired it: the person, or `system`.
     public let actor: String
+    /// The person away whom ``actor`` stood in for, holding ``role``; nil when they acted as
+    /// themselves. History records it: "sam for dana".
+    public let onBehalfOf: String?
     public let comment: String?
     /// The fields this move sets, with their new values.
     public let dataChanges: [String: String]
@@ -65,14 +71,15 @@ public struct Move: Sendable, Equatable {
     public let closesItem: Bool
 
     public init(
-        transition: String, from: String, to: String, role: String, actor: String, comment: String?,
-        dataChanges: [String: String], data: [String: String], closesItem: Bool
+        transition: String, from: String, to: String, role: String, actor: String, onBehalfOf: String? = nil,
+        comment: String?, dataChanges: [String: String], data: [String: String], closesItem: Bool
     ) {
         self.transition = transition
         self.from = from
         self.to = to
         self.role = role
         self.actor = actor
+        self.onBehalfOf = onBehalfOf
         self.comment = comment
         self.dataChanges = dataChanges
         self.data = data
@@ -106,6 +113,7 @@ public struct TransitionDecider: Sendable {
                 .wrongStage, "\(transition.name) is not possible from \(item.stage); \(possible(from: item.stage))")
         }
         let role: String
+        var onBehalfOf: String? = nil
         if request.actor == .system {
             guard transition.timer != nil else {
                 return refuse(
@@ -118,16 +126,12 @@ public struct TransitionDecider: Sendable {
                     .timerOnly,
                     "\(transition.name) is fired by its timer only (after \(transition.timer?.description ?? "?"))")
             }
-            let held = transition.roles.filter { holds(request.actor, $0, on: item) }
-            guard !held.isEmpty else {
-                let roles = transition.roles.joined(separator: " or ")
-                return refuse(
-                    .notPermitted, "\(request.actor.handle) is not \(article(roles)) \(roles) on item \(item.id)")
+            switch acting(request.actor, in: transition, on: item) {
+            case .failure(let refusal): return .refused(refusal)
+            case .success(let acting):
+                role = acting.role
+                onBehalfOf = acting.onBehalfOf
             }
-            guard let allowed = held.first(where: { !reviewsOwnWork(request.actor.handle, as: $0, on: item) }) else {
-                return refuse(.ownWork, ownWorkMessage(request.actor.handle, item))
-            }
-            role = allowed
         }
         if let problem = DataDate.problem(in: request.dataChanges, dateFields: definition.dateFields) {
             return refuse(.invalidData, problem)
@@ -141,25 +145,40 @@ public struct TransitionDecider: Sendable {
             return refuse(.missingRequirements, "\(transition.name) requires: \(missing.joined(separator: ", "))")
         }
         if transition.approvals != nil {
-            if workAuthors(of: item).contains(request.actor.handle) {
+            let principal = onBehalfOf ?? request.actor.handle
+            let authors = workAuthors(of: item)
+            if authors.contains(request.actor.handle) {
                 return refuse(.ownWork, ownWorkMessage(request.actor.handle, item))
             }
-            let earlier = item.approvals.filter { $0.transition == transition.name }.map(\.actor)
-            let approvers = earlier.contains(request.actor.handle) ? earlier : earlier + [request.actor.handle]
+            if let onBehalfOf, authors.contains(onBehalfOf) {
+                return refuse(.ownWork, ownWorkMessage(onBehalfOf, item, delegate: request.actor.handle))
+            }
+            let earlier = item.approvals.filter { $0.transition == transition.name }
+            let alreadyCounted = earlier.contains { $0.actor == principal }
+            // One person's judgement counts once: a delegate who approved for themselves does not
+            // approve again for the person they stand in for, nor the other way round.
+            if !alreadyCounted, let other = earlier.first(where: { $0.judge == request.actor.handle }) {
+                let already = other.delegate == nil ? "as themselves" : "for \(other.actor)"
+                return refuse(
+                    .notPermitted,
+                    "\(request.actor.handle) already approved \(transition.name) \(already); "
+                        + "an approval \(onBehalfOf.map { "for \($0)" } ?? "of their own") must come from someone else")
+            }
+            let approvers = earlier.map(\.actor) + (alreadyCounted ? [] : [principal])
             let needed = approvalsNeeded(for: transition, on: item)
             if approvers.count < needed {
                 return .approvalRecorded(
                     ApprovalProgress(
                         transition: transition.name, role: role, approvers: approvers, needed: needed,
-                        wasAlreadyCounted: earlier.contains(request.actor.handle)))
+                        onBehalfOf: onBehalfOf, wasAlreadyCounted: alreadyCounted))
             }
         }
         let changes = request.dataChanges.filter { item.data[$0.key] != $0.value }
         return .move(
             Move(
                 transition: transition.name, from: item.stage, to: transition.to, role: role,
-                actor: request.actor.handle, comment: comment, dataChanges: changes, data: data,
-                closesItem: definition.stage(transition.to)?.terminal ?? false))
+                actor: request.actor.handle, onBehalfOf: onBehalfOf, comment: comment, dataChanges: changes,
+                data: data, closesItem: definition.stage(transition.to)?.terminal ?? false))
     }
 
     /// Who may fire what from `stage`: `from draft: submit (executive), withdraw (...)`.
@@ -180,6 +199,41 @@ public struct TransitionDecider: Sendable {
         actor.globalRoles.contains(ActorIdentity.adminRole) || createdBy == actor.handle
             || item.participants.contains { $0.actor == actor.handle }
             || definition.roles.contains { actor.globalRoles.contains($0.name) }
+            || actor.standsInFor.contains { mayRead(item, createdBy: createdBy, actor: $0) }
+    }
+
+    /// The role `actor` fires `transition` in on `item`, and whom they stand in for: their own
+    /// role when they hold one and it does not have them review their own work; otherwise the
+    /// role of someone away they stand in for (see ``ActorIdentity/standsInFor``), when acting
+    /// in it reviews the work of neither of them. The refusal says which rule said no.
+    public func acting(_ actor: ActorIdentity, in transition: TransitionDefinition, on item: ItemState)
+        -> Result<(role: String, onBehalfOf: String?), Refusal>
+    {
+        let own = transition.roles.filter { holds(actor, $0, on: item) }
+        if let role = own.first(where: { !reviewsOwnWork(actor.handle, as: $0, on: item) }) {
+            return .success((role, nil))
+        }
+        var ownWork: String? = own.isEmpty ? nil : ownWorkMessage(actor.handle, item)
+        for principal in actor.standsInFor {
+            for role in transition.roles where holds(principal, role, on: item) {
+                if let person = [actor.handle, principal.handle].first(where: {
+                    reviewsOwnWork($0, as: role, on: item)
+                }) {
+                    ownWork =
+                        ownWork
+                        ?? ownWorkMessage(person, item, delegate: person == principal.handle ? actor.handle : nil)
+                    continue
+                }
+                return .success((role, principal.handle))
+            }
+        }
+        if let ownWork { return .failure(Refusal(reason: .ownWork, message: ownWork)) }
+        let roles = transition.roles.joined(separator: " or ")
+        let standIn = actor.standsInFor.isEmpty ? "" : " and stands in for nobody who is"
+        return .failure(
+            Refusal(
+                reason: .notPermitted,
+                message: "\(actor.handle) is not \(article(roles)) \(roles) on item \(item.id)\(standIn)"))
     }
 
     /// Whether `actor` holds `role` on `item`, as a participant or globally.
@@ -206,13 +260,14 @@ public struct TransitionDecider: Sendable {
     /// a comment) are the fire's to check. `item show` lists the people for whom this is true.
     public func mayFire(_ transition: TransitionDefinition, actor: ActorIdentity, on item: ItemState) -> Bool {
         guard !item.isClosed, transition.from.contains(item.stage), !transition.roles.isEmpty,
-            transition.roles.contains(where: {
-                holds(actor, $0, on: item) && !reviewsOwnWork(actor.handle, as: $0, on: item)
-            })
+            case .success(let acting) = acting(actor, in: transition, on: item)
         else { return false }
         guard transition.approvals != nil else { return true }
-        return !workAuthors(of: item).contains(actor.handle)
-            && !item.approvals.contains { $0.transition == transition.name && $0.actor == actor.handle }
+        let principal = acting.onBehalfOf ?? actor.handle
+        return workAuthors(of: item).isDisjoint(with: [actor.handle, principal])
+            && !item.approvals.contains {
+                $0.transition == transition.name && ($0.actor == principal || $0.judge == actor.handle)
+            }
     }
 
     /// The role `actor` assigns `role` in on `item` (a role the workflow lets assign it, or
@@ -288,12 +343,19 @@ public struct TransitionDecider: Sendable {
         role == reviewingRole(of: item) && workAuthors(of: item).contains(handle)
     }
 
-    private func ownWorkMessage(_ handle: String, _ item: ItemState) -> String {
+    /// Why `handle` may not review this work; with `delegate`, why the delegate may not review
+    /// it for `handle` either.
+    private func ownWorkMessage(_ handle: String, _ item: ItemState, delegate: String? = nil) -> String {
+        let who = delegate.map { "\($0) stands in for \(handle), who" } ?? handle
         if handle == item.stageAuthor {
-            return "\(handle) moved this item into \(item.stage) and cannot review or approve their own work"
+            return delegate == nil
+                ? "\(handle) moved this item into \(item.stage) and cannot review or approve their own work"
+                : "\(who) moved this item into \(item.stage): nobody approves that work for them"
         }
         let role = item.enteredFrom.flatMap { definition.stage($0)?.assignee } ?? "author"
-        return "\(handle) did the work under review in \(item.stage) (as \(role)) and cannot review or approve it"
+        return delegate == nil
+            ? "\(handle) did the work under review in \(item.stage) (as \(role)) and cannot review or approve it"
+            : "\(who) did the work under review in \(item.stage) (as \(role)): nobody approves it for them"
     }
 
     private func refuse(_ reason: Refusal.Reason, _ message: String) -> FireDecision {

@@ -15,6 +15,12 @@ public struct WallClock: Sendable {
         public let day: Int
         /// Seconds since local midnight, 0 ..< 86,400.
         public let second: Int
+        /// `second` seconds after local midnight of `day`.
+        public init(day: Int, second: Int) {
+            self.day = day
+            self.second = second
+        }
+
         /// 1 = Sunday ... 7 = Saturday (Foundation's numbering).
         public var weekday: Int { Int(Int64(day + 4) - CivilCalendar.floorDivide(Int64(day + 4), 7) * 7) + 1 }
     }

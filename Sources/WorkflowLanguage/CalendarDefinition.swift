@@ -106,7 +106,7 @@ public enum CalendarParser {
             return CalendarCheck(
                 definition: nil,
                 diagnostics: [
-                    Diagnostic(.error, "the file is empty; a calendar needs name, zone and holidays", at: .start)
+                    Diagnostic(.error, "the file is empty; a calendar needs a name and a zone", at: .start)
                 ])
         }
         var reader = NodeReader()
@@ -125,11 +125,7 @@ extension NodeReader {
             error("the calendar has no \"\(required)\"", at: location(root))
         }
         let name = value(top, "name").flatMap { string($0, "name") }
-        if let name, let node = value(top, "name"),
-            name.isEmpty || name.count > 63
-                || !name.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" })
-                || name.hasPrefix("-") || name.hasSuffix("-")
-        {
+        if let name, let node = value(top, "name"), !WorkflowValidator.isKebabCase(name) {
             error("name \"\(name)\" must be kebab-case, e.g. uk-office", at: location(node))
         }
         let zone = value(top, "zone").flatMap { string($0, "zone") }
@@ -154,9 +150,8 @@ extension NodeReader {
         }
         var holidays: [CalendarDefinition.Holiday] = []
         if let node = value(top, "holidays") {
-            if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "[]" || scalar.string == "{}"
-            {
-                // An empty list: a calendar of weekends only.
+            if case .sequence(let list) = node, list.isEmpty {
+                // `holidays: []`: a calendar of weekends only.
             } else if let days = entries(node, in: "holidays") {
                 for day in days {
                     guard let date = Self.localDate(day.key) else {
@@ -166,6 +161,11 @@ extension NodeReader {
                         continue
                     }
                     guard let title = string(day.value, "holiday \(day.key)") else { continue }
+                    if title.trimmingWhitespace().isEmpty || title.contains(where: \.isNewline) {
+                        error(
+                            "holiday \(day.key) needs a name on one line, e.g. Christmas Day", at: location(day.value))
+                        continue
+                    }
                     holidays.append(.init(date: date, name: title))
                 }
             }

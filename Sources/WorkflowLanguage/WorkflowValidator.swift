@@ -45,7 +45,7 @@ struct WorkflowValidator {
     private func transitions(from stage: String) -> [TransitionDefinition] { outgoing[stage] ?? [] }
 
     private mutating func checkNames() {
-        if !isKebabCase(definition.name) {
+        if !Self.isKebabCase(definition.name) {
             error("name \"\(definition.name)\" must be kebab-case, e.g. exec-post", at: "name")
         }
         for role in definition.roles {
@@ -131,7 +131,7 @@ struct WorkflowValidator {
     /// Business days are counted in a named calendar: a workflow whose due rules count them
     /// names one, and a calendar nothing counts in is a slip worth a warning.
     private mutating func checkCalendar() {
-        if let calendar = definition.calendar, !isKebabCase(calendar) {
+        if let calendar = definition.calendar, !Self.isKebabCase(calendar) {
             error("calendar \"\(calendar)\" must be kebab-case, e.g. uk-office", at: "calendar")
         }
         let counting = definition.stages.filter { !$0.terminal && $0.due?.countsBusinessDays == true }
@@ -320,7 +320,9 @@ struct WorkflowValidator {
         return name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
     }
 
-    private func isKebabCase(_ name: String) -> Bool {
+    /// Lowercase words of letters and digits joined by single hyphens, starting with a letter,
+    /// at most 63 characters: workflow and calendar names (`exec-post`, `head-office`).
+    static func isKebabCase(_ name: String) -> Bool {
         guard let first = name.first, first.isASCII, first.isLowercase, name.count <= 63, !name.hasSuffix("-"),
             !name.contains("--")
         else { return false }

@@ -92,10 +92,21 @@ struct CalendarCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (checked, _, failed) = try CalendarCommand.check(paths, quiet: false)
+            let (checked, findings, failed) = try CalendarCommand.check(paths, quiet: true)
+            for finding in findings {
+                Terminal.note(
+                    "\(finding.file):\(finding.line):\(finding.column): \(finding.severity): \(finding.message)")
+            }
             if failed {
                 Terminal.error("nothing loaded: fix the errors above first")
                 throw ExitCode(1)
+            }
+            for (index, item) in checked.enumerated() {
+                if let first = checked[..<index].first(where: { $0.definition.name == item.definition.name }) {
+                    Terminal.error(
+                        "\(first.file) and \(item.file) are both calendar \(item.definition.name); nothing loaded")
+                    throw ExitCode(1)
+                }
             }
             let store = try await Services.open().calendars
             var outcomes: [CalendarLoadOutcome] = []

@@ -90,8 +90,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 guard let calendar = item.definition.calendar, !calendars.contains(calendar) else { continue }
                 throw PodiumError(
                     .notFound,
-                    "\(item.file): \(item.definition.name) counts business days in calendar \(calendar), "
-                        + "which is not loaded; nothing loaded",
+                    "\(item.file): \(item.definition.name) names calendar \(calendar), which is not loaded; nothing loaded",
                     hint: "load the calendar file first", reason: "calendar", details: ["calendar": calendar])
             }
             let store = services.workflows

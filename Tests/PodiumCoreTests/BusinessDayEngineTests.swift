@@ -77,10 +77,62 @@ struct BusinessDayEngineTests {
             }
             #expect(error?.code == "not_found.calendar")
             #expect(
-                error?.message.contains("calendar head-office, which is not loaded") == true,
+                error?.message.contains("names calendar head-office, which is not loaded") == true,
                 "\(String(describing: error))")
             #expect(
                 try await pool.query("select count(*) as n from workflow_versions").single().decode(Int.self, "n") == 0)
+        }
+    }
+
+    /// Only the stages that count business days need the calendar: with it gone, a tough
+    /// question still goes to the coach (due in 1d), and only the answer's deadline is refused.
+    @Test func aMissingCalendarStopsOnlyTheStagesThatCountInIt() async throws {
+        try await EngineFixture.run { fixture in
+            let engine = fixture.engine(at: Self.instant("2026-03-02T10:00:00Z"))
+            let people = [Participant(role: "executive", actor: "alice"), Participant(role: "coach", actor: "bob")]
+            let tough = try await engine.create(
+                workflow: "open-door", title: "Why the move?", author: "carol", participants: people, data: [:])
+            let routine = try await engine.create(
+                workflow: "open-door", title: "When is lunch?", author: "carol", participants: people, data: [:])
+            try await fixture.pool.execute("delete from business_calendars")
+            _ = try await engine.fire(item: tough.id, transition: "tough", actor: "carol", comment: "Pay.")
+            #expect(try await engine.show(tough.id).stage == "coached_draft")
+            let error = await #expect(throws: PodiumError.self) {
+                try await engine.fire(item: routine.id, transition: "routine", actor: "carol")
+            }
+            #expect(error?.code == "not_found.calendar", "\(String(describing: error))")
+            #expect(try await engine.show(routine.id).stage == "triage")
+        }
+    }
+
+    /// A visit that had no deadline when it was entered (its date was not set yet) is not
+    /// counted on time or late in the flow report, whatever the data says later.
+    @Test func aVisitWithoutADeadlineIsNeitherOnTimeNorLate() async throws {
+        try await EngineFixture.run { fixture in
+            let text = """
+                name: dated
+                title: Dated
+                roles: {executive: Writes., community_manager: Runs it.}
+                initial: write
+                stages:
+                  write: {assignee: executive, due: {before: publish_at, by: 1d}}
+                  done: {terminal: true}
+                transitions:
+                  finish: {from: write, to: done, roles: [executive]}
+                """
+            let definition = try #require(WorkflowParser.check(text).validDefinition)
+            _ = try await WorkflowStore(pool: fixture.pool).load(definition, source: text, path: nil)
+            let engine = fixture.engine(at: Self.instant("2026-03-02T10:00:00Z"))
+            let item = try await engine.create(
+                workflow: "dated", title: "Undated", author: "carol",
+                participants: [Participant(role: "executive", actor: "alice")], data: [:])
+            _ = try await engine.fire(
+                item: item.id, transition: "finish", actor: "alice", data: ["publish_at": "2026-04-10T00:00:00Z"])
+            let rows = try await Reports(pool: fixture.pool, time: FixedTime(Self.instant("2026-03-03T00:00:00Z")))
+                .flow(workflow: "dated")
+            let write = try #require(rows.first { $0.stage == "write" })
+            #expect(write.passed == 1)
+            #expect(write.onTimeShare == nil, "\(write)")
         }
     }
 }

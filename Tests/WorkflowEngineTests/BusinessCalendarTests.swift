@@ -104,6 +104,38 @@ struct BusinessCalendarTests {
         #expect(sevenDays.adding(1, to: Self.instant("2026-10-24T00:30:00Z")) == Self.instant("2026-10-25T00:30:00Z"))
     }
 
+    /// A plain date in the data (`publish_at: 2026-04-14`) is a day on the calendar's clock, not
+    /// midnight UTC: in New York, one business day before Tuesday 14 April is Monday 00:00 EDT,
+    /// not Friday evening.
+    @Test func aPlainDateIsADayOnTheCalendarsClock() throws {
+        let newYork = try BusinessCalendar(
+            CalendarDefinition(
+                name: "ny-office", title: "", zone: "America/New_York", workingDays: [2, 3, 4, 5, 6], holidays: []))
+        let text = """
+            name: dated
+            title: Dated
+            calendar: ny-office
+            roles: {coach: Reviews.}
+            initial: review
+            stages:
+              review: {assignee: coach, due: {before: publish_at, by: 1 business day}}
+              done: {terminal: true}
+            transitions:
+              approve: {from: review, to: done, roles: [coach]}
+            """
+        let stage = try #require(WorkflowParser.check(text).validDefinition?.stage("review"))
+        func due(_ publish: String) -> Date? {
+            StageSchedule.dueTime(
+                of: stage, enteredAt: Self.instant("2026-04-01T12:00:00Z"), data: ["publish_at": publish],
+                calendar: newYork)
+        }
+        #expect(due("2026-04-14") == Self.instant("2026-04-13T04:00:00Z"))
+        // A Saturday publication leaves Friday clear: due Friday 00:00 EDT.
+        #expect(due("2026-04-11") == Self.instant("2026-04-10T04:00:00Z"))
+        // A time of day is an instant as written.
+        #expect(due("2026-04-14T00:00:00-04:00") == Self.instant("2026-04-13T04:00:00Z"))
+    }
+
     /// A workflow's due rule counts in its calendar through the same schedule the engine uses.
     @Test func theScheduleCountsBusinessDays() throws {
         let text = """

@@ -34,6 +34,10 @@ struct CalendarFileTests {
         ("name: x\nzone: UTC\nholidays:\n  25/12/2026: Christmas\n", "4:3", "not a date; write YYYY-MM-DD"),
         ("name: x\nzone: UTC\nholidays:\n  2026-12-25: a\n  2026-12-25: b\n", "4:3", "duplicate key"),
         ("name: UK Office\nzone: UTC\n", "1:7", "must be kebab-case"),
+        ("name: a--b\nzone: UTC\n", "1:7", "must be kebab-case"),
+        ("name: 2026-office\nzone: UTC\n", "1:7", "must be kebab-case"),
+        ("name: x\nzone: UTC\nholidays:\n  2026-12-25: \"\"\n", "4:15", "needs a name on one line"),
+        ("name: x\nzone: UTC\nholidays:\n  2026-12-25: \"a\\nb\"\n", "4:15", "needs a name on one line"),
         ("zone: UTC\n", "1:1", "has no \"name\""),
         ("name: x\nzone: UTC\nweekend: [sat]\n", "3:1", "unknown key \"weekend\""),
     ])
@@ -43,6 +47,12 @@ struct CalendarFileTests {
         let error = check.diagnostics.first { $0.severity == .error }
         #expect(error?.location.description == location, "\(text): \(check.diagnostics)")
         #expect(error?.message.contains(says) == true, "\(text): \(check.diagnostics)")
+    }
+
+    @Test func aCalendarWithoutHolidays() throws {
+        let definition = try #require(
+            CalendarParser.check("name: weekdays\nzone: UTC\nholidays: []\n", zoneProblem: zoneProblem).definition)
+        #expect(definition.holidays.isEmpty)
     }
 
     @Test func dueSpansReadAndWriteBack() throws {

@@ -151,7 +151,8 @@ public struct WebSessions: Sendable {
         guard cookie.utf8.count <= 100 else { return nil }
         let rows = try await pool.query(
             """
-            select s.csrf_token, s.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
+            select s.csrf_token, s.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours,
+                   \(AbsenceStore.standingIn(for: "a.handle", at: time.now()))
               from web_sessions s join actors a on a.handle = s.actor
              where s.token_sha256 = \(SecretToken.digest(cookie)) and s.expires_at > \(time.now())
             """)

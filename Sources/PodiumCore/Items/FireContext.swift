@@ -14,6 +14,8 @@ struct FireContext {
     let replayed: (entry: Int, fingerprint: String?)?
     private let handle: String
     private let globalRoles: [String]?
+    /// Whom the actor stands in for at the time of the fire.
+    private let standsInFor: [ActorIdentity]
 
     /// The actor firing: `system` for timers, otherwise a known actor with their global roles.
     func actor() throws -> ActorIdentity {
@@ -23,7 +25,7 @@ struct FireContext {
                 .notFound, "no actor named \(handle)", hint: "add the person first",
                 reason: "actor", details: ["handle": handle])
         }
-        return ActorIdentity(handle: handle, globalRoles: Set(globalRoles))
+        return ActorIdentity(handle: handle, globalRoles: Set(globalRoles), standsInFor: standsInFor)
     }
 
     /// The decision's inputs as ``TransitionDecider`` takes them.
@@ -47,7 +49,7 @@ struct FireContext {
         static let columns: PostgresQuery = """
             (select coalesce(json_agg(json_build_array(role, actor) order by role, actor), '[]')
                from participants where item_id = i.id)::text as participants,
-            (select coalesce(json_agg(json_build_array(transition, actor) order by at, actor), '[]')
+            (select coalesce(json_agg(json_build_array(transition, actor, coalesce(delegate, '')) order by at, actor), '[]')
                from approvals where item_id = i.id and visit_id = i.visit_id)::text as approvals,
             work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from
             """
@@ -57,7 +59,7 @@ struct FireContext {
                 Participant(role: $0[0], actor: $0[1])
             }
             approvals = try Self.pairs(try row.decode(String.self, "approvals")).map {
-                Approval(transition: $0[0], actor: $0[1])
+                Approval(transition: $0[0], actor: $0[1], delegate: $0.count > 2 && !$0[2].isEmpty ? $0[2] : nil)
             }
             stageAuthor = try row.decode(String.self, "stage_author")
             stageAuthorRole = try row.decode(String.self, "stage_author_role")
@@ -93,13 +95,14 @@ struct FireContext {
         """
 
     static func read(
-        item id: Int, actor handle: String, idempotencyKey: String?, on db: isolated PostgresConnection
+        item id: Int, actor handle: String, idempotencyKey: String?, at now: Date, on db: isolated PostgresConnection
     ) throws -> FireContext {
         let rows = try db.query(
             """
             select \(ItemEngine.ItemRow.columns), \(People.columns),
                    replayed.id as replayed, replayed.request_fingerprint as replayed_fingerprint,
-                   (select roles from actors where handle = \(handle)) as roles
+                   (select roles from actors where handle = \(handle)) as roles,
+                   \(AbsenceStore.standingIn(for: "\(handle)", at: now))
               from items i
               \(workEntry)
               left join history replayed on replayed.item_id = i.id and replayed.idempotency_key = \(idempotencyKey)
@@ -115,6 +118,7 @@ struct FireContext {
             replayed: try row.decode(Int?.self, "replayed").map {
                 (entry: $0, fingerprint: try row.decode(String?.self, "replayed_fingerprint"))
             },
-            handle: handle, globalRoles: try row.decode([String]?.self, "roles"))
+            handle: handle, globalRoles: try row.decode([String]?.self, "roles"),
+            standsInFor: try AbsenceStore.standsInFor(row))
     }
 }

@@ -9,6 +9,8 @@ public struct InboxEntry: Sendable {
     /// The transitions the reader may fire now, the way forward first (timers excluded: the
     /// worker fires those).
     public let actions: [PossibleTransition]
+    /// The person away whose work this is, when the reader has it only as their stand-in.
+    public var onBehalfOf: String? = nil
 }
 
 /// What waits on a person across programs: items where they may act now, most urgent first, and
@@ -57,12 +59,14 @@ extension ItemEngine {
         let everyone = reader == nil || reader?.globalRoles.contains(ActorIdentity.adminRole) == true
         let handle = reader?.handle ?? ""
         let roles = Array(reader?.globalRoles ?? [])
+        // What the people the reader stands in for may see, they may see too.
+        let standIns = (reader?.standsInFor ?? []).map { " or \(readable(by: $0))" as PostgresQuery }
         return """
             (\(everyone) or i.created_by = \(handle)
              or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(handle))
              or exists (select 1 from workflow_versions rv, jsonb_array_elements(rv.definition -> 'roles') r
                          where rv.workflow = i.workflow and rv.version = i.version
-                           and r ->> 'name' = any(\(roles)::text[])))
+                           and r ->> 'name' = any(\(roles)::text[]))\(PostgresQuery.joined(standIns, separator: "")))
             """
     }
 
@@ -100,11 +104,15 @@ extension ItemEngine {
                 continue  // not the reader's to see, or gone since the list was read
             }
             let actions = view.transitions(firedBy: reader.handle)
-            let entry = InboxEntry(item: view, actions: actions)
-            // Waiting on the reader: the stage's work is theirs (they hold its assignee role), or
-            // the stage names no assignee and they may move it. Being able to withdraw a post
-            // under review does not make the review theirs to do.
-            let theirs = view.assignee == nil || view.nextActors.contains(reader.handle)
+            var entry = InboxEntry(item: view, actions: actions)
+            // Waiting on the reader: the stage's work is theirs (they hold its assignee role, or
+            // stand in for someone away who does), or the stage names no assignee and they may
+            // move it. Being able to withdraw a post under review does not make the review
+            // theirs to do.
+            if !view.nextActors.contains(reader.handle) {
+                entry.onBehalfOf = reader.standsInFor.first { view.nextActors.contains($0.handle) }?.handle
+            }
+            let theirs = view.assignee == nil || view.nextActors.contains(reader.handle) || entry.onBehalfOf != nil
             // A way out (leave, pause, withdraw: a transition many stages share) is no task.
             let definition = try await definition(of: view.workflow, version: view.version)
             let forward = actions.contains { action in

@@ -97,7 +97,7 @@ public struct ItemEngine: Sendable {
             guard let stage = definition.stage(definition.initial) else {
                 throw PodiumError(.schema, "\(workflow)@\(version) has no initial stage \(definition.initial)")
             }
-            let calendar = try await definitions.calendar(for: definition, on: db)
+            let calendar = try await definitions.calendar(for: definition, entering: definition.initial, on: db)
             let due = StageSchedule.dueTime(of: stage, enteredAt: now, data: data, calendar: calendar)
             let inserted = try await db.query(
                 """
@@ -214,7 +214,8 @@ public struct ItemEngine: Sendable {
         item id: Int, transition: String, actor handle: String, comment: String?, data: [String: String],
         expectRevision: Int?, idempotencyKey: String?, at now: Date, on db: isolated PostgresConnection
     ) throws -> FireResult? {
-        let context = try FireContext.read(item: id, actor: handle, idempotencyKey: idempotencyKey, on: db)
+        let context = try FireContext.read(
+            item: id, actor: handle, idempotencyKey: idempotencyKey, at: now, on: db)
         let item = context.item
         let requestKey = idempotencyKey.map {
             RequestKey(key: $0, transition: transition, actor: handle, comment: comment, data: data)
@@ -254,17 +255,18 @@ public struct ItemEngine: Sendable {
                          where id = \(id) and revision = \(item.revision)
                         returning revision
                     ), approval as (
-                        insert into approvals (item_id, visit_id, transition, actor, role, comment, at)
-                        select \(id), \(item.visit), \(transition), \(handle), \(progress.role), \(comment), \(now)
+                        insert into approvals (item_id, visit_id, transition, actor, delegate, role, comment, at)
+                        select \(id), \(item.visit), \(transition), \(progress.onBehalfOf ?? handle),
+                               \(progress.onBehalfOf == nil ? nil : handle), \(progress.role), \(comment), \(now)
                           from bumped
                         on conflict do nothing
                         returning role
                     ), logged as (
-                        insert into history (item_id, kind, transition, from_stage, to_stage, actor, role, comment,
-                                             idempotency_key, request_fingerprint, via, at)
+                        insert into history (item_id, kind, transition, from_stage, to_stage, actor, on_behalf_of, role,
+                                             comment, idempotency_key, request_fingerprint, via, at)
                         select \(id), \(HistoryKind.approval.rawValue), \(transition), \(item.stage), \(item.stage),
-                               \(handle), approval.role, \(comment), \(requestKey?.key), \(requestKey?.fingerprint),
-                               \(door.rawValue), \(now)
+                               \(handle), \(progress.onBehalfOf), approval.role, \(comment), \(requestKey?.key),
+                               \(requestKey?.fingerprint), \(door.rawValue), \(now)
                           from approval
                     )
                     select revision from bumped
@@ -281,12 +283,13 @@ public struct ItemEngine: Sendable {
         case .move(let move):
             let statement = try moveStatement(
                 move, kind: .transition, of: item, definition: definition,
-                calendar: try definitions.cachedCalendar(for: definition), key: requestKey, at: now)
+                calendar: try definitions.cachedCalendar(for: definition, entering: move.to), key: requestKey, at: now)
             let applied = try Self.applied(db.queryCommitting(statement))
             let entry = HistoryEntry(
                 id: applied.entry, kind: HistoryKind.transition.rawValue, transition: move.transition,
                 fromStage: move.from,
-                toStage: move.to, actor: move.actor, role: move.role, comment: move.comment,
+                toStage: move.to, actor: move.actor, onBehalfOf: move.onBehalfOf, role: move.role,
+                comment: move.comment,
                 dataChange: move.dataChanges.isEmpty ? nil : move.dataChanges, at: now, via: door.rawValue,
                 secondsInStage: 0)
             EngineMetrics.fired(workflow: item.workflow, transition: transition, outcome: .moved)
@@ -376,11 +379,12 @@ public struct ItemEngine: Sendable {
                  where id = \(item.id) and revision = \(item.revision)
                 returning revision
             ), entry as (
-                insert into history (id, item_id, kind, transition, from_stage, to_stage, actor, role, comment,
-                                     data_change, idempotency_key, request_fingerprint, via, at, due_at)
+                insert into history (id, item_id, kind, transition, from_stage, to_stage, actor, on_behalf_of, role,
+                                     comment, data_change, idempotency_key, request_fingerprint, via, at, due_at)
                 overriding system value
-                select visit.id, \(item.id), \(kind.rawValue), \(transition), \(move.from), \(move.to), \(move.actor), \(move.role),
-                       \(move.comment), \(change), \(key?.key), \(key?.fingerprint), \(door.rawValue), \(now), \(due)
+                select visit.id, \(item.id), \(kind.rawValue), \(transition), \(move.from), \(move.to), \(move.actor),
+                       \(move.onBehalfOf), \(move.role), \(move.comment), \(change), \(key?.key), \(key?.fingerprint),
+                       \(door.rawValue), \(now), \(due)
                   from visit, moved
                 returning id
             )\(Self.retireOpenTasks(of: item.id, visit: item.visit, at: now, when: "exists (select from moved)"))\(scheduled)
@@ -577,7 +581,7 @@ public struct ItemEngine: Sendable {
             try await pool.transaction(retry: .resilient) { db in
                 let locked = try await lockItem(id, on: db)
                 let definition = try await definitions.definition(locked.workflow, version: locked.version, on: db)
-                let context = try await FireContext.read(item: id, actor: actor, idempotencyKey: nil, on: db)
+                let context = try await FireContext.read(item: id, actor: actor, idempotencyKey: nil, at: now, on: db)
                 let actingAs: String
                 switch TransitionDecider(definition: definition).assignment(
                     of: role, by: try context.actor(), on: context.state)

@@ -95,6 +95,8 @@ public struct HistoryEntry: Sendable, Codable {
     public let fromStage: String?
     public let toStage: String
     public let actor: String
+    /// The person away whom ``actor`` stood in for ("sam for dana"), or nil.
+    public let onBehalfOf: String?
     public let role: String
     public let comment: String?
     public let dataChange: [String: String]?
@@ -109,6 +111,7 @@ public struct HistoryEntry: Sendable, Codable {
         case id, kind, transition, actor, role, comment, at, via
         case fromStage = "from_stage"
         case toStage = "to_stage"
+        case onBehalfOf = "on_behalf_of"
         case dataChange = "data_change"
         case secondsInStage = "seconds_in_stage"
     }

@@ -69,10 +69,11 @@ extension ItemEngine {
                 throw Self.noSuchItem(id)
             }
             // Everyone who could act: the item's people and the global holders of its roles.
+            // The reader as they act now, standing in for whoever is away and named them.
+            let reading = reader.map { [$0] } ?? []
             let actors =
-                Set(participants.map(\.actor)).subtracting(globalHolders.map(\.handle)).sorted().map {
-                    ActorIdentity(handle: $0)
-                } + globalHolders
+                Set(participants.map(\.actor)).subtracting(globalHolders.map(\.handle) + reading.map(\.handle)).sorted()
+                .map { ActorIdentity(handle: $0) } + globalHolders.filter { $0.handle != reader?.handle } + reading
             let possible = Self.nextSteps(from: stageName, in: definition).compactMap {
                 transition -> PossibleTransition? in
                 guard !state.isClosed else { return nil }
@@ -128,7 +129,7 @@ extension ItemEngine {
     public func history(_ id: Int) async throws -> [HistoryEntry] {
         let rows = try await pool.query(
             """
-            select h.id, h.kind, h.transition, h.from_stage, h.to_stage, h.actor, h.role, h.comment,
+            select h.id, h.kind, h.transition, h.from_stage, h.to_stage, h.actor, h.on_behalf_of, h.role, h.comment,
                    h.data_change::text as data_change, h.at, h.via, i.closed_at
               from items i join history h on h.item_id = i.id
              where i.id = \(id) order by h.id
@@ -146,7 +147,8 @@ extension ItemEngine {
                 transition: try row.decode(String?.self, "transition"),
                 from: try row.decode(String?.self, "from_stage"),
                 to: try row.decode(String.self, "to_stage"), actor: try row.decode(String.self, "actor"),
-                role: try row.decode(String.self, "role"), comment: try row.decode(String?.self, "comment"),
+                onBehalfOf: try row.decode(String?.self, "on_behalf_of"), role: try row.decode(String.self, "role"),
+                comment: try row.decode(String?.self, "comment"),
                 change: try row.decode(String?.self, "data_change").map(Self.decodeData),
                 at: try row.decode(Date.self, "at"), via: try row.decode(String?.self, "via")
             )
@@ -158,7 +160,8 @@ extension ItemEngine {
                 ?? now
             return HistoryEntry(
                 id: entry.id, kind: entry.kind, transition: entry.transition, fromStage: entry.from, toStage: entry.to,
-                actor: entry.actor, role: entry.role, comment: entry.comment, dataChange: entry.change, at: entry.at,
+                actor: entry.actor, onBehalfOf: entry.onBehalfOf, role: entry.role, comment: entry.comment,
+                dataChange: entry.change, at: entry.at,
                 via: entry.via, secondsInStage: max(0, Int(next.timeIntervalSince(entry.at))))
         }
     }

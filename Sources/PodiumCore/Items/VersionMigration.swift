@@ -68,7 +68,8 @@ extension ItemEngine {
                     data: locked.data, closesItem: stage.terminal)
                 let statement = try moveStatement(
                     move, kind: .migrate, of: locked, definition: target,
-                    calendar: try await definitions.calendar(for: target, on: db), key: nil, at: now)
+                    calendar: try await definitions.calendar(for: target, entering: step.toStage, on: db), key: nil,
+                    at: now)
                 _ = try Self.applied(try await db.query(statement))
                 try await db.execute("update items set version = \(version) where id = \(step.itemID)")
             }

@@ -29,7 +29,8 @@ extension ItemEngine {
                 dataChanges: [:], data: locked.data, closesItem: target.terminal)
             let statement = try moveStatement(
                 move, kind: .override, of: locked, definition: definition,
-                calendar: try await definitions.calendar(for: definition, on: db), key: nil, at: now)
+                calendar: try await definitions.calendar(for: definition, entering: target.name, on: db), key: nil,
+                at: now)
             return try Self.applied(try await db.query(statement)).entry
         }
         return try await entry(entryID, of: id)

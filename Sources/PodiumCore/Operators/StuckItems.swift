@@ -97,6 +97,12 @@ public struct StuckFinder: Sendable {
                         and exists (select 1 from approvals a where a.item_id = x.id and a.visit_id = x.visit_id)
                       \(firstOnly))
                     union
+                    (select x.id from items x where \(filters)
+                        and exists (select 1 from participants p join absences ab on ab.actor = p.actor
+                                     where p.item_id = x.id and ab.delegate is null and ab.starts_at <= \(now)
+                                       and least(ab.ended_at, ab.ends_at) > \(now))
+                      \(firstOnly))
+                    union
                     (select x.id from items x
                       join unnest(\(orphaned.map(\.0))::text[], \(orphaned.map(\.1))::text[]) as o(workflow, stage)
                         on x.workflow = o.workflow and x.stage = o.stage
@@ -118,7 +124,13 @@ public struct StuckFinder: Sendable {
                                         from tasks t where t.item_id = i.id and t.status = \(TaskStatus.dead.sql)
                                         order by t.id), '{}') as dead,
                        exists (select 1 from tasks t where t.item_id = i.id and t.visit_id = i.visit_id
-                                 and t.kind = \(PlannedTask.Kind.escalation.sql) and t.status = \(TaskStatus.done.sql)) as escalated
+                                 and t.kind = \(PlannedTask.Kind.escalation.sql) and t.status = \(TaskStatus.done.sql)) as escalated,
+                       coalesce(array(select p.role || '|' || p.actor || '|'
+                                             || extract(epoch from least(ab.ended_at, ab.ends_at))::bigint
+                                        from participants p join absences ab on ab.actor = p.actor
+                                       where p.item_id = i.id and ab.delegate is null and ab.starts_at <= \(now)
+                                         and least(ab.ended_at, ab.ends_at) > \(now)
+                                       order by p.role, p.actor), '{}') as away
                   from items i join candidates c on c.id = i.id \(FireContext.workEntry)
                  order by i.due_at nulls last, i.id
                  limit \(limit)
@@ -138,7 +150,8 @@ public struct StuckFinder: Sendable {
                     enteredAt: try row.decode(Date.self, "stage_entered_at"),
                     lastActivity: try row.decode(Date.self, "last_activity_at"),
                     people: try FireContext.People(row), dead: try row.decode([String].self, "dead"),
-                    escalated: try row.decode(Bool.self, "escalated"))
+                    escalated: try row.decode(Bool.self, "escalated"),
+                    away: try row.decode([String].self, "away").compactMap(Snapshot.Away.init))
                 let reasons = Self.reasons(
                     snapshot, definition: definition, newest: newest, newestVersion: newestVersion,
                     globalRoles: globalRoles, now: now, idleAfter: idleAfter)
@@ -193,6 +206,28 @@ public struct StuckFinder: Sendable {
         let people: FireContext.People
         let dead: [String]
         let escalated: Bool
+        /// Participants away now with nobody standing in.
+        var away: [Away] = []
+
+        /// A participant away with nobody standing in, until `backAt`.
+        struct Away {
+            let role: String
+            let actor: String
+            let backAt: Date
+
+            /// From `role|actor|epoch seconds`.
+            init?(_ text: String) {
+                let parts = text.split(separator: "|").map(String.init)
+                guard parts.count == 3, let seconds = Double(parts[2]) else { return nil }
+                self.init(role: parts[0], actor: parts[1], backAt: Date(timeIntervalSince1970: seconds))
+            }
+
+            init(role: String, actor: String, backAt: Date) {
+                self.role = role
+                self.actor = actor
+                self.backAt = backAt
+            }
+        }
 
         var roles: Set<String> { Set(people.participants.map(\.role)) }
 
@@ -246,6 +281,22 @@ public struct StuckFinder: Sendable {
                     kind: "no_actor",
                     message: "nobody holds a role that may act here (\(roles.joined(separator: ", ")))",
                     details: ["roles": roles.joined(separator: ",")]))
+        } else if let role = definition.stage(item.stage)?.assignee {
+            // Everyone holding the stage's role on the item is away, with nobody standing in:
+            // their reminders wait, and so does the work.
+            let holders = Set(item.people.participants.filter { $0.role == role }.map(\.actor))
+            let away = item.away.filter { $0.role == role }
+            if !holders.isEmpty, holders == Set(away.map(\.actor)), let back = away.map(\.backAt).min() {
+                let who = away.map(\.actor).joined(separator: " and ")
+                reasons.append(
+                    StuckReason(
+                        kind: "no_actor",
+                        message: "\(who) (\(role)) \(away.count == 1 ? "is" : "are") away until \(Self.iso(back)) "
+                            + "and nobody stands in",
+                        details: [
+                            "roles": role, "away": away.map(\.actor).joined(separator: ","), "back_at": Self.iso(back),
+                        ]))
+            }
         }
         let state = item.state
         let decider = TransitionDecider(definition: definition)

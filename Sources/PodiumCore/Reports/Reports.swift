@@ -175,7 +175,7 @@ public struct Reports: Sendable {
                     select * from jsonb_to_recordset(\(dueRules)::jsonb)
                         as r(workflow text, version int, stage text, after_seconds bigint, field text, by_seconds bigint)
                 ), visits as (
-                    select i.workflow, i.version, i.data, h.kind, h.to_stage as stage, h.at as entered, h.due_at,
+                    select i.workflow, i.version, i.data, h.kind, h.to_stage as stage, h.at as entered, h.due_at, h.due_recorded,
                            lead(h.at) over (partition by h.item_id order by h.id) as left_at,
                            row_number() over (partition by h.item_id, h.to_stage, h.kind = \(HistoryKind.cancel.rawValue) order by h.id) as nth
                       from history h join items i on i.id = h.item_id
@@ -185,13 +185,13 @@ public struct Reports: Sendable {
                 ), timed as (
                     select v.workflow, v.stage, v.nth, v.entered, v.left_at,
                            extract(epoch from v.left_at - v.entered) as seconds,
-                           coalesce(v.due_at,
-                               case when r.after_seconds is not null
-                                    then v.entered + make_interval(secs => r.after_seconds::double precision)
-                                    when r.field is not null
-                                    then podium_data_timestamp(v.data ->> r.field)
-                                         - make_interval(secs => coalesce(r.by_seconds, 0)::double precision)
-                               end) as due_at
+                           case when v.due_recorded then v.due_at
+                                when r.after_seconds is not null
+                                then v.entered + make_interval(secs => r.after_seconds::double precision)
+                                when r.field is not null
+                                then podium_data_timestamp(v.data ->> r.field)
+                                     - make_interval(secs => coalesce(r.by_seconds, 0)::double precision)
+                           end as due_at
                       from visits v
                       left join rules r on r.workflow = v.workflow and r.version = v.version and r.stage = v.stage
                      where v.kind <> \(HistoryKind.cancel.rawValue) and (\(since)::timestamptz is null or v.entered >= \(since))

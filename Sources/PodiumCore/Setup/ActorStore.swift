@@ -10,14 +10,19 @@ public struct ActorRecord: Sendable, Codable, Equatable {
     public let timezone: String
     public let channel: String?
     public let workingHours: String
+    /// The people away who named this person to stand in for them, when the record was read
+    /// with ``AbsenceStore/standingIn(for:at:)``; empty otherwise.
+    public var standsInFor: [ActorIdentity] = []
 
     enum CodingKeys: String, CodingKey {
         case handle, name, roles, timezone, channel
         case workingHours = "working_hours"
     }
 
-    /// The identity the decision core uses.
-    public var identity: ActorIdentity { ActorIdentity(handle: handle, globalRoles: Set(roles)) }
+    /// The identity the decision core uses, with whom the person stands in for.
+    public var identity: ActorIdentity {
+        ActorIdentity(handle: handle, globalRoles: Set(roles), standsInFor: standsInFor)
+    }
 }
 
 /// Adds and reads actors.
@@ -173,7 +178,14 @@ public struct ActorStore: Sendable {
     ///
     /// - Throws: ``PodiumError`` `.notFound` when nobody has it.
     public func find(_ handle: String) async throws -> ActorRecord {
-        try await pool.withConnection { db in try await Self.find(handle, on: db) }
+        let rows = try await pool.query(
+            """
+            select a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours,
+                   \(AbsenceStore.standingIn(for: "a.handle", at: time.now()))
+              from actors a where a.handle = \(handle)
+            """)
+        guard let row = rows.first else { throw Self.unknown(handle) }
+        return try Self.record(row)
     }
 
     /// The display names of `handles`, by handle (unknown handles left out): one query for the
@@ -200,20 +212,23 @@ public struct ActorStore: Sendable {
     static func find(_ handle: String, on connection: PostgresConnection) async throws -> ActorRecord {
         let rows = try await connection.query(
             "select handle, display_name, roles, timezone, channel, working_hours from actors where handle = \(handle)")
-        guard let row = rows.first else {
-            throw PodiumError(
-                .notFound, "no actor named \(handle)", hint: "add the person first",
-                reason: "actor", details: ["handle": handle])
-        }
+        guard let row = rows.first else { throw unknown(handle) }
         return try record(row)
+    }
+
+    static func unknown(_ handle: String) -> PodiumError {
+        PodiumError(
+            .notFound, "no actor named \(handle)", hint: "add the person first", reason: "actor",
+            details: ["handle": handle])
     }
 
     static func record(_ row: PostgresRow) throws -> ActorRecord {
         ActorRecord(
             handle: try row.decode(String.self, "handle"), name: try row.decode(String.self, "display_name"),
             roles: try row.decode([String].self, "roles"), timezone: try row.decode(String.self, "timezone"),
-            channel: try row.decode(String?.self, "channel"), workingHours: try row.decode(String.self, "working_hours")
-        )
+            channel: try row.decode(String?.self, "channel"),
+            workingHours: try row.decode(String.self, "working_hours"),
+            standsInFor: try AbsenceStore.standsInFor(row))
     }
 }
 

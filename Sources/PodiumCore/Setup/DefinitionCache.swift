@@ -35,9 +35,13 @@ final class DefinitionCache: Sendable {
     }
 
     /// The calendar `definition` counts business days in, if this process read it lately; nil
-    /// when the workflow counts none.
-    func cachedCalendar(for definition: WorkflowDefinition) throws(Missing) -> BusinessCalendar? {
-        guard let name = definition.calendar else { return nil }
+    /// when the stage `entering` counts none (so a missing calendar never stops the others).
+    func cachedCalendar(for definition: WorkflowDefinition, entering stage: String) throws(Missing)
+        -> BusinessCalendar?
+    {
+        guard let name = definition.calendar, definition.stage(stage)?.due?.countsBusinessDays == true else {
+            return nil
+        }
         let now = ContinuousClock.now
         guard let entry = calendars.withLock({ $0[name] }), now - entry.readAt < Self.calendarLifetime else {
             throw .calendar(name)
@@ -46,12 +50,14 @@ final class DefinitionCache: Sendable {
     }
 
     /// The calendar `definition` counts business days in, read on `connection` when it is not
-    /// cached; nil when the workflow counts none.
-    func calendar(for definition: WorkflowDefinition, on connection: PostgresConnection) async throws
-        -> BusinessCalendar?
+    /// cached; nil when the stage `entering` counts none.
+    func calendar(for definition: WorkflowDefinition, entering stage: String, on connection: PostgresConnection)
+        async throws -> BusinessCalendar?
     {
-        guard let name = definition.calendar else { return nil }
-        if let cached = try? cachedCalendar(for: definition) { return cached }
+        guard let name = definition.calendar, definition.stage(stage)?.due?.countsBusinessDays == true else {
+            return nil
+        }
+        if let cached = try? cachedCalendar(for: definition, entering: stage) { return cached }
         return try await calendar(name, on: connection)
     }
 

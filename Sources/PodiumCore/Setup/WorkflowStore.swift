@@ -59,7 +59,7 @@ public struct WorkflowStore: Sendable {
             {
                 throw PodiumError(
                     .notFound,
-                    "\(definition.name) counts business days in calendar \(calendar), which is not loaded",
+                    "\(definition.name) names calendar \(calendar), which is not loaded",
                     hint: "load the calendar file first", reason: "calendar", details: ["calendar": calendar])
             }
             let existing = try await db.query(

@@ -35,6 +35,11 @@ public struct ReminderRecipient: Sendable {
     public let nextTransition: String?
     /// The command that moves the item on for them, or `podium item show ID`.
     public let nextCommand: String
+    /// The person away this recipient stands in for (handle and name), with when they are back.
+    public var standsInFor: (handle: String, name: String, backAt: Date)? = nil
+    /// When the role's holder, away with nobody standing in, is back: the message waits for
+    /// them until then (`stuck` says so meanwhile). Nil when they are not away.
+    public var awayUntil: Date? = nil
 }
 
 extension ItemEngine {
@@ -50,17 +55,21 @@ extension ItemEngine {
     /// global holders) and then looked up by handle, so the cost does not grow with the number of
     /// actors: the earlier form, one join condition over every actor, took 240 ms for 128 tasks
     /// with 2,000 actors, against 1 ms now (BENCHMARKS.md).
-    public func reminderContexts(taskIDs: [Int], reached: [Int]) async throws -> [Int: ReminderContext] {
+    ///
+    /// A holder who is away at `now` (``AbsenceStore``) is replaced by their delegate, who hears
+    /// as their stand-in; one away with nobody standing in is listed with
+    /// ``ReminderRecipient/awayUntil`` so the message waits for them.
+    public func reminderContexts(taskIDs: [Int], reached: [Int], at now: Date) async throws -> [Int: ReminderContext] {
         guard !taskIDs.isEmpty else { return [:] }
         return try await pool.withConnection { db in
-            try await reminderContexts(taskIDs: taskIDs, reached: reached, on: db)
+            try await reminderContexts(taskIDs: taskIDs, reached: reached, at: now, on: db)
         }
     }
 
-    /// ``reminderContexts(taskIDs:reached:)`` on `db`, e.g. inside the transaction that locked
-    /// the tasks.
+    /// ``reminderContexts(taskIDs:reached:at:)`` on `db`, e.g. inside the transaction that
+    /// locked the tasks.
     public func reminderContexts(
-        isolation callerIsolation: isolated (any Actor)? = #isolation, taskIDs: [Int], reached: [Int],
+        isolation callerIsolation: isolated (any Actor)? = #isolation, taskIDs: [Int], reached: [Int], at now: Date,
         on db: PostgresConnection
     ) async throws -> [Int: ReminderContext] {
         guard !taskIDs.isEmpty else { return [:] }
@@ -70,7 +79,10 @@ extension ItemEngine {
                    i.revision,
                    a.handle, a.display_name, a.timezone, a.channel, a.working_hours, a.roles as global_roles,
                    (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
-                     where p.item_id = i.id and p.actor = a.handle) as roles,
+                     where p.item_id = i.id and p.actor = h.handle) || h.roles as roles,
+                   case when away.delegate is not null then h.handle end as for_handle,
+                   case when away.delegate is not null then h.display_name end as for_name,
+                   away.back_at, away.delegate,
                    (t.id = any(\(reached)::bigint[]) and exists (
                        select 1 from deliveries d
                         where d.task_id = t.id and d.recipient = a.handle and d.status = 'delivered')) as delivered
@@ -82,9 +94,15 @@ extension ItemEngine {
                                   (select array_agg(g.handle) from actors g where t.recipient_role = any(g.roles)))
                          as handles
               ) holders
-              left join actors a on a.handle = any(holders.handles)
+              left join actors h on h.handle = any(holders.handles)
+              left join lateral (
+                  select ab.delegate, least(ab.ended_at, ab.ends_at) as back_at from absences ab
+                   where ab.actor = h.handle and ab.starts_at <= \(now) and least(ab.ended_at, ab.ends_at) > \(now)
+                   order by ab.starts_at desc limit 1
+              ) away on true
+              left join actors a on a.handle = coalesce(away.delegate, h.handle)
              where t.id = any(\(taskIDs)::bigint[])
-             order by t.id, a.handle
+             order by t.id, a.handle, h.handle
             """)
         var contexts: [Int: ReminderContext] = [:]
         for row in rows {
@@ -95,11 +113,15 @@ extension ItemEngine {
             let stageName = try row.decode(String.self, "stage")
             let definition = try await definitions.definition(
                 workflow, version: try row.decode(Int.self, "version"), on: db)
-            if let handle = try row.decode(String?.self, "handle") {
-                // Their roles on the item, and those they hold everywhere (a community manager
-                // escalated to without taking part): what they may fire next, and its link.
+            // A delegate standing in for two holders hears once.
+            if let handle = try row.decode(String?.self, "handle"), !recipients.contains(where: { $0.handle == handle })
+            {
+                // The roles of the holder on the item and everywhere (a community manager escalated
+                // to without taking part), and a stand-in's own: what they may fire next, and its link.
                 let roles = Set(try row.decode([String].self, "roles"))
                     .union(try row.decode([String].self, "global_roles"))
+                let backAt = try row.decode(Date?.self, "back_at")
+                let forHandle = try row.decode(String?.self, "for_handle")
                 let next = Self.nextSteps(from: stageName, in: definition).first {
                     $0.timer == nil && !roles.isDisjoint(with: $0.roles)
                 }
@@ -111,7 +133,11 @@ extension ItemEngine {
                         workingHours: try row.decode(String.self, "working_hours"),
                         alreadyDelivered: try row.decode(Bool.self, "delivered"), nextTransition: next?.name,
                         nextCommand: next.map { "podium item fire \(itemID) \($0.name) --as \(handle)" }
-                            ?? "podium item show \(itemID)"))
+                            ?? "podium item show \(itemID)",
+                        standsInFor: try forHandle.map {
+                            ($0, try row.decode(String.self, "for_name"), backAt ?? now)
+                        },
+                        awayUntil: forHandle == nil ? backAt : nil))
             }
             let stage = definition.stage(stageName)
             contexts[taskID] = ReminderContext(
