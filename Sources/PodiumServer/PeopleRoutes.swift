@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
 import PodiumCore
+import WorkflowEngine
 
-/// `/api/v1/me`: who the caller is, and what waits on them.
+/// `/api/v1/me`: who the caller is, and what waits on them; `/api/v1/people/{handle}/absences`:
+/// when someone is away, and who stands in.
 struct PeopleRoutes {
     let services: PodiumServices
 
@@ -27,6 +29,43 @@ struct PeopleRoutes {
                         WaitingItem(item: $0, overdue: $0.dueAt.map { $0 < now } ?? false)
                     }))
         }
+        router.get("/api/v1/people/{handle}/absences") { _, context in
+            _ = try context.requireCaller()
+            let handle = try context.parameters.require("handle")
+            _ = try await services.actors.find(handle)
+            return try APIJSON.response(Absences(absences: try await services.absences.current(of: handle)))
+        }
+        router.post("/api/v1/people/{handle}/absences") { request, context in
+            let caller = try context.requireCaller()
+            let body = try await APIJSON.body(NewAbsence.self, from: request, context: context)
+            func boundary(_ text: String, _ field: String) throws -> AbsenceBoundary {
+                guard let boundary = AbsenceBoundary(text) else {
+                    throw PodiumError(.usage, "\(field) is not a day or a time; write \(DataDate.acceptedForms)")
+                }
+                return boundary
+            }
+            let absence = try await services.absences.away(
+                try context.parameters.require("handle"), from: try body.from.map { try boundary($0, "from") },
+                until: try boundary(body.until, "until"), delegate: body.delegate, note: body.note, by: caller.handle)
+            return try APIJSON.response(absence, status: .created)
+        }
+        router.delete("/api/v1/people/{handle}/absences/current") { _, context in
+            let caller = try context.requireCaller()
+            return try APIJSON.response(
+                try await services.absences.back(try context.parameters.require("handle"), by: caller.handle))
+        }
+    }
+
+    struct Absences: Encodable {
+        let absences: [Absence]
+    }
+
+    struct NewAbsence: APIRequestBody {
+        static let fields: Set<String> = ["from", "until", "delegate", "note"]
+        let from: String?
+        let until: String
+        let delegate: String?
+        let note: String?
     }
 
     struct MyTasks: Encodable {

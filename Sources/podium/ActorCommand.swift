@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import PodiumCore
+import WorkflowEngine
 
 struct ActorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actor",
         abstract: "Adds and lists the people who take part in programs.",
-        subcommands: [Add.self, Update.self, List.self]
+        subcommands: [Add.self, Update.self, List.self, Away.self, Back.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -116,12 +117,95 @@ struct ActorCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let actors = try await Services.open().actors.list()
+            let services = try await Services.open()
+            let actors = try await services.actors.list()
             if output.json { return try JSONOutput.print(actors) }
+            let away = Dictionary(grouping: try await services.absences.current(), by: \.actor)
             Terminal.output(
                 Table.render(
-                    ["HANDLE", "NAME", "GLOBAL ROLES", "TIME ZONE", "WORKING HOURS"],
-                    actors.map { [$0.handle, $0.name, $0.roles.joined(separator: ","), $0.timezone, $0.workingHours] }))
+                    ["HANDLE", "NAME", "GLOBAL ROLES", "TIME ZONE", "WORKING HOURS", "AWAY"],
+                    actors.map {
+                        [
+                            $0.handle, $0.name, $0.roles.joined(separator: ","), $0.timezone, $0.workingHours,
+                            (away[$0.handle] ?? []).map(ActorCommand.describe).joined(separator: "; "),
+                        ]
+                    }))
+        }
+    }
+
+    /// `2026-12-21T00:00:00Z to 2027-01-04T00:00:00Z, sam stands in`.
+    static func describe(_ absence: Absence) -> String {
+        "\(DataDate.format(absence.startsAt)) to \(DataDate.format(absence.backAt)), "
+            + (absence.delegate.map { "\($0) stands in" } ?? "nobody stands in")
+    }
+
+    struct Away: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Records that someone is away, and who stands in for them.",
+            discussion: """
+                Meanwhile the delegate may do what the person could on their items, recorded as
+                "sam for dana"; nobody approves their own work or the person's through it.
+                Reminders and escalations for the person go to the delegate; without one they
+                wait until the person is back, and podium stuck says so. A day (2026-12-21)
+                means the start of that day on the person's clock.
+
+                Example:
+                  podium actor away dana --from 2026-12-21 --until 2027-01-04 --delegate-to sam --as dana
+                """
+        )
+
+        @Argument(help: "The handle of the person who is away.")
+        var handle: String
+
+        @Option(help: "When the absence starts: a day (YYYY-MM-DD) or an RFC 3339 time; default now.")
+        var from: String?
+
+        @Option(help: "When they are back: a day (YYYY-MM-DD) or an RFC 3339 time.")
+        var until: String
+
+        @Option(name: .customLong("delegate-to"), help: "Who stands in for them meanwhile.")
+        var delegate: String?
+
+        @Option(help: "A note for the people who see it, e.g. 'parental leave'.")
+        var note: String?
+
+        @OptionGroup var acting: ActingAs
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let start = try from.map { text in
+                guard let boundary = AbsenceBoundary(text) else {
+                    throw PodiumError(.usage, "--from \(text) is not a day or a time; write \(DataDate.acceptedForms)")
+                }
+                return boundary
+            }
+            guard let end = AbsenceBoundary(until) else {
+                throw PodiumError(.usage, "--until \(until) is not a day or a time; write \(DataDate.acceptedForms)")
+            }
+            let absence = try await Services.open().absences.away(
+                handle, from: start, until: end, delegate: delegate, note: note, by: acting.handle)
+            if output.json { return try JSONOutput.print(absence) }
+            Terminal.output("\(absence.actor) is away \(ActorCommand.describe(absence))")
+        }
+    }
+
+    struct Back: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ends someone's absence now (or cancels the next one).",
+            discussion: "Example:\n  podium actor back dana --as dana")
+
+        @Argument(help: "The handle of the person who is back.")
+        var handle: String
+
+        @OptionGroup var acting: ActingAs
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let absence = try await Services.open().absences.back(handle, by: acting.handle)
+            if output.json { return try JSONOutput.print(absence) }
+            Terminal.output("\(absence.actor) is back; what waited for them reaches them now")
         }
     }
 }

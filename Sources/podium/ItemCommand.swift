@@ -181,7 +181,7 @@ struct ItemCommand: AsyncParsableCommand {
                     entries.map { entry in
                         [
                             zone.time(entry.at), ItemText.what(entry), ItemText.stages(entry),
-                            "\(entry.actor) (\(entry.role))",
+                            "\(entry.actor)\(entry.onBehalfOf.map { " for \($0)" } ?? "") (\(entry.role))",
                             // How long the item stayed where this entry put it; a comment, an
                             // approval or an assignment put it nowhere new.
                             (HistoryKind(rawValue: entry.kind)?.startsVisit ?? true)

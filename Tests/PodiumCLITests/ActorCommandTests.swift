@@ -72,4 +72,36 @@ struct ActorCommandTests {
             #expect(!(try await session.ok(["item", "show", id])).contains("coach: bob"))
         }
     }
+
+    /// `actor away` with a stand-in: the list says so, the stand-in approves "for bob", and once
+    /// Bob is back the stand-in has no part any more.
+    @Test func awayWithAStandInAndBack() async throws {
+        try await PodiumSession.withDraft { session, id in
+            try await session.ok(["actor", "add", "sam", "--name", "Sam Okafor"])
+            let refused = try await session.run([
+                "actor", "away", "bob", "--until", "2026-03-16", "--delegate-to", "sam", "--as", "alice",
+            ])
+            #expect(refused.exitCode == 4 && refused.stderr.contains("alice may not record absences for bob"))
+            let bad = try await session.run(["actor", "away", "bob", "--until", "next week", "--as", "bob"])
+            #expect(bad.exitCode == 2 && bad.stderr.contains("--until next week is not a day or a time"))
+            let away = try await session.ok([
+                "actor", "away", "bob", "--until", "2026-03-16", "--delegate-to", "sam", "--as", "bob",
+            ])
+            #expect(away == "bob is away 2026-03-02T09:00:00Z to 2026-03-16T00:00:00Z, sam stands in\n", "\(away)")
+            let list = try await session.ok(["actor", "list"])
+            #expect(list.contains("2026-03-16T00:00:00Z, sam stands in"), "\(list)")
+            try await session.ok([
+                "item", "fire", id, "submit", "--as", "alice", "--set", "body=b", "--set",
+                "publish_at=2026-03-10T09:00:00Z",
+            ])
+            try await session.ok(["item", "fire", id, "approve", "--as", "sam"])
+            let history = try await session.ok(["item", "history", id])
+            #expect(history.contains("sam for bob (coach)"), "\(history)")
+            let json = try await session.ok(["item", "history", id, "--json"])
+            #expect(json.contains("\"on_behalf_of\" : \"bob\""), "\(json)")
+            #expect(try await session.ok(["actor", "back", "bob", "--as", "bob"]).contains("bob is back"))
+            let notAway = try await session.run(["actor", "back", "bob", "--as", "bob"])
+            #expect(notAway.exitCode == 3 && notAway.stderr.contains("bob is not away"))
+        }
+    }
 }

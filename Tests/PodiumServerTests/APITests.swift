@@ -4,6 +4,7 @@ import LibPQ
 import PodiumCore
 import PodiumTestSupport
 import Testing
+import WorkflowEngine
 
 /// A post as alice drafts it: listen, then draft.
 private func draft(_ api: APIFixture) async throws -> Int {
@@ -98,6 +99,41 @@ struct APITests {
             #expect(even.status == 429, "\(even)")
             // The open routes stay open.
             #expect(try await api.call(.get, "/healthz", as: nil).status == 200)
+        }
+    }
+
+    /// Bob is away and Dana stands in: recorded, listed and ended over HTTP, and Dana's approval
+    /// is recorded as done for Bob, by the same decider as every other door.
+    @Test func anAbsenceWithAStandInOverHTTP() async throws {
+        try await APIFixture.run { api in
+            let item = try await api.fixture.item("exec-post", title: "Standing in", withCoach: true)
+            let engine = api.fixture.engine(at: Date())
+            _ = try await engine.fire(item: item.id, transition: "start_draft", actor: "alice")
+            _ = try await engine.fire(
+                item: item.id, transition: "submit", actor: "alice",
+                data: ["body": "b", "publish_at": "2030-03-10T09:00:00Z"])
+            let back = DataDate.format(Date().addingTimeInterval(5 * 86_400))
+            let notTheirs = try await api.call(
+                .post, "/api/v1/people/bob/absences", as: "alice", json: #"{"until": "\#(back)", "delegate": "dana"}"#)
+            #expect(notTheirs.status == 403 && notTheirs.code == "refused.not_permitted", "\(notTheirs)")
+            let unreadable = try await api.call(
+                .post, "/api/v1/people/bob/absences", as: "bob", json: #"{"until": "soon"}"#)
+            #expect(unreadable.status == 422 && unreadable.code == "input", "\(unreadable)")
+            let recorded = try await api.call(
+                .post, "/api/v1/people/bob/absences", as: "bob",
+                json: #"{"until": "\#(back)", "delegate": "dana", "note": "conference"}"#)
+            #expect(recorded.status == 201 && recorded.json["delegate"] as? String == "dana", "\(recorded)")
+            let listed = try await api.call(.get, "/api/v1/people/bob/absences", as: "alice")
+            #expect((listed.json["absences"] as? [[String: Any]])?.count == 1, "\(listed)")
+            let approved = try await api.call(
+                .post, "/api/v1/items/\(item.id)/transitions/approve", as: "dana", json: "{}")
+            #expect(approved.status == 200, "\(approved)")
+            let entry = approved.json["entry"] as? [String: Any]
+            #expect(entry?["actor"] as? String == "dana" && entry?["on_behalf_of"] as? String == "bob", "\(approved)")
+            let ended = try await api.call(.delete, "/api/v1/people/bob/absences/current", as: "bob")
+            #expect(ended.status == 200 && ended.json["ended_by"] as? String == "bob", "\(ended)")
+            let none = try await api.call(.delete, "/api/v1/people/bob/absences/current", as: "bob")
+            #expect(none.status == 404, "\(none)")
         }
     }
 

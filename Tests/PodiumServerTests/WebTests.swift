@@ -381,8 +381,14 @@ struct ReadRuleTests {
                 participants: [Participant(role: "executive", actor: "dana")], data: [:])
             _ = try await ActorStore(pool: fixture.pool).add(
                 handle: "zed", name: "Zed", roles: ["coach"], timezone: "UTC", channel: nil, workingHours: nil)
+            // Sam stands in for Dana while she is away: he sees what she sees, by both rules.
+            _ = try await ActorStore(pool: fixture.pool).add(
+                handle: "sam", name: "Sam", roles: [], timezone: "UTC", channel: nil, workingHours: nil)
+            _ = try await AbsenceStore(pool: fixture.pool).away(
+                "dana", from: nil, until: .instant(Date().addingTimeInterval(86_400)), delegate: "sam", note: nil,
+                by: "dana")
             var seen: [String: [Int]] = [:]
-            for handle in ["alice", "bob", "carol", "dana", "eve", "zed"] {
+            for handle in ["alice", "bob", "carol", "dana", "eve", "zed", "sam"] {
                 let person = try await ActorStore(pool: fixture.pool).find(handle).identity
                 let listed = Set(try await engine.list(includeClosed: true, readableBy: person).map(\.id))
                 let all = try await engine.list(includeClosed: true).map(\.id)
@@ -402,6 +408,7 @@ struct ReadRuleTests {
             #expect(seen["alice"]?.count == 2 && seen["dana"]?.count == 1 && seen["bob"]?.count == 1)
             #expect(seen["carol"]?.count == 3 && seen["eve"]?.count == 3)
             #expect(seen["zed"]?.count == 3, "a global coach sees every item of programs with coaches")
+            #expect(seen["sam"] == seen["dana"], "a stand-in sees what the person away sees")
         }
     }
 }

@@ -109,6 +109,8 @@ public struct PodiumServices: Sendable {
     public var tokens: TokenStore { TokenStore(pool: pool, time: clock) }
     /// People.
     public var actors: ActorStore { ActorStore(pool: pool, time: clock) }
+    /// Absences and who stands in.
+    public var absences: AbsenceStore { AbsenceStore(pool: pool, time: clock) }
     /// Workflow versions.
     public var workflows: WorkflowStore { WorkflowStore(pool: pool) }
     /// Business calendars.

@@ -74,6 +74,40 @@ struct InboxRoutes {
             return WebPages.seeOther("/signin", headers: headers)
         }
         router.get("/inbox") { request, context in try await inbox(request, context) }
+        router.post("/away") { request, context in
+            let (form, session) = try await WebForm.read(request, session: context)
+            do {
+                let until = form["until"].flatMap { $0.isEmpty ? nil : AbsenceBoundary($0) }
+                guard let until else {
+                    throw PodiumError(.usage, "say when you are back: a day such as 2027-01-04")
+                }
+                let from = try form["from"].flatMap { text -> AbsenceBoundary? in
+                    guard !text.isEmpty else { return nil }
+                    guard let boundary = AbsenceBoundary(text) else {
+                        throw PodiumError(.usage, "\"from\" is not a day such as 2026-12-21")
+                    }
+                    return boundary
+                }
+                let delegate = form["delegate"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap {
+                    $0.isEmpty ? nil : $0
+                }
+                _ = try await services.absences.away(
+                    session.actor.handle, from: from, until: until, delegate: delegate,
+                    note: form["note"].flatMap { $0.isEmpty ? nil : $0 }, by: session.actor.handle)
+            } catch let error as PodiumError where [.usage, .refused, .notFound].contains(error.kind) {
+                return try await inbox(request, context, error: error)
+            }
+            return WebPages.seeOther("/inbox")
+        }
+        router.post("/away/end") { request, context in
+            let (_, session) = try await WebForm.read(request, session: context)
+            do {
+                _ = try await services.absences.back(session.actor.handle, by: session.actor.handle)
+            } catch let error as PodiumError where error.kind == .notFound {
+                return try await inbox(request, context, error: error)
+            }
+            return WebPages.seeOther("/inbox")
+        }
         router.get("/items/{id}") { request, context in
             let session = try context.requireSession(request)
             return try await itemPage(
@@ -204,29 +238,42 @@ struct InboxRoutes {
             let item: ItemPageModel.Heading
             let actions: [ItemPageModel.Action]
             let waitingOn: String?
+            /// The person away whose work this is, when the reader has it as their stand-in.
+            let standingInFor: String?
         }
 
         let page: PageChrome
         let zone: String
         let waiting: [Entry]
         let following: [Entry]
+        /// The reader's absences that have not ended ("away from ... until ..., Sam stands in").
+        let absences: [String]
+        let isAway: Bool
+        /// "You stand in for Dana Kim (dana) while they are away: ...", or nil.
+        let standingIn: String?
     }
 
-    private func inbox(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+    /// My tasks; `error` (a refused absence) is shown at the top.
+    private func inbox(_ request: Request, _ context: APIRequestContext, error: PodiumError? = nil) async throws
+        -> Response
+    {
         let session = try context.requireSession(request)
         let inbox = try await engine.inbox(for: session.actor.identity)
         let time = LocalTime(zone: session.actor.timezone, now: services.clock.now())
+        let absences = try await services.absences.current(of: session.actor.handle)
         let names = try await services.actors.names(
             of: (inbox.waiting + inbox.following).reduce(into: Set<String>()) {
                 $0.formUnion(ItemPageModel.handles(in: $1.item))
-            })
+            }.union(absences.compactMap(\.delegate) + session.actor.standsInFor.map(\.handle)))
+        func named(_ handle: String) -> String { names[handle].map { "\($0) (\(handle))" } ?? handle }
         func entry(_ item: InboxEntry) async throws -> InboxView.Entry {
             let model = ItemPageModel(
                 view: item.item,
                 definition: try await engine.definition(of: item.item.workflow, version: item.item.version),
                 reader: session.actor, time: time, names: names)
             return InboxView.Entry(
-                item: model.heading, actions: model.actions(csrf: session.csrfToken), waitingOn: model.waitingOn)
+                item: model.heading, actions: model.actions(csrf: session.csrfToken), waitingOn: model.waitingOn,
+                standingInFor: item.onBehalfOf.map(named))
         }
         var waiting: [InboxView.Entry] = []
         for item in inbox.waiting { waiting.append(try await entry(item)) }
@@ -235,8 +282,20 @@ struct InboxRoutes {
         return pages.render(
             "inbox",
             InboxView(
-                page: PageChrome("My tasks", session: session), zone: time.name, waiting: waiting, following: following)
-        )
+                page: PageChrome(
+                    "My tasks", session: session, error: error?.message, errorHint: error?.hint),
+                zone: time.name, waiting: waiting, following: following,
+                absences: absences.map {
+                    "From \(time.instant($0.startsAt)) until \(time.instant($0.backAt)); "
+                        + ($0.delegate.map { "\(named($0)) stands in for you." }
+                            ?? "nobody stands in: what is yours waits until you are back.")
+                },
+                isAway: !absences.isEmpty,
+                standingIn: session.actor.standsInFor.isEmpty
+                    ? nil
+                    : "You stand in for \(session.actor.standsInFor.map { named($0.handle) }.joined(separator: " and ")) "
+                        + "while they are away: their work is here too, and what you do is recorded as done for them."),
+            status: error.map { Problem($0).status } ?? .ok)
     }
 
     struct ItemView {

@@ -210,7 +210,8 @@ struct ItemPageModel {
                 !quiet.contains(kind) && kind != .cancel && !terminal
                 ? "\(LocalTime.span(TimeInterval(entry.secondsInStage))) in \(to)" : nil
             return Moment(
-                when: time.instant(entry.at), who: name(entry.actor), what: what, stay: stay,
+                when: time.instant(entry.at),
+                who: name(entry.actor) + (entry.onBehalfOf.map { " for \(name($0))" } ?? ""), what: what, stay: stay,
                 comment: [.assign, .unassign, .task].contains(kind) ? nil : entry.comment)
         }
     }
@@ -221,7 +222,7 @@ struct ItemPageModel {
         handles.formUnion(view.possibleTransitions.flatMap(\.participants))
         handles.formUnion(view.approvals.flatMap(\.approvers))
         handles.formUnion(view.comments.map(\.actor))
-        handles.formUnion(history.map(\.actor))
+        handles.formUnion(history.map(\.actor) + history.compactMap(\.onBehalfOf))
         if let cancellation = view.cancellation { handles.insert(cancellation.actor) }
         return handles
     }
