@@ -23,8 +23,15 @@ struct OperatorRoutes {
             let query = request.uri.queryParameters
             let limit = try Query.integer(query, "limit", in: 1...500) ?? 100
             let tasks = try await services.tasks.list(status: query.get("status"), limit: limit)
-            let readable = try await services.engine.readable(Array(Set(tasks.map(\.itemID))), by: caller.identity)
-            return try APIJSON.response(Tasks(tasks: tasks.filter { readable.contains($0.itemID) }))
+            let readable = try await services.engine.readable(
+                Array(Set(tasks.compactMap(\.itemID))), by: caller.identity)
+            // A digest is a person's: theirs to see, and their operators'.
+            let runsPrograms = !Set(caller.roles).isDisjoint(with: TaskAdmin.operatorRoles)
+            return try APIJSON.response(
+                Tasks(
+                    tasks: tasks.filter {
+                        $0.itemID.map(readable.contains) ?? ($0.recipient == caller.handle || runsPrograms)
+                    }))
         }
         router.post("/api/v1/tasks/retry") { request, context in
             let caller = try context.requireCaller()

@@ -226,7 +226,7 @@ public actor Worker {
             let now = time.now()
             let locked = try await queue.lockDue(limit: limit, now: now, on: db)
             guard !locked.isEmpty else { return nil }
-            let reminders = locked.filter { $0.kind != .timer }
+            let reminders = locked.filter { $0.kind == .reminder || $0.kind == .escalation }
             let contexts = try await engine.reminderContexts(
                 taskIDs: reminders.map(\.id), reached: reminders.filter { $0.attempts > 1 }.map(\.id), at: now, on: db)
             let plan = plan(reminders, contexts: contexts, now: now)
@@ -243,8 +243,9 @@ public actor Worker {
             // another of its messages failed: the lease path then skips the recipients reached.
             let delivered = zip(sent, errors).filter { $0.1 == nil }.map(\.0)
             try await queue.finishLocked(
-                deliveries: delivered.map { $0.record(error: nil) }, done: Array(local), obsolete: plan.obsolete,
-                now: now, on: db)
+                deliveries: delivered.map { $0.record(error: nil) },
+                diverted: plan.digests.filter { local.contains($0.taskID) }, done: Array(local),
+                obsolete: plan.obsolete, now: now, on: db)
             let obsolete = Set(plan.obsolete)
             let leased = locked.filter { !local.contains($0.id) && !obsolete.contains($0.id) }
             try await queue.lease(leased.map(\.id), now: now, on: db)
@@ -360,9 +361,12 @@ public actor Worker {
             for task in batch where task.kind == .timer {
                 group.addTask { try await self.fireTimer(task) }
             }
+            for task in batch where task.kind == .digest {
+                group.addTask { try await self.sendDigest(task) }
+            }
             for try await outcome in group { summary.count(outcome) }
         }
-        let messages = batch.filter { $0.kind != .timer }
+        let messages = batch.filter { $0.kind == .reminder || $0.kind == .escalation }
         if !messages.isEmpty { summary.add(try await deliver(messages)) }
         return summary
     }
@@ -371,10 +375,44 @@ public actor Worker {
         case delivered(Int), timerFired, obsolete, held, retried, dead
     }
 
+    /// Sends a person's daily digest: one message listing the open items whose reminders waited
+    /// for it, grouped by program, each with its page; the entries are marked sent in the same
+    /// statement that completes the task. Nothing left to list (every item moved on): done,
+    /// without a message. A failed send is retried like any task.
+    private func sendDigest(_ task: ClaimedTask) async throws -> TaskOutcome {
+        do {
+            let context = try await engine.digest(for: task.recipient ?? "")
+            let now = time.now()
+            guard !context.programs.isEmpty else {
+                try await queue.finish(deliveries: [], digested: context.entryIDs, done: [task.id], now: now)
+                return .obsolete
+            }
+            let channel =
+                try context.person.channel.map { try DeliveryChannel(spec: $0) } ?? options.defaultChannel
+            let digest = DigestMessage(
+                context, key: "\(task.idempotencyKey):\(context.person.handle)", links: options.links, now: now)
+            let planned = Planned(
+                task: task, recipient: context.person.handle, channel: channel, key: digest.key,
+                body: digest.body(for: channel, mailFrom: options.mailFrom))
+            let error = await send([planned]).first ?? nil
+            if let error {
+                try await queue.finish(deliveries: [planned.record(error: error)], done: [], now: now)
+                return try await failed(task, error)
+            }
+            try await queue.finish(
+                deliveries: [planned.record(error: nil)], digested: context.entryIDs, done: [task.id], now: now)
+            return .delivered(1)
+        } catch let error as PostgresError where error.isConnectionLoss {
+            throw error  // the lease brings the task back
+        } catch {
+            return try await failed(task, "\(error)")
+        }
+    }
+
     private func fireTimer(_ task: ClaimedTask) async throws -> TaskOutcome {
         do {
             _ = try await engine.fire(
-                item: task.itemID, transition: task.transition ?? "", actor: "system",
+                item: task.itemID ?? 0, transition: task.transition ?? "", actor: "system",
                 idempotencyKey: task.idempotencyKey)
             try await queue.completeTimer(task.id, now: time.now())
             WorkerMetrics.timerFired()
@@ -411,6 +449,8 @@ public actor Worker {
         var problems: [Int: [String]] = [:]
         /// Per task, when its recipients' working hours open.
         var holds: [Int: Date] = [:]
+        /// Reminders held for their recipients' daily digests instead of being sent now.
+        var digests: [DigestDiversion] = []
         /// Tasks whose item closed or left the task's stage.
         var obsolete: [Int] = []
     }
@@ -429,7 +469,7 @@ public actor Worker {
             }
             guard !context.recipients.isEmpty else {
                 plan.problems[task.id] = [
-                    "nobody holds the role \(task.recipientRole ?? "?") on item \(task.itemID) or globally"
+                    "nobody holds the role \(task.recipientRole ?? "?") on item \(task.itemID ?? 0) or globally"
                 ]
                 continue
             }
@@ -439,9 +479,25 @@ public actor Worker {
                     plan.holds[task.id] = min(plan.holds[task.id] ?? back, back)
                     continue
                 }
+                if let paused = recipient.pausedUntil, paused > now {
+                    // They asked for quiet: everything waits until the pause ends.
+                    plan.holds[task.id] = min(plan.holds[task.id] ?? paused, paused)
+                    continue
+                }
                 let zone = zones.value(for: recipient.timezone) { (try? TimeZoneName.zone($0)) ?? .gmt }
                 let hours = workingHours.value(for: recipient.workingHours) {
                     (try? WorkingHours(parsing: $0)) ?? .standard
+                }
+                if recipient.delivery == .digest, task.kind == .reminder {
+                    // Escalations still come at once: the deadline has passed and someone else
+                    // must step in, which a digest could put off by a day.
+                    plan.digests.append(
+                        DigestDiversion(
+                            taskID: task.id, attempt: task.attempts, recipient: recipient.handle,
+                            slot: DigestSchedule.next(
+                                after: now, minutes: DigestSchedule.minutes(recipient.digestAt) ?? 510,
+                                weekdays: hours.isAlways ? [] : hours.weekdays, in: zone)))
+                    continue
                 }
                 if !hours.isOpen(at: now, in: zone) {
                     // Strictly later than now when closed, so a held task is not due again in
@@ -498,8 +554,8 @@ public actor Worker {
             summary.count(.delivered(delivered[task.id] ?? 0))
         }
         try await queue.finish(
-            deliveries: zip(plan.messages, errors).map { message, error in message.record(error: error) }, done: done,
-            obsolete: plan.obsolete, now: now)
+            deliveries: zip(plan.messages, errors).map { message, error in message.record(error: error) },
+            diverted: plan.digests, done: done, obsolete: plan.obsolete, now: now)
         for task in tasks {
             if let problem = plan.problems[task.id] {
                 summary.count(try await failed(task, problem.joined(separator: "; ")))
@@ -559,7 +615,9 @@ public actor Worker {
         logger.log(
             level: dead ? .error : .warning, dead ? "task is dead after its last attempt" : "task failed; retrying",
             metadata: [
-                "task_id": "\(task.id)", "item_id": "\(task.itemID)", "stage": "\(task.stage)", "kind": "\(task.kind)",
+                "task_id": "\(task.id)", "item_id": "\(task.itemID.map(String.init) ?? "none")",
+                "stage": "\(task.stage)",
+                "kind": "\(task.kind)", "recipient": "\(task.recipient ?? "")",
                 "attempt": "\(task.attempts)", "error": "\(error)",
             ])
         if dead { WorkerMetrics.dead(kind: task.kind.rawValue) }

@@ -204,6 +204,8 @@ struct ScenarioRunner {
             pending.removeFirst()
             now = max(now, next.runAt)
             switch next.kind {
+            case .digest:
+                break  // stages plan no digests
             case .reminder, .escalation:
                 sent.append(Sent(kind: next.kind, label: next.label, role: next.recipientRole, visit: visit))
             case .timer:

@@ -5,6 +5,8 @@ public import WorkflowLanguage
 public struct PlannedTask: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable {
         case reminder, escalation, timer
+        /// A person's daily digest of reminders: queued by the worker, never planned by a stage.
+        case digest
     }
 
     public let kind: Kind

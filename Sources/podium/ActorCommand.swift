@@ -89,6 +89,18 @@ struct ActorCommand: AsyncParsableCommand {
         @Option(help: "When reminders may reach them, e.g. 'Mon-Fri 08:30-17:00' or 'always'.")
         var workingHours: String?
 
+        @Option(help: "immediate (each reminder when it falls due) or digest (one message a day).")
+        var delivery: String?
+
+        @Option(name: .customLong("digest-at"), help: "When their digest goes out, HH:MM on their clock.")
+        var digestAt: String?
+
+        @Option(name: .customLong("pause-until"), help: "Nothing reaches them until then: a day or an RFC 3339 time.")
+        var pauseUntil: String?
+
+        @Flag(help: "End a pause.")
+        var resume = false
+
         @OptionGroup var acting: ActingAs
 
         @OptionGroup var output: OutputOptions
@@ -98,15 +110,35 @@ struct ActorCommand: AsyncParsableCommand {
             _ = try ActorStore.check(
                 handle: handle, name: name ?? "unchanged", roles: addRoles, timezone: timezone ?? "UTC",
                 channel: channel, workingHours: workingHours)
+            let preference = try delivery.map { text in
+                guard let preference = DeliveryPreference(rawValue: text) else {
+                    throw PodiumError(.usage, "--delivery \(text) is neither immediate nor digest")
+                }
+                return preference
+            }
+            if let digestAt, DigestSchedule.minutes(digestAt) == nil {
+                throw PodiumError(.usage, "--digest-at \(digestAt) is not a time of day; write HH:MM, e.g. 08:30")
+            }
+            let pause = try pauseUntil.map { text -> Date in
+                guard let date = DataDate.parse(text) else {
+                    throw PodiumError(
+                        .usage, "--pause-until \(text) is not a day or a time; write \(DataDate.acceptedForms)")
+                }
+                return date
+            }
+            if pause != nil && resume { throw PodiumError(.usage, "--pause-until and --resume contradict each other") }
             let changes = ActorChanges(
                 name: name, addRoles: addRoles, removeRoles: removeRoles, timezone: timezone, channel: channel,
-                clearChannel: noChannel, workingHours: workingHours)
+                clearChannel: noChannel, workingHours: workingHours, delivery: preference, digestAt: digestAt,
+                pausedUntil: pause, resume: resume)
             let record = try await Services.open().actors.update(
                 handle, changes: changes, by: acting.handle)
             if output.json { return try JSONOutput.print(record) }
             Terminal.output(
                 "\(record.handle) (\(Terminal.field(record.name))): roles \(record.roles.isEmpty ? "none" : record.roles.joined(separator: ", ")); "
-                    + "\(record.timezone); \(record.workingHours); channel \(record.channel ?? "default")")
+                    + "\(record.timezone); \(record.workingHours); channel \(record.channel ?? "default"); "
+                    + (record.delivery == .digest ? "a daily digest at \(record.digestAt)" : "each reminder when due")
+                    + (record.pausedUntil.map { "; paused until \(DataDate.format($0))" } ?? ""))
         }
     }
 

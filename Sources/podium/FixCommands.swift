@@ -81,7 +81,8 @@ struct TasksCommand: AsyncParsableCommand {
                 ["ID", "ITEM", "KIND", "LABEL", "STATUS", "RUN AT", "TRIES", "LAST ERROR"],
                 tasks.map {
                     [
-                        "\($0.id)", "\($0.itemID)", $0.kind, $0.label, $0.status, zone.time($0.runAt),
+                        "\($0.id)", $0.itemID.map(String.init) ?? "for \($0.recipient ?? "?")", $0.kind, $0.label,
+                        $0.status, zone.time($0.runAt),
                         "\($0.attempts)/\($0.maxAttempts)", Terminal.shortened($0.lastError ?? "", to: 60),
                     ]
                 }))

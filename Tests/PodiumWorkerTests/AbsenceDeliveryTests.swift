@@ -12,13 +12,6 @@ import WorkflowEngine
 struct AbsenceDeliveryTests {
     static let tuesday = DataDate.parse("2026-03-03T10:00:00Z")!
 
-    static func worker(_ pool: PostgresPool, at now: Date) -> Worker {
-        Worker(
-            pool: pool, options: WorkerOptions(concurrency: 2, lease: .seconds(30), retryDelay: .seconds(30)),
-            time: FixedTime(now), environment: [:], owner: "absence-\(UUID().uuidString.prefix(6))",
-            logger: Logger(label: "podium.worker.test") { _ in SwiftLogNoOpLogHandler() })
-    }
-
     /// A post for Alice (executive) whose listen-stage reminder falls due on Thursday.
     static func setUp(_ fixture: EngineFixture, file: String) async throws -> ItemView {
         for handle in ["alice", "dana"] {
@@ -31,12 +24,6 @@ struct AbsenceDeliveryTests {
             data: [:])
     }
 
-    static func messages(_ file: String) throws -> [[String: Any]] {
-        try ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map {
-            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) ?? [:]
-        }
-    }
-
     @Test func theStandInHearsForThePersonAway() async throws {
         try await EngineFixture.run { fixture in
             let file = NSTemporaryDirectory() + "podium-standin-\(UUID().uuidString.prefix(8)).jsonl"
@@ -44,9 +31,9 @@ struct AbsenceDeliveryTests {
             _ = try await AbsenceStore(pool: fixture.pool, time: FixedTime(Self.tuesday)).away(
                 "alice", from: nil, until: .instant(Self.tuesday.addingTimeInterval(10 * 86_400)), delegate: "dana",
                 note: nil, by: "alice")
-            let summary = try await Self.worker(fixture.pool, at: Self.tuesday.addingTimeInterval(2 * 86_400)).runOnce()
+            let summary = try await worker(fixture.pool, at: Self.tuesday.addingTimeInterval(2 * 86_400)).runOnce()
             #expect(summary.delivered == 1)
-            let message = try #require(try Self.messages(file).first)
+            let message = try #require(try messages(in: file).first)
             #expect(message["recipient"] as? String == "dana")
             #expect(message["on_behalf_of"] as? String == "alice")
             #expect(message["command"] as? String == "podium item fire \(item.id) start_draft --as dana")
@@ -66,9 +53,9 @@ struct AbsenceDeliveryTests {
             _ = try await AbsenceStore(pool: fixture.pool, time: FixedTime(Self.tuesday)).away(
                 "alice", from: nil, until: .instant(back), delegate: nil, note: "conference", by: "carol")
             let thursday = Self.tuesday.addingTimeInterval(2 * 86_400)
-            let held = try await Self.worker(fixture.pool, at: thursday).runOnce()
+            let held = try await worker(fixture.pool, at: thursday).runOnce()
             #expect(held.held == 1 && held.delivered == 0)
-            #expect(try Self.messages(file).isEmpty)
+            #expect(try messages(in: file).isEmpty)
             let task = try await fixture.pool.query(
                 "select run_at from tasks where item_id = \(item.id) and label = '1d before due'"
             ).single()
@@ -79,9 +66,9 @@ struct AbsenceDeliveryTests {
                 reason.message == "alice (executive) is away until 2026-03-09T08:00:00Z and nobody stands in",
                 "\(reason.message)")
             // Back on Monday: what waited reaches her (the warning, and what fell due meanwhile).
-            let delivered = try await Self.worker(fixture.pool, at: back).runOnce()
+            let delivered = try await worker(fixture.pool, at: back).runOnce()
             #expect(delivered.delivered >= 1)
-            let warning = try Self.messages(file).first { $0["label"] as? String == "1d before due" }
+            let warning = try messages(in: file).first { $0["label"] as? String == "1d before due" }
             #expect(warning?["recipient"] as? String == "alice")
         }
     }

@@ -60,17 +60,6 @@ private func bulkCounts(tasks: PostgresQuery, deliveries: PostgresQuery, pool: P
     return (try row.decode(Int.self, "tasks"), try row.decode(Int.self, "deliveries"))
 }
 
-/// The workers' logs in tests: these tests provoke failures on purpose and check their outcome in
-/// the database, so the warnings would only fill the suite's output.
-private let quiet = Logger(label: "podium.worker.test") { _ in SwiftLogNoOpLogHandler() }
-
-private func worker(_ pool: PostgresPool, at now: Date, concurrency: Int = 8, retry: Duration = .seconds(30)) -> Worker
-{
-    Worker(
-        pool: pool, options: WorkerOptions(concurrency: concurrency, lease: .seconds(30), retryDelay: retry),
-        time: FixedTime(now), environment: [:], owner: "test-\(UUID().uuidString.prefix(6))", logger: quiet)
-}
-
 @Suite("The worker pool")
 struct WorkerTests {
     @Test func fourWorkersDeliverTwoThousandTasksExactlyOnce() async throws {

@@ -151,4 +151,7 @@ public struct LinkMaker: Sendable {
 
     /// The item's page in the inbox.
     public func itemURL(_ item: Int) -> String { "\(publicURL)/items/\(item)" }
+
+    /// My tasks.
+    public var inboxURL: String { "\(publicURL)/inbox" }
 }

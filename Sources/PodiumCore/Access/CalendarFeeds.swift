@@ -53,7 +53,7 @@ public struct CalendarFeeds: Sendable {
         guard token.utf8.count <= 100 else { return nil }
         let rows = try await pool.query(
             """
-            select a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours,
+            select \(ActorStore.columnsOfA),
                    \(AbsenceStore.standingIn(for: "a.handle", at: time.now()))
               from calendar_feeds f join actors a on a.handle = f.actor
              where f.token_sha256 = \(SecretToken.digest(token)) and f.revoked_at is null

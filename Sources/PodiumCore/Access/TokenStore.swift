@@ -145,8 +145,8 @@ public struct TokenStore: Sendable {
         let rows = try await pool.query(
             """
             with found as (
-                select t.id, t.expires_at, t.revoked_at, a.handle, a.display_name, a.roles, a.timezone, a.channel,
-                       a.working_hours, \(AbsenceStore.standingIn(for: "a.handle", at: now))
+                select t.id, t.expires_at, t.revoked_at, \(ActorStore.columnsOfA),
+                       \(AbsenceStore.standingIn(for: "a.handle", at: now))
                   from api_tokens t join actors a on a.handle = t.actor
                  where t.token_sha256 = \(Self.digest(token))
             ), touched as (

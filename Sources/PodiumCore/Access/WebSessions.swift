@@ -57,7 +57,7 @@ public struct WebSessions: Sendable {
             // Locking the person's row makes concurrent requests for one person take turns.
             let rows = try await db.query(
                 """
-                select handle, display_name, roles, timezone, channel, working_hours from actors
+                select \(ActorStore.columns) from actors
                  where handle = \(handle) for update
                 """)
             guard let row = rows.first else { return .unknown }
@@ -109,7 +109,7 @@ public struct WebSessions: Sendable {
         let lock: PostgresQuery = locking ? "for update of l" : ""
         let rows = try await db.query(
             """
-            select l.used_at, l.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours
+            select l.used_at, l.expires_at, \(ActorStore.columnsOfA)
               from sign_in_links l join actors a on a.handle = l.actor
              where l.token_sha256 = \(SecretToken.digest(token)) \(lock)
             """)
@@ -151,7 +151,7 @@ public struct WebSessions: Sendable {
         guard cookie.utf8.count <= 100 else { return nil }
         let rows = try await pool.query(
             """
-            select s.csrf_token, s.expires_at, a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours,
+            select s.csrf_token, s.expires_at, \(ActorStore.columnsOfA),
                    \(AbsenceStore.standingIn(for: "a.handle", at: time.now()))
               from web_sessions s join actors a on a.handle = s.actor
              where s.token_sha256 = \(SecretToken.digest(cookie)) and s.expires_at > \(time.now())

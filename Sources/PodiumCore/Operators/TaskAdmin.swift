@@ -5,7 +5,9 @@ internal import WorkflowEngine
 /// A task as operators see it.
 public struct TaskRecord: Sendable, Codable {
     public let id: Int
-    public let itemID: Int
+    /// The item; nil for a daily digest, which is a person's (``recipient``).
+    public let itemID: Int?
+    public let recipient: String?
     public let kind: String
     public let label: String
     public let stage: String
@@ -16,7 +18,7 @@ public struct TaskRecord: Sendable, Codable {
     public let lastError: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, label, stage, status, attempts
+        case id, kind, label, stage, status, attempts, recipient
         case itemID = "item_id"
         case runAt = "run_at"
         case maxAttempts = "max_attempts"
@@ -81,7 +83,7 @@ public struct TaskAdmin: Sendable {
         }
         return try await pool.query(
             """
-            select id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error from tasks
+            select id, item_id, recipient, kind, label, stage, status, run_at, attempts, max_attempts, last_error from tasks
              where (\(status)::text is null or status = \(status)) and (\(item)::bigint is null or item_id = \(item))
              order by id desc limit \(limit)
             """
@@ -121,7 +123,7 @@ public struct TaskAdmin: Sendable {
                 actor, to: "\(verb == "retried" ? "retry" : "cancel") tasks", on: db)
             let rows = try await db.query(
                 """
-                select t.id, t.item_id, t.kind, t.label, t.stage, t.status, t.run_at, t.attempts, t.max_attempts,
+                select t.id, t.item_id, t.recipient, t.kind, t.label, t.stage, t.status, t.run_at, t.attempts, t.max_attempts,
                        t.last_error, i.visit_id is distinct from t.visit_id or i.closed_at is not null as left_behind
                   from tasks t left join items i on i.id = t.item_id
                  where t.status in \(TaskStatus.list(statuses))
@@ -146,9 +148,9 @@ public struct TaskAdmin: Sendable {
                 if let task = candidates.first(where: \.leftBehind)?.task {
                     throw PodiumError(
                         .refused,
-                        "task \(task.id) is for a stage visit item \(task.itemID) has left; it cannot be \(verb)",
+                        "task \(task.id) is for a stage visit item \(task.itemID ?? 0) has left; it cannot be \(verb)",
                         hint: "look at the item's current tasks instead", reason: "task_left_behind",
-                        details: ["item": "\(task.itemID)"])
+                        details: ["item": "\(task.itemID ?? 0)"])
                 }
             }
             let selected = candidates.filter { !$0.leftBehind }.map(\.task)
@@ -158,7 +160,7 @@ public struct TaskAdmin: Sendable {
                 result = try await db.query(
                     """
                     update tasks set \(update) where id = any(\(selected.map(\.id))::bigint[])
-                    returning id, item_id, kind, label, stage, status, run_at, attempts, max_attempts, last_error
+                    returning id, item_id, recipient, kind, label, stage, status, run_at, attempts, max_attempts, last_error
                     """
                 ).map(Self.record).sorted { $0.id < $1.id }
                 for task in selected {
@@ -179,7 +181,8 @@ public struct TaskAdmin: Sendable {
 
     static func record(_ row: PostgresRow) throws -> TaskRecord {
         TaskRecord(
-            id: try row.decode(Int.self, "id"), itemID: try row.decode(Int.self, "item_id"),
+            id: try row.decode(Int.self, "id"), itemID: try row.decode(Int?.self, "item_id"),
+            recipient: row["recipient"],
             kind: try row.decode(String.self, "kind"), label: try row.decode(String.self, "label"),
             stage: try row.decode(String.self, "stage"), status: try row.decode(String.self, "status"),
             runAt: try row.decode(Date.self, "run_at"), attempts: try row.decode(Int.self, "attempts"),

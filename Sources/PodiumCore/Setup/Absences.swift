@@ -56,7 +56,7 @@ public enum AbsenceBoundary: Sendable, Equatable {
     }
 
     /// The instant this boundary names for someone in `zone`.
-    func instant(in zone: TimeZone) -> Date {
+    public func resolved(in zone: TimeZone) -> Date {
         switch self {
         case .instant(let date): date
         case .day(let day): WallClock(zone).firstInstant(atOrAfter: WallClock.LocalTime(day: day, second: 0))
@@ -99,8 +99,8 @@ public struct AbsenceStore: Sendable {
         let now = time.now()
         let person = try await ActorStore(pool: pool, time: time).find(handle)
         let zone = (try? TimeZoneName.zone(person.timezone)) ?? .gmt
-        let start = starting?.instant(in: zone) ?? now
-        let end = ending.instant(in: zone)
+        let start = starting?.resolved(in: zone) ?? now
+        let end = ending.resolved(in: zone)
         guard end > start else {
             throw PodiumError(.usage, "an absence must end after it starts (\(DataDate.format(start)))")
         }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import LibPQ
 public import WorkflowEngine
 
@@ -10,13 +10,21 @@ public struct ActorRecord: Sendable, Codable, Equatable {
     public let timezone: String
     public let channel: String?
     public let workingHours: String
+    /// Every reminder when it falls due, or one daily digest.
+    public var delivery: DeliveryPreference = .immediate
+    /// When their digest goes out, `HH:MM` on their clock, on their working days.
+    public var digestAt = "08:30"
+    /// Until when nothing reaches them (it waits until then), or nil.
+    public var pausedUntil: Date? = nil
     /// The people away who named this person to stand in for them, when the record was read
     /// with ``AbsenceStore/standingIn(for:at:)``; empty otherwise.
     public var standsInFor: [ActorIdentity] = []
 
     enum CodingKeys: String, CodingKey {
-        case handle, name, roles, timezone, channel
+        case handle, name, roles, timezone, channel, delivery
         case workingHours = "working_hours"
+        case digestAt = "digest_at"
+        case pausedUntil = "paused_until"
     }
 
     /// The identity the decision core uses, with whom the person stands in for.
@@ -25,8 +33,24 @@ public struct ActorRecord: Sendable, Codable, Equatable {
     }
 }
 
+/// How a person hears from Podium.
+public enum DeliveryPreference: String, Sendable, Codable, CaseIterable {
+    /// Each reminder when it falls due (in their working hours).
+    case immediate
+    /// One message a day, at their `digest_at` on their working days, listing what is due or
+    /// overdue; escalations still come at once (see ``AbsenceStore`` for pauses and absences).
+    case digest
+}
+
 /// Adds and reads actors.
 public struct ActorStore: Sendable {
+    /// The columns ``record(_:)`` reads, of `actors`.
+    static let columns: PostgresQuery =
+        "handle, display_name, roles, timezone, channel, working_hours, delivery, digest_at, paused_until"
+    /// ``columns`` of `actors a`.
+    static let columnsOfA: PostgresQuery =
+        "a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours, a.delivery, a.digest_at, a.paused_until"
+
     let pool: PostgresPool
     let time: any TimeSource
 
@@ -97,7 +121,7 @@ public struct ActorStore: Sendable {
             values (\(handle), \(displayName), \(roles), \(timezone), \(channel),
                     coalesce(\(workingHours), 'Mon-Fri 09:00-18:00'))
             on conflict (handle) do nothing
-            returning handle, display_name, roles, timezone, channel, working_hours
+            returning \(Self.columns)
             """)
         guard let row = rows.first else {
             throw PodiumError(
@@ -124,6 +148,9 @@ public struct ActorStore: Sendable {
             throw PodiumError(
                 .usage, "nothing to change", hint: "give a name, roles to add or remove, a time zone, ...")
         }
+        if let digestAt = changes.digestAt, DigestSchedule.minutes(digestAt) == nil {
+            throw PodiumError(.usage, "a digest time is HH:MM on the person's clock, e.g. 08:30, not \(digestAt)")
+        }
         if let both = changes.addRoles.first(where: changes.removeRoles.contains) {
             throw PodiumError(.usage, "role \(both) is both added and removed", reason: "contradiction")
         }
@@ -144,7 +171,7 @@ public struct ActorStore: Sendable {
             }
             let rows = try await db.query(
                 """
-                select handle, display_name, roles, timezone, channel, working_hours from actors
+                select \(Self.columns) from actors
                  where handle = \(handle) for update
                 """)
             guard let row = rows.first else {
@@ -160,9 +187,11 @@ public struct ActorStore: Sendable {
             let updated = try await db.query(
                 """
                 update actors set display_name = \(displayName), roles = \(after.roles), timezone = \(after.timezone),
-                                  channel = \(after.channel), working_hours = \(after.workingHours)
+                                  channel = \(after.channel), working_hours = \(after.workingHours),
+                                  delivery = \(after.delivery.rawValue), digest_at = \(after.digestAt),
+                                  paused_until = \(after.pausedUntil)
                  where handle = \(handle)
-                returning handle, display_name, roles, timezone, channel, working_hours
+                returning \(Self.columns)
                 """)
             let record = try Self.record(updated.single())
             try await db.execute(
@@ -180,8 +209,7 @@ public struct ActorStore: Sendable {
     public func find(_ handle: String) async throws -> ActorRecord {
         let rows = try await pool.query(
             """
-            select a.handle, a.display_name, a.roles, a.timezone, a.channel, a.working_hours,
-                   \(AbsenceStore.standingIn(for: "a.handle", at: time.now()))
+            select \(Self.columnsOfA), \(AbsenceStore.standingIn(for: "a.handle", at: time.now()))
               from actors a where a.handle = \(handle)
             """)
         guard let row = rows.first else { throw Self.unknown(handle) }
@@ -204,14 +232,14 @@ public struct ActorStore: Sendable {
     /// Every actor, by handle.
     public func list() async throws -> [ActorRecord] {
         try await pool.query(
-            "select handle, display_name, roles, timezone, channel, working_hours from actors order by handle"
+            "select \(Self.columns) from actors order by handle"
         ).map(Self.record)
     }
 
     /// The actor with this handle, read on `connection` (inside a transaction).
     static func find(_ handle: String, on connection: PostgresConnection) async throws -> ActorRecord {
         let rows = try await connection.query(
-            "select handle, display_name, roles, timezone, channel, working_hours from actors where handle = \(handle)")
+            "select \(Self.columns) from actors where handle = \(handle)")
         guard let row = rows.first else { throw unknown(handle) }
         return try record(row)
     }
@@ -242,10 +270,18 @@ public struct ActorChanges: Sendable {
     public var channel: String?
     public var clearChannel = false
     public var workingHours: String?
+    /// Immediate messages or a daily digest.
+    public var delivery: DeliveryPreference?
+    /// The digest's time, `HH:MM` on the person's clock.
+    public var digestAt: String?
+    /// Nothing reaches them until then; `resume` ends a pause.
+    public var pausedUntil: Date?
+    public var resume = false
 
     public init(
         name: String? = nil, addRoles: [String] = [], removeRoles: [String] = [], timezone: String? = nil,
-        channel: String? = nil, clearChannel: Bool = false, workingHours: String? = nil
+        channel: String? = nil, clearChannel: Bool = false, workingHours: String? = nil,
+        delivery: DeliveryPreference? = nil, digestAt: String? = nil, pausedUntil: Date? = nil, resume: Bool = false
     ) {
         self.name = name
         self.addRoles = addRoles
@@ -254,11 +290,15 @@ public struct ActorChanges: Sendable {
         self.channel = channel
         self.clearChannel = clearChannel
         self.workingHours = workingHours
+        self.delivery = delivery
+        self.digestAt = digestAt
+        self.pausedUntil = pausedUntil
+        self.resume = resume
     }
 
     var isEmpty: Bool {
         name == nil && addRoles.isEmpty && removeRoles.isEmpty && timezone == nil && channel == nil && !clearChannel
-            && workingHours == nil
+            && workingHours == nil && delivery == nil && digestAt == nil && pausedUntil == nil && !resume
     }
 
     func applied(to record: ActorRecord) -> ActorRecord {
@@ -266,6 +306,8 @@ public struct ActorChanges: Sendable {
         for role in addRoles where !roles.contains(role) { roles.append(role) }
         return ActorRecord(
             handle: record.handle, name: name ?? record.name, roles: roles, timezone: timezone ?? record.timezone,
-            channel: clearChannel ? nil : channel ?? record.channel, workingHours: workingHours ?? record.workingHours)
+            channel: clearChannel ? nil : channel ?? record.channel, workingHours: workingHours ?? record.workingHours,
+            delivery: delivery ?? record.delivery, digestAt: digestAt ?? record.digestAt,
+            pausedUntil: resume ? nil : pausedUntil ?? record.pausedUntil, standsInFor: record.standsInFor)
     }
 }

@@ -40,6 +40,11 @@ public struct ReminderRecipient: Sendable {
     /// When the role's holder, away with nobody standing in, is back: the message waits for
     /// them until then (`stuck` says so meanwhile). Nil when they are not away.
     public var awayUntil: Date? = nil
+    /// Immediate messages, or reminders held for a daily digest at ``digestAt``.
+    public var delivery: DeliveryPreference = .immediate
+    public var digestAt = "08:30"
+    /// Nothing reaches them until then.
+    public var pausedUntil: Date? = nil
 }
 
 extension ItemEngine {
@@ -78,6 +83,7 @@ extension ItemEngine {
             select t.id as task_id, i.id as item_id, i.title, i.workflow, i.version, i.stage, i.due_at, i.visit_id,
                    i.revision,
                    a.handle, a.display_name, a.timezone, a.channel, a.working_hours, a.roles as global_roles,
+                   a.delivery, a.digest_at, a.paused_until,
                    (select coalesce(array_agg(p.role order by p.role), '{}') from participants p
                      where p.item_id = i.id and p.actor = h.handle) || h.roles as roles,
                    case when away.delegate is not null then h.handle end as for_handle,
@@ -137,7 +143,10 @@ extension ItemEngine {
                         standsInFor: try forHandle.map {
                             ($0, try row.decode(String.self, "for_name"), backAt ?? now)
                         },
-                        awayUntil: forHandle == nil ? backAt : nil))
+                        awayUntil: forHandle == nil ? backAt : nil,
+                        delivery: DeliveryPreference(rawValue: try row.decode(String.self, "delivery")) ?? .immediate,
+                        digestAt: try row.decode(String.self, "digest_at"),
+                        pausedUntil: try row.decode(Date?.self, "paused_until")))
             }
             let stage = definition.stage(stageName)
             contexts[taskID] = ReminderContext(

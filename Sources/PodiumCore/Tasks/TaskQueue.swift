@@ -5,7 +5,8 @@ public import WorkflowEngine
 /// A task claimed by a worker, leased until `leaseUntil`.
 public struct ClaimedTask: Sendable {
     public let id: Int
-    public let itemID: Int
+    /// The item; nil for a digest, which is a person's.
+    public let itemID: Int?
     public let kind: PlannedTask.Kind
     public let stage: String
     public let transition: String?
@@ -15,6 +16,8 @@ public struct ClaimedTask: Sendable {
     public let attempts: Int
     public let maxAttempts: Int
     public let idempotencyKey: String
+    /// A digest's person; nil for every other kind.
+    public var recipient: String? = nil
 }
 
 /// The SQL side of the worker: claiming with `FOR UPDATE SKIP LOCKED` and a lease, guarded
@@ -42,8 +45,8 @@ public struct TaskQueue: Sendable {
     public func lockDue(limit: Int, now: Date, on db: PostgresConnection) async throws -> [ClaimedTask] {
         let rows = try await db.query(
             """
-            select id, item_id, kind, stage, transition, recipient_role, label, run_at, attempts + 1 as attempts,
-                   max_attempts, idempotency_key
+            select id, item_id, recipient, kind, stage, transition, recipient_role, label, run_at,
+                   attempts + 1 as attempts, max_attempts, idempotency_key
               from tasks
              where status = \(TaskStatus.pending.sql) and run_at <= \(now)
              order by run_at, id
@@ -52,14 +55,15 @@ public struct TaskQueue: Sendable {
             """)
         return try rows.map { row in
             ClaimedTask(
-                id: try row.decode(Int.self, "id"), itemID: try row.decode(Int.self, "item_id"),
+                id: try row.decode(Int.self, "id"), itemID: try row.decode(Int?.self, "item_id"),
                 kind: try Self.kind(row.decode(String.self, "kind")), stage: try row.decode(String.self, "stage"),
                 transition: try row.decode(String?.self, "transition"),
                 recipientRole: try row.decode(String?.self, "recipient_role"),
                 label: try row.decode(String.self, "label"),
                 runAt: try row.decode(Date.self, "run_at"), attempts: try row.decode(Int.self, "attempts"),
                 maxAttempts: try row.decode(Int.self, "max_attempts"),
-                idempotencyKey: try row.decode(String.self, "idempotency_key"))
+                idempotencyKey: try row.decode(String.self, "idempotency_key"),
+                recipient: try row.decode(String?.self, "recipient"))
         }
     }
 
@@ -81,12 +85,13 @@ public struct TaskQueue: Sendable {
     /// Records deliveries made inside the transaction that locked the tasks, marks the `done`
     /// ones done and the `obsolete` ones cancelled, counting the attempt, in one statement.
     public func finishLocked(
-        deliveries: [DeliveryRecord], done: [Int], obsolete: [Int], now: Date, on db: PostgresConnection
+        deliveries: [DeliveryRecord], diverted: [DigestDiversion] = [], done: [Int], obsolete: [Int], now: Date,
+        on db: PostgresConnection
     ) async throws {
         guard
             let statement = Self.closing(
-                deliveries, done: done, obsolete: obsolete, at: now, also: "attempts = attempts + 1",
-                ifStill: "status = \(TaskStatus.pending.sql)")
+                deliveries, diverted: diverted, digested: [], done: done, obsolete: obsolete, at: now,
+                also: "attempts = attempts + 1", ifStill: "status = \(TaskStatus.pending.sql)")
         else { return }
         try await db.execute(statement)
     }
@@ -181,10 +186,18 @@ public struct TaskQueue: Sendable {
 
     /// Records delivery attempts, marks `done` tasks done and `obsolete` ones (their item moved on
     /// or closed) cancelled, in one statement.
-    public func finish(deliveries: [DeliveryRecord], done: [Int], obsolete: [Int] = [], now: Date) async throws {
+    ///
+    /// `diverted` reminders go to their recipients' digests (each recorded as reaching them on
+    /// the `digest` channel, and the digest task made unless it exists); `digested` digest
+    /// entries are marked sent, in the same statement as the digest task that carried them.
+    public func finish(
+        deliveries: [DeliveryRecord], diverted: [DigestDiversion] = [], digested: [Int] = [], done: [Int],
+        obsolete: [Int] = [], now: Date
+    ) async throws {
         guard
             let statement = Self.closing(
-                deliveries, done: done, obsolete: obsolete, at: now, also: "lease_owner = null, lease_until = null",
+                deliveries, diverted: diverted, digested: digested, done: done, obsolete: obsolete, at: now,
+                also: "lease_owner = null, lease_until = null",
                 ifStill: "status = \(TaskStatus.running.sql) and lease_owner = \(owner)")
         else { return }
         try await pool.execute(statement)
@@ -196,12 +209,31 @@ extension TaskQueue {
     /// ones cancelled, setting `also` too, only where `ifStill` holds. Nil when there is nothing
     /// to write.
     private static func closing(
-        _ deliveries: [DeliveryRecord], done: [Int], obsolete: [Int], at now: Date, also: PostgresQuery,
-        ifStill guarded: PostgresQuery
+        _ deliveries: [DeliveryRecord], diverted: [DigestDiversion], digested: [Int], done: [Int], obsolete: [Int],
+        at now: Date, also: PostgresQuery, ifStill guarded: PostgresQuery
     ) -> PostgresQuery? {
-        guard !deliveries.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return nil }
+        guard !deliveries.isEmpty || !diverted.isEmpty || !done.isEmpty || !obsolete.isEmpty else { return nil }
+        let deliveries =
+            deliveries
+            + diverted.map {
+                DeliveryRecord(
+                    taskID: $0.taskID, attempt: $0.attempt, channel: "digest", recipient: $0.recipient,
+                    key: $0.digestKey, error: nil)
+            }
         return """
-            with recorded as (
+            with entered as (
+                insert into digest_entries (recipient, task_id, created_at)
+                select r, t, \(now) from unnest(\(diverted.map(\.recipient))::text[], \(diverted.map(\.taskID))::bigint[]) as d(r, t)
+                on conflict do nothing
+            ), digests as (
+                insert into tasks (kind, recipient, stage, run_at, idempotency_key, label, created_at)
+                select distinct on (k) 'digest', r, '', at, k, 'daily digest', \(now)
+                  from unnest(\(diverted.map(\.recipient))::text[], \(diverted.map { DataDate.format($0.slot) })::text[]::timestamptz[],
+                              \(diverted.map(\.digestKey))::text[]) as d(r, at, k)
+                on conflict (idempotency_key) do nothing
+            ), sent as (
+                update digest_entries set sent_at = \(now) where id = any(\(digested)::bigint[]) and sent_at is null
+            ), recorded as (
                 insert into deliveries (task_id, attempt, channel, recipient, idempotency_key, status, error, at)
                 select d.task_id, d.attempt, d.channel, d.recipient, d.key,
                        case when d.error = '' then 'delivered' else 'failed' end, nullif(d.error, ''), \(now)
@@ -230,6 +262,25 @@ extension TaskQueue {
         guard let error = record.error else { return "" }
         return error.isEmpty ? "failed without a reason" : String(error.prefix(2000))
     }
+}
+
+/// A reminder held for its recipient's daily digest instead of being sent now.
+public struct DigestDiversion: Sendable {
+    public let taskID: Int
+    public let attempt: Int
+    public let recipient: String
+    /// When the digest that will carry it goes out.
+    public let slot: Date
+
+    public init(taskID: Int, attempt: Int, recipient: String, slot: Date) {
+        self.taskID = taskID
+        self.attempt = attempt
+        self.recipient = recipient
+        self.slot = slot
+    }
+
+    /// The digest task's idempotency key: one digest per person per slot.
+    public var digestKey: String { "digest-\(recipient)-\(DataDate.format(slot))" }
 }
 
 /// One delivery attempt of a task's message to one person; `error` is nil when it was delivered.

@@ -99,6 +99,27 @@ struct InboxRoutes {
             }
             return WebPages.seeOther("/inbox")
         }
+        router.post("/preferences") { request, context in
+            let (form, session) = try await WebForm.read(request, session: context)
+            do {
+                var changes = ActorChanges(
+                    delivery: form["delivery"].flatMap(DeliveryPreference.init(rawValue:)),
+                    digestAt: form["digest_at"].flatMap { $0.isEmpty ? nil : $0 })
+                if form["resume"] != nil {
+                    changes.resume = true
+                } else if let text = form["pause_until"], !text.isEmpty {
+                    guard let boundary = AbsenceBoundary(text) else {
+                        throw PodiumError(.usage, "pause until a day such as 2026-12-24")
+                    }
+                    changes.pausedUntil = boundary.resolved(
+                        in: (try? TimeZoneName.zone(session.actor.timezone)) ?? .gmt)
+                }
+                _ = try await services.actors.update(session.actor.handle, changes: changes, by: session.actor.handle)
+            } catch let error as PodiumError where [.usage, .refused].contains(error.kind) {
+                return try await inbox(request, context, error: error)
+            }
+            return WebPages.seeOther("/inbox")
+        }
         router.post("/away/end") { request, context in
             let (_, session) = try await WebForm.read(request, session: context)
             do {
@@ -249,6 +270,11 @@ struct InboxRoutes {
         /// The reader's absences that have not ended ("away from ... until ..., Sam stands in").
         let absences: [String]
         let isAway: Bool
+        /// How Podium reaches the reader.
+        let digest: Bool
+        let digestAt: String
+        /// "Paused until Thu 24 Dec 00:00", or nil.
+        let paused: String?
         /// "You stand in for Dana Kim (dana) while they are away: ...", or nil.
         let standingIn: String?
     }
@@ -291,6 +317,8 @@ struct InboxRoutes {
                             ?? "nobody stands in: what is yours waits until you are back.")
                 },
                 isAway: !absences.isEmpty,
+                digest: session.actor.delivery == .digest, digestAt: session.actor.digestAt,
+                paused: session.actor.pausedUntil.flatMap { $0 > services.clock.now() ? time.instant($0) : nil },
                 standingIn: session.actor.standsInFor.isEmpty
                     ? nil
                     : "You stand in for \(session.actor.standsInFor.map { named($0.handle) }.joined(separator: " and ")) "
