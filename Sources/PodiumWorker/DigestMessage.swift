@@ -93,11 +93,13 @@ struct DigestMessage {
                         "• \(line(entry))" + (links.map { "\n  \($0.itemURL(entry.itemID))" } ?? "")
                     }).joined(separator: "\n"))
         }
-        return MailMessage(
+        var mail = MailMessage(
             to: address, toName: context.person.name, from: from, date: writtenAt,
             subject: "Your Podium digest: \(summary)", paragraphs: paragraphs,
             action: links.map { ("Open My tasks", $0.inboxURL) }, itemURL: nil,
             footer: "You chose a daily digest; change it on My tasks.", key: key)
+        mail.preferencesURL = links?.preferencesURL
+        return mail
     }
 
     func slackBlocks() -> Data {

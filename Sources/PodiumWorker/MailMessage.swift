@@ -27,6 +27,8 @@ public struct MailMessage: Sendable {
     public let footer: String?
     /// The message's idempotency key: `X-Podium-Idempotency-Key`, and the seed of `Message-ID`.
     public let key: String
+    /// Where the person changes how Podium reaches them (`List-Unsubscribe`, RFC 2369), or nil.
+    public var preferencesURL: String? = nil
 
     public init(
         to: String, toName: String, from: String, date: Date, subject: String, paragraphs: [String],
@@ -48,6 +50,7 @@ public struct MailMessage: Sendable {
     /// Thu 14:00 EST" (or "Overdue: ..."), the stage, the due time on the recipient's clock, the
     /// guidance, the button to act and the command.
     init(_ message: Message, to address: String, from: String) {
+        defer { preferencesURL = message.preferencesURL }
         let time = LocalTime(zone: message.recipientZone, now: message.writtenAt)
         let due = message.dueAt.map { time.instant($0) }
         let what = message.kind == "escalation" ? "Overdue" : message.stageTitle
@@ -78,6 +81,7 @@ public struct MailMessage: Sendable {
             "Auto-Submitted: auto-generated",
             "X-Podium-Idempotency-Key: \(Self.oneLine(key))",
         ]
+        if let preferencesURL { headers.append("List-Unsubscribe: <\(Self.oneLine(preferencesURL))>") }
         headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
         var lines = headers + ["", "This is a message in two parts: plain text and HTML.", ""]
         for (type, body) in [("text/plain", plainText), ("text/html", html)] {
@@ -96,6 +100,9 @@ public struct MailMessage: Sendable {
         if let action { lines += ["\(action.label): \(action.url)", ""] }
         if let itemURL { lines += ["The item: \(itemURL)", ""] }
         if let footer { lines.append(footer) }
+        if let preferencesURL {
+            lines += ["", "How Podium reaches you (each reminder, a daily digest, a pause): \(preferencesURL)"]
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -114,6 +121,11 @@ public struct MailMessage: Sendable {
         }
         if let itemURL { body.append("<p><a href=\"\(escaped(itemURL))\">The item</a></p>") }
         if let footer { body.append("<p style=\"color: #4f5b66\">\(escaped(footer))</p>") }
+        if let preferencesURL {
+            body.append(
+                "<p style=\"color: #4f5b66\"><a href=\"\(escaped(preferencesURL))\">How Podium reaches you</a>: "
+                    + "each reminder, a daily digest, or a pause.</p>")
+        }
         body.append("</body></html>")
         return body.joined(separator: "\n")
     }

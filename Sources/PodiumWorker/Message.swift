@@ -25,6 +25,8 @@ struct Message {
     let link: String?
     /// The item's page in the inbox.
     let itemURL: String?
+    /// Where the recipient chooses how Podium reaches them.
+    let preferencesURL: String?
     /// When the message was written: what its text's "Thu 14:00" is near to.
     let writtenAt: Date
     /// The person away the recipient stands in for: handle, name, and when they are back.
@@ -51,6 +53,7 @@ struct Message {
                 transition: transition, now: now)
         }
         itemURL = links?.itemURL(context.itemID)
+        preferencesURL = links?.preferencesURL
         writtenAt = now
         standsInFor = recipient.standsInFor
     }

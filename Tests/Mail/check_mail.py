@@ -24,9 +24,10 @@ for message in (m.as_bytes() for m in mailbox.Maildir(maildir)):
     long = [line for line in message.split(b"\n") if len(line.rstrip(b"\r")) > 78]
     assert not long, f"lines over 78 characters: {long[:2]}"
 
-reminders = [m for m in messages if m["Subject"] != "Sign in to Podium"]
 signins = [m for m in messages if m["Subject"] == "Sign in to Podium"]
-assert reminders and signins, [m["Subject"] for m in messages]
+digests = [m for m in messages if m["Subject"].startswith("Your Podium digest")]
+reminders = [m for m in messages if m not in signins and m not in digests]
+assert reminders and signins and len(digests) == 1, [m["Subject"] for m in messages]
 
 for m in reminders:
     # Headers decoded (RFC 2047): the name and the title people typed, whole.
@@ -40,7 +41,9 @@ for m in reminders:
     key = m["X-Podium-Idempotency-Key"]
     assert key and key.endswith(":dana"), key
     assert m["Message-ID"] == f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@podium>", m["Message-ID"]
-    assert m["List-Unsubscribe"] is None, "an unsubscribe button that unsubscribes from nothing"
+    # List-Unsubscribe leads to where a person chooses how Podium reaches them.
+    assert m["List-Unsubscribe"].startswith("<http://127.0.0.1:"), m["List-Unsubscribe"]
+    assert m["List-Unsubscribe"].endswith("/inbox#reach>"), m["List-Unsubscribe"]
     assert m.get_content_type() == "multipart/alternative"
     plain = m.get_body(preferencelist=("plain",)).get_content()
     html = m.get_body(preferencelist=("html",)).get_content()
@@ -49,9 +52,21 @@ for m in reminders:
     assert 'href="http://127.0.0.1:' in html and "/act/" in html, html
     assert "&lt;b&gt;now&lt;/b&gt;" in html and "<b>now</b>" not in html, "a title was not escaped in HTML"
 
+for m in digests:
+    # One message for Lee instead of a reminder each: his item, its page, and where to change it.
+    assert m["To"].addresses[0].addr_spec == "lee@example.com", m["To"]
+    assert m["Subject"] == "Your Podium digest: 1 item" or m["Subject"].startswith("Your Podium digest: 1 item,"), m["Subject"]
+    plain = m.get_body(preferencelist=("plain",)).get_content()
+    assert "Lee's first practice post" in plain and "/items/" in plain, plain
+    assert "/inbox#reach" in plain, plain
+    assert m["X-Podium-Idempotency-Key"].startswith("digest-lee-"), m["X-Podium-Idempotency-Key"]
+
 for m in signins:
     assert m["To"].addresses[0].addr_spec == "dana@example.com"
     plain = m.get_body(preferencelist=("plain",)).get_content()
     assert "/signin/" in plain and "15 minutes" in plain, plain
 
-print(f"mail-check: {len(reminders)} reminder(s) and {len(signins)} sign-in email(s) parsed: headers, both parts, links")
+print(
+    f"mail-check: {len(reminders)} reminder(s), {len(digests)} digest and {len(signins)} sign-in email(s) parsed:"
+    " headers, both parts, links"
+)

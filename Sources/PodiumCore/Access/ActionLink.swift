@@ -154,4 +154,7 @@ public struct LinkMaker: Sendable {
 
     /// My tasks.
     public var inboxURL: String { "\(publicURL)/inbox" }
+
+    /// Where a person chooses how Podium reaches them: on My tasks.
+    public var preferencesURL: String { "\(publicURL)/inbox#reach" }
 }
