@@ -30,8 +30,15 @@ struct PeopleRoutes {
                     }))
         }
         router.get("/api/v1/people/{handle}/absences") { _, context in
-            _ = try context.requireCaller()
+            let caller = try context.requireCaller()
             let handle = try context.parameters.require("handle")
+            // Absences (and their notes) are the person's, and their operators'.
+            guard caller.handle == handle || !Set(caller.roles).isDisjoint(with: TaskAdmin.operatorRoles) else {
+                throw PodiumError(
+                    .refused,
+                    "\(caller.handle) may not see \(handle)'s absences; they, a community manager or an admin may",
+                    reason: "not_permitted", details: ["handle": handle])
+            }
             _ = try await services.actors.find(handle)
             return try APIJSON.response(Absences(absences: try await services.absences.current(of: handle)))
         }

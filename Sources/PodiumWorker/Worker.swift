@@ -383,6 +383,15 @@ public actor Worker {
         do {
             let context = try await engine.digest(for: task.recipient ?? "")
             let now = time.now()
+            // Paused or away, the digest waits too (a stand-in had their new reminders meanwhile).
+            let away = try await AbsenceStore(pool: pool, time: time).current(of: context.person.handle)
+                .first { $0.isActive(at: now) }
+            if let until = [context.person.pausedUntil.flatMap { $0 > now ? $0 : nil }, away?.backAt]
+                .compactMap({ $0 }).max()
+            {
+                try await queue.hold(task.id, until: until)
+                return .held
+            }
             guard !context.programs.isEmpty else {
                 try await queue.finish(deliveries: [], digested: context.entryIDs, done: [task.id], now: now)
                 return .obsolete

@@ -65,6 +65,9 @@ public struct ItemState: Sendable {
     public var stageAuthor: String
     /// The role ``stageAuthor`` acted in when moving the item into its current stage.
     public var stageAuthorRole: String
+    /// The person away ``stageAuthor`` stood in for when moving it, if any: the work is theirs
+    /// too, so they never approve it either.
+    public var stageAuthorFor: String? = nil
     /// The stage the item left to enter its current one; nil for the stage it was created in.
     public var enteredFrom: String?
     public var stageEnteredAt: Date
@@ -101,6 +104,7 @@ public struct ItemState: Sendable {
         data = move.data
         stageAuthor = move.actor
         stageAuthorRole = move.role
+        stageAuthorFor = move.onBehalfOf
         enteredFrom = move.from
         stageEnteredAt = now
         approvals = []

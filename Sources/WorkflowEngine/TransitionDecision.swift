@@ -126,11 +126,18 @@ public struct TransitionDecider: Sendable {
                     .timerOnly,
                     "\(transition.name) is fired by its timer only (after \(transition.timer?.description ?? "?"))")
             }
-            switch acting(request.actor, in: transition, on: item) {
+            switch actingOptions(request.actor, in: transition, on: item) {
             case .failure(let refusal): return .refused(refusal)
-            case .success(let acting):
-                role = acting.role
-                onBehalfOf = acting.onBehalfOf
+            case .success(let options):
+                // An approval is given for someone whose approval is not counted yet: a stand-in
+                // for two people approves for the second once the first has.
+                let earlier = item.approvals.filter { $0.transition == transition.name }.map(\.actor)
+                let chosen =
+                    transition.approvals == nil
+                    ? options[0]
+                    : options.first { !earlier.contains($0.onBehalfOf ?? request.actor.handle) } ?? options[0]
+                role = chosen.role
+                onBehalfOf = chosen.onBehalfOf
             }
         }
         if let problem = DataDate.problem(in: request.dataChanges, dateFields: definition.dateFields) {
@@ -209,11 +216,21 @@ public struct TransitionDecider: Sendable {
     public func acting(_ actor: ActorIdentity, in transition: TransitionDefinition, on item: ItemState)
         -> Result<(role: String, onBehalfOf: String?), Refusal>
     {
+        actingOptions(actor, in: transition, on: item).map { $0[0] }
+    }
+
+    /// Every way `actor` may fire `transition` on `item`, in the order ``acting(_:in:on:)``
+    /// prefers them: as themselves, then for each person away they stand in for. An approval
+    /// takes the first whose approval is not counted yet.
+    func actingOptions(_ actor: ActorIdentity, in transition: TransitionDefinition, on item: ItemState)
+        -> Result<[(role: String, onBehalfOf: String?)], Refusal>
+    {
+        var options: [(role: String, onBehalfOf: String?)] = []
         let own = transition.roles.filter { holds(actor, $0, on: item) }
         if let role = own.first(where: { !reviewsOwnWork(actor.handle, as: $0, on: item) }) {
-            return .success((role, nil))
+            options.append((role, nil))
         }
-        var ownWork: String? = own.isEmpty ? nil : ownWorkMessage(actor.handle, item)
+        var ownWork: String? = own.isEmpty || !options.isEmpty ? nil : ownWorkMessage(actor.handle, item)
         for principal in actor.standsInFor {
             for role in transition.roles where holds(principal, role, on: item) {
                 if let person = [actor.handle, principal.handle].first(where: {
@@ -224,9 +241,11 @@ public struct TransitionDecider: Sendable {
                         ?? ownWorkMessage(person, item, delegate: person == principal.handle ? actor.handle : nil)
                     continue
                 }
-                return .success((role, principal.handle))
+                options.append((role, principal.handle))
+                break
             }
         }
+        if !options.isEmpty { return .success(options) }
         if let ownWork { return .failure(Refusal(reason: .ownWork, message: ownWork)) }
         let roles = transition.roles.joined(separator: " or ")
         let standIn = actor.standsInFor.isEmpty ? "" : " and stands in for nobody who is"
@@ -260,14 +279,16 @@ public struct TransitionDecider: Sendable {
     /// a comment) are the fire's to check. `item show` lists the people for whom this is true.
     public func mayFire(_ transition: TransitionDefinition, actor: ActorIdentity, on item: ItemState) -> Bool {
         guard !item.isClosed, transition.from.contains(item.stage), !transition.roles.isEmpty,
-            case .success(let acting) = acting(actor, in: transition, on: item)
+            case .success(let options) = actingOptions(actor, in: transition, on: item)
         else { return false }
         guard transition.approvals != nil else { return true }
-        let principal = acting.onBehalfOf ?? actor.handle
-        return workAuthors(of: item).isDisjoint(with: [actor.handle, principal])
-            && !item.approvals.contains {
-                $0.transition == transition.name && ($0.actor == principal || $0.judge == actor.handle)
-            }
+        return options.contains { option in
+            let principal = option.onBehalfOf ?? actor.handle
+            return workAuthors(of: item).isDisjoint(with: [actor.handle, principal])
+                && !item.approvals.contains {
+                    $0.transition == transition.name && ($0.actor == principal || $0.judge == actor.handle)
+                }
+        }
     }
 
     /// The role `actor` assigns `role` in on `item` (a role the workflow lets assign it, or
@@ -311,6 +332,7 @@ public struct TransitionDecider: Sendable {
     /// draft a coach reviews, even when the community manager moved it along).
     public func workAuthors(of item: ItemState) -> Set<String> {
         var authors: Set<String> = [item.stageAuthor]
+        if let principal = item.stageAuthorFor { authors.insert(principal) }
         if let previous = item.enteredFrom, let role = definition.stage(previous)?.assignee {
             authors.formUnion(item.holders(of: role))
         }
@@ -347,6 +369,11 @@ public struct TransitionDecider: Sendable {
     /// it for `handle` either.
     private func ownWorkMessage(_ handle: String, _ item: ItemState, delegate: String? = nil) -> String {
         let who = delegate.map { "\($0) stands in for \(handle), who" } ?? handle
+        if handle == item.stageAuthorFor {
+            return "\(item.stageAuthor) moved this item into \(item.stage) for \(handle): "
+                + (delegate.map { "\($0), standing in for \(handle), cannot" } ?? "\(handle) cannot")
+                + " review or approve that work"
+        }
         if handle == item.stageAuthor {
             return delegate == nil
                 ? "\(handle) moved this item into \(item.stage) and cannot review or approve their own work"

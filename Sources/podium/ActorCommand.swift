@@ -119,8 +119,8 @@ struct ActorCommand: AsyncParsableCommand {
             if let digestAt, DigestSchedule.minutes(digestAt) == nil {
                 throw PodiumError(.usage, "--digest-at \(digestAt) is not a time of day; write HH:MM, e.g. 08:30")
             }
-            let pause = try pauseUntil.map { text -> Date in
-                guard let date = DataDate.parse(text) else {
+            let pause = try pauseUntil.map { text -> AbsenceBoundary in
+                guard let date = AbsenceBoundary(text) else {
                     throw PodiumError(
                         .usage, "--pause-until \(text) is not a day or a time; write \(DataDate.acceptedForms)")
                 }

@@ -317,13 +317,42 @@ def main():
     assert widths["dana: likes"] < widths["dana: messages"], widths  # +10%
     carol.shot("reports")
 
+    step("Lee is away and names Carol; Carol finds Lee's work on her own page and does it for Lee")
+    lee = Person("lee").sign_in()
+    back = (now + datetime.timedelta(days=5)).strftime("%Y-%m-%d")
+    until = lee.driver.find_element(By.NAME, "until")
+    lee.driver.execute_script("arguments[0].value = arguments[1]", until, back)  # a date input, locale-free
+    lee.driver.find_element(By.NAME, "delegate").send_keys("carol")
+    lee.press("I'll be away")
+    assert "Carol Diaz (carol) stands in for you." in lee.text(), lee.text()
+    carol.open("/inbox")
+    page = carol.text()
+    assert "You stand in for Lee Park (lee)" in page and "For Lee Park (lee), who is away" in page, page
+    carol.shot("stand-in")
+    section = carol.driver.find_element(By.XPATH, f"//a[@href='/items/{private}']/ancestor::section")
+    carol.press(section.find_element(By.TAG_NAME, "button").text)
+    entry = json.loads(podium("item", "history", str(private), "--json"))[-1]
+    assert entry["actor"] == "carol" and entry.get("on_behalf_of") == "lee", entry
+
+    step("Lee is back: Carol no longer stands in; Lee chooses a daily digest")
+    lee.open("/inbox")
+    lee.press("I'm back")
+    carol.open("/inbox")
+    assert "You stand in for" not in carol.text(), carol.text()
+    lee.driver.find_element(By.CSS_SELECTOR, "input[name=delivery][value=digest]").click()
+    at = lee.driver.find_element(By.NAME, "digest_at")
+    lee.driver.execute_script("arguments[0].value = arguments[1]", at, "07:45")
+    lee.press("Save")
+    person = [a for a in json.loads(podium("actor", "list", "--json")) if a["handle"] == "lee"][0]
+    assert person["delivery"] == "digest" and person["digest_at"] == "07:45", person
+
     step("signing out ends the session")
     dana.open("/inbox")
     dana.press("Sign out")
     dana.open("/inbox")
     assert dana.driver.current_url.startswith(BASE + "/signin"), dana.driver.current_url
 
-    for person in (dana, sam, carol):
+    for person in (dana, sam, carol, lee):
         person.quit()
     step("the story passed")
 

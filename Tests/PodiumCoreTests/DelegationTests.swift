@@ -98,6 +98,21 @@ struct DelegationTests {
                     "bob", from: .day(20_520), until: .day(20_530), delegate: nil, note: nil, by: "bob")
             }
             #expect(overlap?.code == "refused.absence_overlaps")
+            // Nobody names themselves someone's stand-in; an admin's absence is an admin's to record
+            // (a stand-in would read what they may); "system" is never away and stands in for nobody.
+            let herself = await #expect(throws: PodiumError.self) {
+                try await store.away("dana", from: nil, until: .day(20_528), delegate: "carol", note: nil, by: "carol")
+            }
+            #expect(herself?.code == "refused.not_permitted", "\(String(describing: herself))")
+            try await fixture.pool.execute("update actors set roles = '{admin}' where handle = 'eve'")
+            let admin = await #expect(throws: PodiumError.self) {
+                try await store.away("eve", from: nil, until: .day(20_528), delegate: "dana", note: nil, by: "carol")
+            }
+            #expect(admin?.code == "refused.not_permitted", "\(String(describing: admin))")
+            let system = await #expect(throws: PodiumError.self) {
+                try await store.away("dana", from: nil, until: .day(20_528), delegate: "system", note: nil, by: "dana")
+            }
+            #expect(system?.code == "refused.system_actor", "\(String(describing: system))")
             let ended = try await store.back("bob", by: "carol")
             #expect(ended.endedBy == "carol" && ended.backAt == Self.monday)
             #expect(try await store.current(of: "bob").isEmpty)

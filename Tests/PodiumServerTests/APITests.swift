@@ -123,8 +123,10 @@ struct APITests {
                 .post, "/api/v1/people/bob/absences", as: "bob",
                 json: #"{"until": "\#(back)", "delegate": "dana", "note": "conference"}"#)
             #expect(recorded.status == 201 && recorded.json["delegate"] as? String == "dana", "\(recorded)")
-            let listed = try await api.call(.get, "/api/v1/people/bob/absences", as: "alice")
+            let listed = try await api.call(.get, "/api/v1/people/bob/absences", as: "bob")
             #expect((listed.json["absences"] as? [[String: Any]])?.count == 1, "\(listed)")
+            let notHers = try await api.call(.get, "/api/v1/people/bob/absences", as: "alice")
+            #expect(notHers.status == 403, "an absence's note is the person's: \(notHers)")
             let approved = try await api.call(
                 .post, "/api/v1/items/\(item.id)/transitions/approve", as: "dana", json: "{}")
             #expect(approved.status == 200, "\(approved)")

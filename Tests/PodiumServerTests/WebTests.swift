@@ -370,6 +370,34 @@ struct WebTests {
 struct ReadRuleTests {
     /// The list's SQL filter and the decider's `mayRead` agree for every person and item: the
     /// item's people, holders of its workflow's roles, its creator and admins, and nobody else.
+    /// My tasks: a person chooses a daily digest and a pause, and is away with a stand-in.
+    @Test func peopleChooseHowPodiumReachesThemAndWhoStandsIn() async throws {
+        try await APIFixture.run { api in
+            let (cookie, csrf) = try await api.signIn("alice")
+            let saved = try await api.page(
+                .post, "/preferences", cookie: cookie,
+                form: ["csrf": csrf, "delivery": "digest", "digest_at": "07:45", "pause_until": ""])
+            #expect(saved.status == 303, "\(saved)")
+            var alice = try await ActorStore(pool: api.fixture.pool).find("alice")
+            #expect(alice.delivery == .digest && alice.digestAt == "07:45", "\(alice)")
+            let wrong = try await api.page(
+                .post, "/preferences", cookie: cookie, form: ["csrf": csrf, "digest_at": "25:00"])
+            #expect(wrong.status == 422 && wrong.text.contains("a digest time is HH:MM"), "\(wrong)")
+            let soon = String(DataDate.format(Date().addingTimeInterval(10 * 86_400)).prefix(10))
+            let tooLong = try await api.page(
+                .post, "/preferences", cookie: cookie, form: ["csrf": csrf, "pause_until": "2099-01-01"])
+            #expect(tooLong.status == 422 && tooLong.text.contains("at most a year"), "\(tooLong)")
+            let paused = try await api.page(
+                .post, "/preferences", cookie: cookie, form: ["csrf": csrf, "pause_until": soon])
+            #expect(paused.status == 303, "\(paused)")
+            alice = try await ActorStore(pool: api.fixture.pool).find("alice")
+            #expect(alice.pausedUntil != nil)
+            let away = try await api.page(
+                .post, "/away", cookie: cookie, form: ["csrf": csrf, "until": soon, "delegate": "nobody"])
+            #expect(away.status == 404 && away.text.contains("no actor named nobody"), "\(away)")
+        }
+    }
+
     @Test func theListAndTheItemAgree() async throws {
         try await EngineFixture.run { fixture in
             try await fixture.pool.execute("update actors set roles = '{admin}' where handle = 'eve'")

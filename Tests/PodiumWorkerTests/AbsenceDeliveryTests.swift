@@ -65,8 +65,14 @@ struct AbsenceDeliveryTests {
             #expect(
                 reason.message == "alice (executive) is away until 2026-03-09T08:00:00Z and nobody stands in",
                 "\(reason.message)")
-            // Back on Monday: what waited reaches her (the warning, and what fell due meanwhile).
-            let delivered = try await worker(fixture.pool, at: back).runOnce()
+            // Back early, on Friday: what waited reaches her at once.
+            let friday = DataDate.parse("2026-03-06T09:00:00Z")!
+            _ = try await AbsenceStore(pool: fixture.pool, time: FixedTime(friday)).back("alice", by: "alice")
+            let released = try await fixture.pool.query(
+                "select run_at from tasks where item_id = \(item.id) and label = '1d before due'"
+            ).single()
+            #expect(try released.decode(Date.self, "run_at") == friday)
+            let delivered = try await worker(fixture.pool, at: friday).runOnce()
             #expect(delivered.delivered >= 1)
             let warning = try messages(in: file).first { $0["label"] as? String == "1d before due" }
             #expect(warning?["recipient"] as? String == "alice")

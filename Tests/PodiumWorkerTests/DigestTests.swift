@@ -112,7 +112,7 @@ struct DigestTests {
             let file = NSTemporaryDirectory() + "podium-pause-\(UUID().uuidString.prefix(8)).jsonl"
             let until = DataDate.parse("2026-03-05T09:00:00Z")!
             _ = try await Self.setUp(
-                fixture, file: file, changes: ActorChanges(pausedUntil: until), items: 1, due: Self.tuesday)
+                fixture, file: file, changes: ActorChanges(pausedUntil: .instant(until)), items: 1, due: Self.tuesday)
             let paused = try await worker(fixture.pool, at: Self.tuesday).runOnce()
             #expect(paused.held == 1 && paused.delivered == 0)
             let held = try await fixture.pool.query(
@@ -135,6 +135,32 @@ struct DigestTests {
             let now = try await worker(fixture.pool, at: Self.tuesday).runOnce()
             #expect(now.delivered == 1)
             #expect(try messages(in: file).first?["kind"] as? String == "escalation")
+        }
+    }
+
+    /// A paused person's digest waits for the pause to end, and `podium check` holds with
+    /// digests about (tasks of a person, not of an item).
+    @Test func aPausedPersonsDigestWaits() async throws {
+        try await EngineFixture.run { fixture in
+            let file = NSTemporaryDirectory() + "podium-digest-\(UUID().uuidString.prefix(8)).jsonl"
+            _ = try await Self.setUp(
+                fixture, file: file, changes: ActorChanges(delivery: .digest, digestAt: "08:30"), items: 2,
+                due: Self.tuesday)
+            _ = try await worker(fixture.pool, at: Self.tuesday).runOnce()
+            let noon = DataDate.parse("2026-03-04T12:00:00Z")!
+            _ = try await ActorStore(pool: fixture.pool, time: FixedTime(Self.tuesday)).update(
+                "alice", changes: ActorChanges(workingHours: "always", pausedUntil: .instant(noon)), by: "alice")
+            let alice = try await ActorStore(pool: fixture.pool).find("alice")
+            #expect(alice.delivery == .digest && alice.digestAt == "08:30", "another change kept the digest: \(alice)")
+            let slot = DataDate.parse("2026-03-04T07:30:00Z")!
+            let waiting = try await worker(fixture.pool, at: slot).runOnce()
+            #expect(waiting.held == 1 && waiting.delivered == 0, "\(waiting)")
+            let digest = try await fixture.pool.query("select run_at from tasks where kind = 'digest'").single()
+            #expect(try digest.decode(Date.self, "run_at") == noon)
+            #expect(try await ConsistencyCheck(pool: fixture.pool).run().isEmpty)
+            let after = try await worker(fixture.pool, at: noon).runOnce()
+            #expect(after.delivered == 1)
+            #expect(try messages(in: file).first?["kind"] as? String == "digest")
         }
     }
 }

@@ -121,3 +121,94 @@ struct SeparationOfDutiesTests {
         }
     }
 }
+
+/// Standing in keeps separation of duties for both people, and gives each principal's approval
+/// its own turn.
+@Suite("Separation of duties through a stand-in")
+struct StandInDutiesTests {
+    static let workflow = """
+        name: review-two
+        title: Two reviewers
+        roles: {author: Writes., reviewer: Reviews., community_manager: Runs it.}
+        initial: draft
+        stages:
+          draft: {assignee: author, due: 2d}
+          review: {assignee: reviewer, due: 2d}
+          done: {terminal: true}
+        transitions:
+          submit: {from: draft, to: review, roles: [author, community_manager]}
+          send_back: {from: review, to: draft, roles: [reviewer], requires: [comment]}
+          approve: {from: review, to: done, roles: [reviewer, community_manager], approvals: 2}
+        """
+
+    static func run(_ steps: String) throws -> ScenarioResult {
+        let definition = try #require(WorkflowParser.check(workflow).validDefinition)
+        return try Scenario.parse(
+            """
+            workflow: review-two.yaml
+            participants: {author: eve, reviewer: [rev1, rev2]}
+            actors: {carol: [community_manager], sam: [], stand: []}
+            steps:
+            \(steps)
+            """
+        ).run(against: definition)
+    }
+
+    /// Sam moved the work in for Carol: Carol, back, may not approve it either.
+    @Test func thePrincipalOfAStandInsWorkNeverApprovesIt() throws {
+        let result = try Self.run(
+            """
+              - away: carol
+                delegate: sam
+              - fire: submit
+                as: sam
+              - expect: {last_fired_by: sam for carol}
+              - back: carol
+              - expect_refusal:
+                  fire: approve
+                  as: carol
+                  message: "sam moved this item into review for carol: carol cannot review or approve that work"
+            """)
+        #expect(result.passed, "\(result.failures)")
+    }
+
+    /// Standing in for both reviewers, one approval for each, never two for one.
+    @Test func aStandInForTwoApprovesOnceForEach() throws {
+        let result = try Self.run(
+            """
+              - fire: submit
+                as: eve
+              - away: rev1
+                delegate: stand
+              - away: rev2
+                delegate: stand
+              - fire: approve
+                as: stand
+              - expect: {approvals: {approve: 1}}
+              - expect_refusal:
+                  fire: approve
+                  as: stand
+                  message: "stand already approved approve for rev1"
+            """)
+        #expect(result.passed, "\(result.failures)")
+    }
+
+    /// With rev1's own approval in, the stand-in's goes to rev2, and completes the count.
+    @Test func aStandInsApprovalGoesToWhoeverHasNotApproved() throws {
+        let result = try Self.run(
+            """
+              - fire: submit
+                as: eve
+              - fire: approve
+                as: rev1
+              - away: rev1
+                delegate: stand
+              - away: rev2
+                delegate: stand
+              - fire: approve
+                as: stand
+              - expect: {stage: done, last_fired_by: stand for rev2}
+            """)
+        #expect(result.passed, "\(result.failures)")
+    }
+}

@@ -44,6 +44,7 @@ struct FireContext {
         let stageAuthor: String
         let stageAuthorRole: String
         let enteredFrom: String?
+        let stageAuthorFor: String?
 
         /// The select list, for a query on `items i` joined with ``FireContext/workEntry``.
         static let columns: PostgresQuery = """
@@ -51,7 +52,8 @@ struct FireContext {
                from participants where item_id = i.id)::text as participants,
             (select coalesce(json_agg(json_build_array(transition, actor, coalesce(delegate, '')) order by at, actor), '[]')
                from approvals where item_id = i.id and visit_id = i.visit_id)::text as approvals,
-            work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from
+            work.actor as stage_author, work.role as stage_author_role, work.from_stage as entered_from,
+            work.on_behalf_of as stage_author_for
             """
 
         init(_ row: PostgresRow) throws {
@@ -64,14 +66,17 @@ struct FireContext {
             stageAuthor = try row.decode(String.self, "stage_author")
             stageAuthorRole = try row.decode(String.self, "stage_author_role")
             enteredFrom = try row.decode(String?.self, "entered_from")
+            stageAuthorFor = try row.decode(String?.self, "stage_author_for")
         }
 
         /// The item's state with these people.
         func state(id: Int, stage: String, data: [String: String], enteredAt: Date, isClosed: Bool) -> ItemState {
-            ItemState(
+            var state = ItemState(
                 id: id, stage: stage, data: data, participants: participants, stageAuthor: stageAuthor,
                 stageAuthorRole: stageAuthorRole, enteredFrom: enteredFrom, stageEnteredAt: enteredAt,
                 approvals: approvals, isClosed: isClosed)
+            state.stageAuthorFor = stageAuthorFor
+            return state
         }
 
         /// A `json_agg` of two-element arrays of text, read directly; Foundation reports what is
@@ -87,7 +92,7 @@ struct FireContext {
     /// whose work it is, so separation of duties reads past them.
     static let workEntry: PostgresQuery = """
         cross join lateral (
-            select h.actor, h.role, h.from_stage from history h
+            select h.actor, h.role, h.from_stage, h.on_behalf_of from history h
              where h.item_id = i.id and h.id <= i.visit_id
                and h.kind in (\(HistoryKind.create.rawValue), \(HistoryKind.transition.rawValue))
              order by h.id desc limit 1

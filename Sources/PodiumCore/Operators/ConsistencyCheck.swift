@@ -52,7 +52,8 @@ public struct ConsistencyCheck: Sendable {
                 "a task's visit is not a history row of its item",
                 """
                 select distinct t.item_id from tasks t
-                 where not exists (select 1 from history h where h.id = t.visit_id and h.item_id = t.item_id)
+                 where t.item_id is not null  -- a digest is a person's, of no item
+                   and not exists (select 1 from history h where h.id = t.visit_id and h.item_id = t.item_id)
                 """
             ),
             (
@@ -73,7 +74,7 @@ public struct ConsistencyCheck: Sendable {
             ),
             (
                 "a task is dead without a reason",
-                "select distinct t.item_id from tasks t where t.status = \(TaskStatus.dead.sql) and coalesce(t.last_error, '') = ''"
+                "select distinct t.item_id from tasks t where t.status = \(TaskStatus.dead.sql) and coalesce(t.last_error, '') = '' and t.item_id is not null"
             ),
         ]
         // Deliveries have no foreign keys (SQL/007): the worker writes each one in the statement

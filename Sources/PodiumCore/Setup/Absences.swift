@@ -111,6 +111,19 @@ public struct AbsenceStore: Sendable {
         if delegate == handle {
             throw PodiumError(.usage, "\(handle) cannot stand in for themselves", reason: "delegate")
         }
+        if delegate?.isEmpty == true {
+            throw PodiumError(.usage, "name who stands in, or nobody", reason: "delegate")
+        }
+        if [handle, delegate].contains(ActorIdentity.system.handle) {
+            throw PodiumError(
+                .refused, "\"system\" fires timers; it is never away and stands in for nobody", reason: "system_actor")
+        }
+        if delegate == author && author != handle {
+            throw PodiumError(
+                .refused,
+                "\(author) may not name themselves \(handle)'s stand-in; \(handle), or another community manager or admin, may",
+                reason: "not_permitted", details: ["handle": handle])
+        }
         let note = try note.map { try InputLimits.text($0, what: "note", limit: 500) }
         return try await pool.transaction(retry: .resilient) { db in
             try await Self.authorise(author, toChange: handle, on: db)
@@ -161,7 +174,10 @@ public struct AbsenceStore: Sendable {
                     .notFound, "\(handle) is not away, and no absence of theirs lies ahead", reason: "absence",
                     details: ["handle": handle])
             }
-            return try Self.absence(row)
+            let ended = try Self.absence(row)
+            // What waited until they were back reaches them now.
+            try await Self.release(handle, heldUntil: ended.endsAt, at: now, on: db)
+            return ended
         }
     }
 
@@ -178,6 +194,18 @@ public struct AbsenceStore: Sendable {
         ).map(Self.absence)
     }
 
+    /// Brings back to `now` the pending tasks of `handle`'s items, and their digests, that were
+    /// held until `heldUntil` (their absence's or pause's end), when it ended early.
+    static func release(_ handle: String, heldUntil: Date, at now: Date, on db: PostgresConnection) async throws {
+        try await db.execute(
+            """
+            update tasks set run_at = \(now)
+             where status = \(TaskStatus.pending.sql) and run_at = \(heldUntil)
+               and (recipient = \(handle)
+                    or item_id in (select item_id from participants where actor = \(handle)))
+            """)
+    }
+
     static let columns: PostgresQuery =
         "id, actor, starts_at, ends_at, delegate, note, created_by, ended_at, ended_by"
 
@@ -191,16 +219,20 @@ public struct AbsenceStore: Sendable {
     }
 
     /// The person themselves, a community manager or an admin may record or end an absence.
-    private static func authorise(_ author: String, toChange handle: String, on db: PostgresConnection) async throws {
+    static func authorise(_ author: String, toChange handle: String, on db: PostgresConnection) async throws {
         let changer = try await ActorStore.find(author, on: db)
-        _ = try await ActorStore.find(handle, on: db)
-        guard
-            author == handle || changer.roles.contains(ActorIdentity.adminRole)
-                || changer.roles.contains("community_manager")
-        else {
+        let person = try await ActorStore.find(handle, on: db)
+        let isAdmin = changer.roles.contains(ActorIdentity.adminRole)
+        // An admin's absence is an admin's (or their own) to record: whoever stands in reads
+        // what the person away may.
+        let mayFor =
+            person.roles.contains(ActorIdentity.adminRole)
+            ? isAdmin : isAdmin || changer.roles.contains("community_manager")
+        guard author == handle || mayFor else {
             throw PodiumError(
                 .refused,
-                "\(author) may not record absences for \(handle); they themselves, a community manager or an admin may",
+                "\(author) may not record absences for \(handle); they themselves, a community manager or an admin may"
+                    + " (an admin's, only an admin)",
                 reason: "not_permitted", details: ["handle": handle])
         }
     }
@@ -224,8 +256,10 @@ public struct AbsenceStore: Sendable {
             try JSONStringsReader.arrays(text) ?? JSONDecoder().decode([[String]].self, from: Data(text.utf8))
         return pairs.compactMap { pair in
             guard pair.count == 2 else { return nil }
+            // A stand-in acts on the person's items, never with an operator's reach.
             return ActorIdentity(
-                handle: pair[0], globalRoles: Set(pair[1].split(separator: ",").map(String.init)))
+                handle: pair[0],
+                globalRoles: Set(pair[1].split(separator: ",").map(String.init)).subtracting([ActorIdentity.adminRole]))
         }
     }
 }

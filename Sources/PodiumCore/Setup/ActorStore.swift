@@ -181,6 +181,15 @@ public struct ActorStore: Sendable {
             }
             let before = try Self.record(row)
             let after = changes.applied(to: before)
+            if let pause = after.pausedUntil, pause != before.pausedUntil,
+                pause.timeIntervalSince(now) > AbsenceStore.longest
+            {
+                throw PodiumError(.usage, "a pause may last at most a year", reason: "pause")
+            }
+            if let ended = before.pausedUntil, ended > now, after.pausedUntil.map({ $0 <= now }) ?? true {
+                // A pause ended early: what waited for it reaches them now.
+                try await AbsenceStore.release(handle, heldUntil: ended, at: now, on: db)
+            }
             let displayName = try Self.check(
                 handle: handle, name: after.name, roles: after.roles, timezone: after.timezone,
                 channel: after.channel, workingHours: after.workingHours)
@@ -256,6 +265,8 @@ public struct ActorStore: Sendable {
             roles: try row.decode([String].self, "roles"), timezone: try row.decode(String.self, "timezone"),
             channel: try row.decode(String?.self, "channel"),
             workingHours: try row.decode(String.self, "working_hours"),
+            delivery: try DeliveryPreference(rawValue: row.decode(String.self, "delivery")) ?? .immediate,
+            digestAt: try row.decode(String.self, "digest_at"), pausedUntil: try row.decode(Date?.self, "paused_until"),
             standsInFor: try AbsenceStore.standsInFor(row))
     }
 }
@@ -274,14 +285,16 @@ public struct ActorChanges: Sendable {
     public var delivery: DeliveryPreference?
     /// The digest's time, `HH:MM` on the person's clock.
     public var digestAt: String?
-    /// Nothing reaches them until then; `resume` ends a pause.
-    public var pausedUntil: Date?
+    /// Nothing reaches them until then (a day is the start of it on their clock; at most a
+    /// year ahead); `resume` ends a pause.
+    public var pausedUntil: AbsenceBoundary?
     public var resume = false
 
     public init(
         name: String? = nil, addRoles: [String] = [], removeRoles: [String] = [], timezone: String? = nil,
         channel: String? = nil, clearChannel: Bool = false, workingHours: String? = nil,
-        delivery: DeliveryPreference? = nil, digestAt: String? = nil, pausedUntil: Date? = nil, resume: Bool = false
+        delivery: DeliveryPreference? = nil, digestAt: String? = nil, pausedUntil: AbsenceBoundary? = nil,
+        resume: Bool = false
     ) {
         self.name = name
         self.addRoles = addRoles
@@ -308,6 +321,10 @@ public struct ActorChanges: Sendable {
             handle: record.handle, name: name ?? record.name, roles: roles, timezone: timezone ?? record.timezone,
             channel: clearChannel ? nil : channel ?? record.channel, workingHours: workingHours ?? record.workingHours,
             delivery: delivery ?? record.delivery, digestAt: digestAt ?? record.digestAt,
-            pausedUntil: resume ? nil : pausedUntil ?? record.pausedUntil, standsInFor: record.standsInFor)
+            pausedUntil: resume
+                ? nil
+                : pausedUntil.map { $0.resolved(in: (try? TimeZoneName.zone(timezone ?? record.timezone)) ?? .gmt) }
+                    ?? record.pausedUntil,
+            standsInFor: record.standsInFor)
     }
 }

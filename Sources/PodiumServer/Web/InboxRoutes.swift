@@ -111,8 +111,7 @@ struct InboxRoutes {
                     guard let boundary = AbsenceBoundary(text) else {
                         throw PodiumError(.usage, "pause until a day such as 2026-12-24")
                     }
-                    changes.pausedUntil = boundary.resolved(
-                        in: (try? TimeZoneName.zone(session.actor.timezone)) ?? .gmt)
+                    changes.pausedUntil = boundary
                 }
                 _ = try await services.actors.update(session.actor.handle, changes: changes, by: session.actor.handle)
             } catch let error as PodiumError where [.usage, .refused].contains(error.kind) {
