@@ -90,7 +90,7 @@ public struct WorkerSummary: Sendable, Codable, CustomStringConvertible {
     }
 
     public var description: String {
-        "delivered \(delivered), retried \(retried), dead \(dead), timers fired \(timersFired), held for working hours \(held), events delivered \(eventsDelivered)"
+        "delivered \(delivered), retried \(retried), dead \(dead), timers fired \(timersFired), held \(held), events delivered \(eventsDelivered)"
     }
 }
 

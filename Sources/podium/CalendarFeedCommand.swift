@@ -19,16 +19,23 @@ struct CalendarFeedCommand: AsyncParsableCommand {
                 and end it with podium calendar-feed revoke. The address starts with
                 PODIUM_PUBLIC_URL (by default http://127.0.0.1:8080).
 
+                With --workflow, a community manager's (or an admin's) feed of a whole program:
+                the due times and publish dates of every open item of it they may see.
+
                 Example:
                   podium calendar-feed create --as dana
+                  podium calendar-feed create --workflow exec-post --as carol
                 """)
+
+        @Option(help: "A program's feed instead (community managers and admins): every open item of this workflow.")
+        var workflow: String?
 
         @OptionGroup var actor: ActingAs
 
         func run() async throws {
             let services = try await Services.open()
             let (id, token) = try await CalendarFeeds(pool: services.pool, time: services.clock).create(
-                for: actor.handle)
+                for: actor.handle, workflow: workflow)
             Terminal.output("\(Services.publicURL)/calendar/\(token).ics")
             Terminal.error("calendar feed #\(id) for \(actor.handle); it is shown only now")
         }

@@ -125,7 +125,7 @@ struct ItemCommand: AsyncParsableCommand {
                 let entry = result.entry
                 let replay = result.replayed ? " (replayed: this key was used before)" : ""
                 Terminal.output(
-                    "item \(id): \(entry?.fromStage ?? "?") -> \(entry?.toStage ?? result.stage) by \(entry?.actor ?? acting.handle)\(replay)"
+                    "item \(id): \(entry?.fromStage ?? "?") -> \(entry?.toStage ?? result.stage) by \(entry?.actor ?? acting.handle)\(entry?.onBehalfOf.map { " for \($0)" } ?? "")\(replay)"
                 )
             case .approvalRecorded:
                 let approval = result.approval

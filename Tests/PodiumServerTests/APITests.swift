@@ -5,6 +5,7 @@ import PodiumCore
 import PodiumTestSupport
 import Testing
 import WorkflowEngine
+import WorkflowLanguage
 
 /// A post as alice drafts it: listen, then draft.
 private func draft(_ api: APIFixture) async throws -> Int {
@@ -99,6 +100,32 @@ struct APITests {
             #expect(even.status == 429, "\(even)")
             // The open routes stay open.
             #expect(try await api.call(.get, "/healthz", as: nil).status == 200)
+        }
+    }
+
+    /// A question routed over HTTP is due two business days later in the head-office calendar,
+    /// the same count as every other door (the engine reads the calendar; the API says when).
+    @Test func businessDaysOverHTTP() async throws {
+        try await APIFixture.run { api in
+            let created = try await api.call(
+                .post, "/api/v1/items", as: "carol",
+                json:
+                    #"{"workflow": "open-door", "title": "Is Friday off?", "participants": [{"role": "executive", "actor": "alice"}]}"#
+            )
+            let id = try #require(created.json["id"] as? Int, "\(created)")
+            let routed = try await api.call(.post, "/api/v1/items/\(id)/transitions/routine", as: "carol", json: "{}")
+            #expect(routed.status == 200, "\(routed)")
+            let entry = try #require(routed.json["entry"] as? [String: Any])
+            let atText = try #require(entry["at"] as? String)
+            let at = try #require(DataDate.parse(atText))
+            let shown = try await api.call(.get, "/api/v1/items/\(id)", as: "carol")
+            let dueText = try #require(shown.json["due_at"] as? String, "\(shown)")
+            let due = try #require(DataDate.parse(dueText))
+            let file = TestDatabase.repositoryRoot.appendingPathComponent("Calendars/head-office.yaml").path
+            let definition = try #require(
+                CalendarParser.check(try WorkflowFiles.read(file), zoneProblem: BusinessCalendar.zoneProblem).definition
+            )
+            #expect(due == (try BusinessCalendar(definition)).adding(2, to: at), "\(due) for \(at)")
         }
     }
 

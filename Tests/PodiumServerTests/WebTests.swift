@@ -370,6 +370,41 @@ struct WebTests {
 struct ReadRuleTests {
     /// The list's SQL filter and the decider's `mayRead` agree for every person and item: the
     /// item's people, holders of its workflow's roles, its creator and admins, and nobody else.
+    /// A community manager's feed of a whole program lists every open item of it, whoever it
+    /// waits on; her own feed lists only what waits on her; the two live side by side, and only
+    /// those who run programs may have a program's.
+    @Test func aProgramsCalendarFeedForTheCommunityManager() async throws {
+        try await APIFixture.run { api in
+            let engine = api.fixture.engine(at: Date())
+            let first = try await api.fixture.item("exec-post", title: "Roadmap, in the open", withCoach: true)
+            let second = try await api.fixture.item("exec-post", title: "What support taught me", withCoach: true)
+            _ = try await api.fixture.item("start-small", title: "Another program's")
+            _ = try await engine.fire(item: second.id, transition: "start_draft", actor: "alice")
+            let feeds = CalendarFeeds(pool: api.fixture.pool)
+            let refused = await #expect(throws: PodiumError.self) {
+                try await feeds.create(for: "alice", workflow: "exec-post")
+            }
+            #expect(refused?.code == "refused.not_permitted")
+            let unknown = await #expect(throws: PodiumError.self) {
+                try await feeds.create(for: "carol", workflow: "no-such-program")
+            }
+            #expect(unknown?.code == "not_found.workflow")
+            let (_, own) = try await feeds.create(for: "carol")
+            let (_, program) = try await feeds.create(for: "carol", workflow: "exec-post")
+            let feed = try await api.page(.get, "/calendar/\(program).ics")
+            #expect(feed.status == 200 && feed.headers[.contentType] == "text/calendar; charset=utf-8", "\(feed)")
+            let text = feed.text
+            #expect(text.contains("X-WR-CALNAME:Podium: exec-post"), "\(text)")
+            #expect(text.contains("SUMMARY:Due: Roadmap\\, in the open (Listen first)"), "\(text)")
+            #expect(text.contains("SUMMARY:Due: What support taught me (Draft"), "\(text)")
+            #expect(!text.contains("Another program's"), "\(text)")
+            #expect(text.contains("/items/\(first.id)"))
+            // Her own feed still answers, with what waits on her alone.
+            let mine = try await api.page(.get, "/calendar/\(own).ics")
+            #expect(mine.status == 200 && !mine.text.contains("Roadmap"), "\(mine)")
+        }
+    }
+
     /// My tasks: a person chooses a daily digest and a pause, and is away with a stand-in.
     @Test func peopleChooseHowPodiumReachesThemAndWhoStandsIn() async throws {
         try await APIFixture.run { api in

@@ -13,21 +13,42 @@ public struct CalendarFeeds: Sendable {
         self.time = time
     }
 
-    /// A new feed for `handle`, ending the one before; the token is in the result only (show it once).
+    /// A new feed for `handle` (of `workflow`, a program feed, when given), ending the one
+    /// before of the same kind; the token is in the result only (show it once).
     ///
-    /// - Throws: ``PodiumError`` `.notFound` for an unknown person.
-    public func create(for handle: String) async throws -> (id: Int, token: String) {
+    /// A program feed lists every open item of the workflow its owner may see: it is for those
+    /// who run programs (a community manager, an admin).
+    ///
+    /// - Throws: ``PodiumError`` `.notFound` for an unknown person or workflow, `.refused` when
+    ///   someone who runs no program asks for a program feed.
+    public func create(for handle: String, workflow: String? = nil) async throws -> (id: Int, token: String) {
         let token = SecretToken.random()
         let now = time.now()
         return try await pool.transaction(retry: .resilient) { db in
-            _ = try await ActorStore.find(handle, on: db)
-            // One live feed a person: a new address ends the one before.
+            let person = try await ActorStore.find(handle, on: db)
+            if let workflow {
+                guard !Set(person.roles).isDisjoint(with: TaskAdmin.operatorRoles) else {
+                    throw PodiumError(
+                        .refused, "\(handle) runs no program; a community manager or an admin may follow one",
+                        reason: "not_permitted", details: ["handle": handle])
+                }
+                guard try await db.query("select 1 from workflow_versions where workflow = \(workflow)").first != nil
+                else {
+                    throw PodiumError(
+                        .notFound, "no workflow named \(workflow) is loaded", reason: "workflow",
+                        details: ["workflow": workflow])
+                }
+            }
+            // One live feed a person (and one a program): a new address ends the one before.
             try await db.execute(
-                "update calendar_feeds set revoked_at = \(now) where actor = \(handle) and revoked_at is null")
+                """
+                update calendar_feeds set revoked_at = \(now)
+                 where actor = \(handle) and revoked_at is null and workflow is not distinct from \(workflow)
+                """)
             let row = try await db.query(
                 """
-                insert into calendar_feeds (actor, token_sha256, created_at)
-                values (\(handle), \(SecretToken.digest(token)), \(now)) returning id
+                insert into calendar_feeds (actor, token_sha256, created_at, workflow)
+                values (\(handle), \(SecretToken.digest(token)), \(now), \(workflow)) returning id
                 """
             ).single()
             return (try row.decode(Int.self, "id"), token)
@@ -48,17 +69,17 @@ public struct CalendarFeeds: Sendable {
         }
     }
 
-    /// The person a live feed token belongs to, or nil.
-    public func owner(of token: String) async throws -> ActorRecord? {
+    /// The person a live feed token belongs to, and the program it follows (nil: their own), or nil.
+    public func owner(of token: String) async throws -> (person: ActorRecord, workflow: String?)? {
         guard token.utf8.count <= 100 else { return nil }
         let rows = try await pool.query(
             """
-            select \(ActorStore.columnsOfA),
+            select \(ActorStore.columnsOfA), f.workflow,
                    \(AbsenceStore.standingIn(for: "a.handle", at: time.now()))
               from calendar_feeds f join actors a on a.handle = f.actor
              where f.token_sha256 = \(SecretToken.digest(token)) and f.revoked_at is null
             """)
-        return try rows.first.map(ActorStore.record)
+        return try rows.first.map { (try ActorStore.record($0), try $0.decode(String?.self, "workflow")) }
     }
 }
 
@@ -175,6 +196,42 @@ extension ItemEngine {
                     uid: "podium-item-\(entry.item.id)-publish@podium", start: publish,
                     summary: "Publish: \(entry.item.title)", description: "The planned publish date.",
                     url: itemURL(entry.item.id), allDay: text.count == 10))
+        }
+        return events.sorted { ($0.start, $0.uid) < ($1.start, $1.uid) }
+    }
+
+    /// The events of a program feed: the due time and planned publish date of each open item of
+    /// `workflow` that `reader` may see (the 500 due soonest), whoever it waits on.
+    public func programEvents(of workflow: String, for reader: ActorIdentity, itemURL: (Int) -> String)
+        async throws -> [CalendarEvent]
+    {
+        let rows = try await pool.query(
+            """
+            select i.id, i.title, i.version, i.stage, i.due_at, i.data ->> 'publish_at' as publish_at
+              from items i
+             where i.workflow = \(workflow) and i.closed_at is null and \(Self.readable(by: reader))
+             order by i.due_at nulls last, i.id
+             limit 500
+            """)
+        var events: [CalendarEvent] = []
+        for row in rows {
+            let id = try row.decode(Int.self, "id")
+            let title = try row.decode(String.self, "title")
+            if let due = try row.decode(Date?.self, "due_at") {
+                let stage = try row.decode(String.self, "stage")
+                let definition = try await definition(of: workflow, version: try row.decode(Int.self, "version"))
+                events.append(
+                    CalendarEvent(
+                        uid: "podium-item-\(id)-due-\(Int(due.timeIntervalSince1970))@podium", start: due,
+                        summary: "Due: \(title) (\(definition.stage(stage)?.title ?? stage))",
+                        description: definition.title, url: itemURL(id)))
+            }
+            if let text = try row.decode(String?.self, "publish_at"), let publish = DataDate.parse(text) {
+                events.append(
+                    CalendarEvent(
+                        uid: "podium-item-\(id)-publish@podium", start: publish, summary: "Publish: \(title)",
+                        description: "The planned publish date.", url: itemURL(id), allDay: text.count == 10))
+            }
         }
         return events.sorted { ($0.start, $0.uid) < ($1.start, $1.uid) }
     }

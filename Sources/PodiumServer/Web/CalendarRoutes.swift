@@ -15,14 +15,20 @@ struct CalendarRoutes {
     func add(to router: RouterGroup<APIRequestContext>) {
         router.get("/calendar/{file}") { _, context in
             let file = try context.parameters.require("file")
-            guard file.hasSuffix(".ics"), let person = try await feeds.owner(of: String(file.dropLast(4))) else {
+            guard file.hasSuffix(".ics"), let (person, workflow) = try await feeds.owner(of: String(file.dropLast(4)))
+            else {
                 throw Problem(
                     status: .notFound, code: "not_found.calendar", detail: "No calendar feed has this address.")
             }
-            let events = try await services.engine.calendarEvents(for: person.identity) {
-                "\(web.publicURL)/items/\($0)"
-            }
-            let text = ICalendar.render(events, name: "Podium: \(person.name)", now: services.clock.now())
+            let url = { (item: Int) in "\(web.publicURL)/items/\(item)" }
+            let events =
+                if let workflow {
+                    try await services.engine.programEvents(of: workflow, for: person.identity, itemURL: url)
+                } else {
+                    try await services.engine.calendarEvents(for: person.identity, itemURL: url)
+                }
+            let text = ICalendar.render(
+                events, name: "Podium: \(workflow ?? person.name)", now: services.clock.now())
             return Response(
                 status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
