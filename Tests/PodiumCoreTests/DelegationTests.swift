@@ -36,6 +36,8 @@ struct DelegationTests {
             #expect(before?.message == "no item \(item.id)", "Dana takes no part yet: \(String(describing: before))")
             _ = try await Self.absences(fixture).away(
                 "bob", from: nil, until: .day(20_528), delegate: "dana", note: nil, by: "bob")
+            _ = try await WebhookStore(pool: fixture.pool).add(
+                url: "http://127.0.0.1:9/events", events: [], workflow: nil, by: "carol")
             // Dana sees it in her inbox as Bob's.
             let dana = try await ActorStore(pool: fixture.pool, time: FixedTime(Self.monday)).find("dana")
             #expect(dana.standsInFor.map(\.handle) == ["bob"])
@@ -44,6 +46,11 @@ struct DelegationTests {
             #expect(inbox.waiting.first?.onBehalfOf == "bob")
             let fired = try await engine.fire(item: item.id, transition: "approve", actor: "dana")
             #expect(fired.stage == "publish")
+            // Its event says so too, for the systems that listen.
+            let event = try await fixture.pool.query(
+                "select payload -> 'entry' ->> 'on_behalf_of' as principal from event_outbox order by id desc limit 1"
+            ).single()
+            #expect(try event.decode(String?.self, "principal") == "bob")
             let entry = try #require(try await engine.history(item.id).last)
             #expect(entry.actor == "dana" && entry.onBehalfOf == "bob" && entry.role == "coach")
         }
