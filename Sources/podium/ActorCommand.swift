@@ -6,7 +6,7 @@ import WorkflowEngine
 struct ActorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actor",
-        abstract: "Adds and lists the people who take part in programs.",
+        abstract: "Adds, changes and lists the people who take part in programs, and records who is away.",
         subcommands: [Add.self, Update.self, List.self, Away.self, Back.self]
     )
 
@@ -237,7 +237,11 @@ struct ActorCommand: AsyncParsableCommand {
         func run() async throws {
             let absence = try await Services.open().absences.back(handle, by: acting.handle)
             if output.json { return try JSONOutput.print(absence) }
-            Terminal.output("\(absence.actor) is back; what waited for them reaches them now")
+            if let ended = absence.endedAt, ended < absence.startsAt {
+                Terminal.output("\(absence.actor)'s absence from \(DataDate.format(absence.startsAt)) is cancelled")
+            } else {
+                Terminal.output("\(absence.actor) is back; anything held for them goes out with the next worker round")
+            }
         }
     }
 }

@@ -12,8 +12,8 @@ struct CalendarCommand: AsyncParsableCommand {
         discussion: """
             A calendar file names its zone, its working weekdays and its holidays:
 
-              name: uk-office
-              title: London office
+              name: head-office
+              title: Head office, London
               zone: Europe/London
               working_days: [mon, tue, wed, thu, fri]
               holidays:
@@ -82,7 +82,7 @@ struct CalendarCommand: AsyncParsableCommand {
                 loaded (exit 1). Load a calendar before the workflows that name it.
 
                 Example:
-                  podium calendar load Calendars/uk-office.yaml
+                  podium calendar load Calendars/head-office.yaml
                 """
         )
 
@@ -146,7 +146,7 @@ struct CalendarCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Shows a calendar: its zone, working days and holidays.",
-            discussion: "Example:\n  podium calendar show uk-office")
+            discussion: "Example:\n  podium calendar show head-office")
 
         @Argument(help: "The calendar's name.")
         var name: String

@@ -257,7 +257,7 @@ extension WorkflowCommand {
 
                 Example:
                   podium workflow test Workflows/tests
-                  podium workflow test Workflows/tests/exec-post-changes.yaml
+                  podium workflow test Workflows/tests/exec-post-changes-and-deadlines.yaml
                 """
         )
 

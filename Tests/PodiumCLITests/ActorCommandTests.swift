@@ -102,6 +102,17 @@ struct ActorCommandTests {
             #expect(try await session.ok(["actor", "back", "bob", "--as", "bob"]).contains("bob is back"))
             let notAway = try await session.run(["actor", "back", "bob", "--as", "bob"])
             #expect(notAway.exitCode == 3 && notAway.stderr.contains("bob is not away"))
+            // An absence ahead, ended before it starts, is cancelled, and says so.
+            try await session.ok([
+                "actor", "away", "bob", "--from", "2026-03-20", "--until", "2026-03-25", "--as", "bob",
+            ])
+            let cancelled = try await session.ok(["actor", "back", "bob", "--as", "bob"])
+            #expect(cancelled == "bob's absence from 2026-03-20T00:00:00Z is cancelled\n", "\(cancelled)")
+            // A digest time may be written 7:30; it is kept as 07:30.
+            let digest = try await session.ok([
+                "actor", "update", "bob", "--delivery", "digest", "--digest-at", "7:30", "--as", "bob",
+            ])
+            #expect(digest.contains("a daily digest at 07:30"), "\(digest)")
         }
     }
 }

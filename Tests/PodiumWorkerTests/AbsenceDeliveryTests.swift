@@ -41,6 +41,21 @@ struct AbsenceDeliveryTests {
             let fired = try await fixture.engine(at: Self.tuesday.addingTimeInterval(2 * 86_400)).fire(
                 item: item.id, transition: "start_draft", actor: "dana")
             #expect(fired.entry?.actor == "dana" && fired.entry?.onBehalfOf == "alice")
+            // A command names what its transition asks for, to fill in: submit wants a body and a date.
+            let thursday = Self.tuesday.addingTimeInterval(2 * 86_400)
+            try await fixture.pool.execute(
+                """
+                insert into tasks (item_id, visit_id, kind, stage, recipient_role, sequence, run_at, idempotency_key,
+                                   label, created_at)
+                select id, visit_id, 'reminder', stage, 'executive', 9, \(thursday), 'draft-reminder', 'at due', \(thursday)
+                  from items where id = \(item.id)
+                """)
+            _ = try await worker(fixture.pool, at: thursday).runOnce()
+            let draft = try messages(in: file).first { $0["idempotency_key"] as? String == "draft-reminder:dana" }
+            #expect(
+                draft?["command"] as? String
+                    == "podium item fire \(item.id) submit --as dana --set body=... --set publish_at=...",
+                "\(String(describing: draft))")
         }
     }
 

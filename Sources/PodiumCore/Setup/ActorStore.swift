@@ -148,8 +148,12 @@ public struct ActorStore: Sendable {
             throw PodiumError(
                 .usage, "nothing to change", hint: "give a name, roles to add or remove, a time zone, ...")
         }
-        if let digestAt = changes.digestAt, DigestSchedule.minutes(digestAt) == nil {
-            throw PodiumError(.usage, "a digest time is HH:MM on the person's clock, e.g. 08:30, not \(digestAt)")
+        var changes = changes
+        if let digestAt = changes.digestAt {
+            guard let minutes = DigestSchedule.minutes(digestAt) else {
+                throw PodiumError(.usage, "a digest time is HH:MM on the person's clock, e.g. 08:30, not \(digestAt)")
+            }
+            changes.digestAt = DigestSchedule.text(minutes)
         }
         if let both = changes.addRoles.first(where: changes.removeRoles.contains) {
             throw PodiumError(.usage, "role \(both) is both added and removed", reason: "contradiction")

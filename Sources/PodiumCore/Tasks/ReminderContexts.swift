@@ -138,8 +138,12 @@ extension ItemEngine {
                         channel: try row.decode(String?.self, "channel"),
                         workingHours: try row.decode(String.self, "working_hours"),
                         alreadyDelivered: try row.decode(Bool.self, "delivered"), nextTransition: next?.name,
-                        nextCommand: next.map { "podium item fire \(itemID) \($0.name) --as \(handle)" }
-                            ?? "podium item show \(itemID)",
+                        nextCommand: next.map { transition in
+                            // What the transition asks for is in the command, to fill in.
+                            "podium item fire \(itemID) \(transition.name) --as \(handle)"
+                                + transition.requiredFields.map { " --set \($0)=..." }.joined()
+                                + (transition.requiresComment ? " --comment '...'" : "")
+                        } ?? "podium item show \(itemID)",
                         standsInFor: try forHandle.map {
                             ($0, try row.decode(String.self, "for_name"), backAt ?? now)
                         },
