@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import PodiumCore
+import WorkflowEngine
 
 /// `podium calendar-feed create|revoke --as H`: a person's calendar feed address.
 struct CalendarFeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar-feed",
         abstract: "Makes or ends a person's calendar feed (/calendar/TOKEN.ics) of their due times.",
-        subcommands: [Create.self, Revoke.self]
+        subcommands: [Create.self, List.self, Revoke.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -37,7 +38,32 @@ struct CalendarFeedCommand: AsyncParsableCommand {
             let (id, token) = try await CalendarFeeds(pool: services.pool, time: services.clock).create(
                 for: actor.handle, workflow: workflow)
             Terminal.output("\(Services.publicURL)/calendar/\(token).ics")
-            Terminal.error("calendar feed #\(id) for \(actor.handle); it is shown only now")
+            Terminal.note(
+                "calendar feed #\(id) of \(workflow.map { "program \($0)" } ?? "\(actor.handle)'s tasks"); "
+                    + "the address is shown only now")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists your live calendar feeds (their ids; an address is shown only when made).",
+            discussion: "Example:\n  podium calendar-feed list --as carol --json")
+
+        @OptionGroup var actor: ActingAs
+
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let services = try await Services.open()
+            let feeds = try await CalendarFeeds(pool: services.pool, time: services.clock).list(for: actor.handle)
+            if output.json { return try JSONOutput.print(feeds) }
+            if feeds.isEmpty { return Terminal.note("\(actor.handle) has no live calendar feed") }
+            Terminal.output(
+                Table.render(
+                    ["ID", "FOLLOWS", "MADE"],
+                    feeds.map {
+                        ["\($0.id)", $0.workflow.map { "program \($0)" } ?? "own tasks", DataDate.format($0.createdAt)]
+                    }))
         }
     }
 

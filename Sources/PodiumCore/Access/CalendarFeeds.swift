@@ -57,15 +57,36 @@ public struct CalendarFeeds: Sendable {
 
     /// Revokes `handle`'s feeds (all of them, or feed `id`); returns how many were live.
     ///
-    /// - Throws: ``PodiumError`` `.notFound` for an unknown person.
+    /// - Throws: ``PodiumError`` `.notFound` for an unknown person, and for an `id` that is not
+    ///   a live feed of theirs (someone else's feed is not found either).
     public func revoke(for handle: String, id: Int? = nil) async throws -> Int {
         try await pool.transaction(retry: .resilient) { db in
             _ = try await ActorStore.find(handle, on: db)
-            return try await db.execute(
+            let ended = try await db.execute(
                 """
                 update calendar_feeds set revoked_at = \(time.now())
                  where actor = \(handle) and revoked_at is null and (\(id)::bigint is null or id = \(id))
                 """)
+            if let id, ended == 0 {
+                throw PodiumError(
+                    .notFound, "\(handle) has no live calendar feed #\(id)", hint: "list your feeds to see their ids",
+                    reason: "calendar_feed", details: ["handle": handle])
+            }
+            return ended
+        }
+    }
+
+    /// `handle`'s live feeds, newest first (never their addresses: only a digest of each is kept).
+    public func list(for handle: String) async throws -> [CalendarFeed] {
+        try await pool.query(
+            """
+            select id, workflow, created_at from calendar_feeds
+             where actor = \(handle) and revoked_at is null order by id desc
+            """
+        ).map {
+            CalendarFeed(
+                id: try $0.decode(Int.self, "id"), workflow: try $0.decode(String?.self, "workflow"),
+                createdAt: try $0.decode(Date.self, "created_at"))
         }
     }
 
@@ -80,6 +101,19 @@ public struct CalendarFeeds: Sendable {
              where f.token_sha256 = \(SecretToken.digest(token)) and f.revoked_at is null
             """)
         return try rows.first.map { (try ActorStore.record($0), try $0.decode(String?.self, "workflow")) }
+    }
+}
+
+/// A live calendar feed, as its owner lists it.
+public struct CalendarFeed: Sendable, Codable {
+    public let id: Int
+    /// The program it follows; nil for the person's own feed.
+    public let workflow: String?
+    public let createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, workflow
+        case createdAt = "created_at"
     }
 }
 
