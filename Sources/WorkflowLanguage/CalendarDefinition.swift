@@ -89,25 +89,13 @@ public enum CalendarParser {
     /// Parses and checks a calendar file's text. `zoneProblem` judges the zone name (it
     /// returns what is wrong, or nil): zones are the engine's business, not the language's.
     public static func check(_ text: String, zoneProblem: (String) -> String?) -> CalendarCheck {
-        let text = WorkflowParser.withoutByteOrderMark(text)
-        if let problem = WorkflowParser.precheck(text, documents: "calendar files") {
-            return CalendarCheck(definition: nil, diagnostics: [problem])
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            return CalendarCheck(definition: nil, diagnostics: [WorkflowParser.yamlDiagnostic(error)])
-        } catch {
-            return CalendarCheck(
-                definition: nil, diagnostics: [Diagnostic(.error, "cannot read YAML: \(error)", at: .start)])
-        }
-        guard let root else {
-            return CalendarCheck(
-                definition: nil,
-                diagnostics: [
-                    Diagnostic(.error, "the file is empty; a calendar needs a name and a zone", at: .start)
-                ])
+        let root: Node
+        switch WorkflowParser.compose(
+            WorkflowParser.withoutByteOrderMark(text), documents: "calendar files",
+            empty: "the file is empty; a calendar needs a name and a zone")
+        {
+        case .problem(let problem): return CalendarCheck(definition: nil, diagnostics: [problem])
+        case .tree(let node): root = node
         }
         var reader = NodeReader()
         let definition = reader.readCalendar(root, zoneProblem: zoneProblem)

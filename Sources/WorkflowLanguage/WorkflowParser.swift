@@ -39,28 +39,13 @@ public enum WorkflowParser {
     public static func check(_ text: String) -> WorkflowCheck {
         let text = withoutByteOrderMark(text)
         var reader = NodeReader()
-        if let problem = precheck(text) {
-            return WorkflowCheck(definition: nil, diagnostics: [problem], source: text)
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            return WorkflowCheck(definition: nil, diagnostics: [yamlDiagnostic(error)], source: text)
-        } catch {
-            return WorkflowCheck(
-                definition: nil, diagnostics: [Diagnostic(.error, "cannot read YAML: \(error)", at: .start)],
-                source: text)
-        }
-        guard let root else {
-            return WorkflowCheck(
-                definition: nil,
-                diagnostics: [
-                    Diagnostic(
-                        .error, "the file is empty; a workflow needs name, title, initial, stages and transitions",
-                        at: .start)
-                ],
-                source: text)
+        let root: Node
+        switch compose(
+            text, documents: "workflow files",
+            empty: "the file is empty; a workflow needs name, title, initial, stages and transitions")
+        {
+        case .problem(let problem): return WorkflowCheck(definition: nil, diagnostics: [problem], source: text)
+        case .tree(let node): root = node
         }
         let definition = reader.readWorkflow(root)
         var diagnostics = reader.diagnostics.sorted()
@@ -70,6 +55,29 @@ public enum WorkflowParser {
             diagnostics += WorkflowValidator(definition: definition, sourceMap: reader.sourceMap).validate()
         }
         return WorkflowCheck(definition: definition, diagnostics: diagnostics, source: text)
+    }
+
+    /// The YAML tree of `text` (its byte order mark already dropped), or the one finding that
+    /// stops it being read: what ``precheck(_:documents:)`` refuses, a YAML error at its place,
+    /// or `empty` for a file with nothing in it. Every reader of Podium's YAML files starts here.
+    static func compose(_ text: String, documents: String, empty: String) -> Composed {
+        if let problem = precheck(text, documents: documents) { return .problem(problem) }
+        do {
+            guard let root = try Yams.compose(yaml: text) else {
+                return .problem(Diagnostic(.error, empty, at: .start))
+            }
+            return .tree(root)
+        } catch let error as YamlError {
+            return .problem(yamlDiagnostic(error))
+        } catch {
+            return .problem(Diagnostic(.error, "cannot read YAML: \(error)", at: .start))
+        }
+    }
+
+    /// What ``compose(_:documents:empty:)`` read: the tree, or why there is none.
+    enum Composed {
+        case tree(Node)
+        case problem(Diagnostic)
     }
 
     /// Checks that protect the YAML composer from a hostile file: its size, binary content, then
