@@ -132,8 +132,8 @@ public struct AbsenceStore: Sendable {
             if let delegate { _ = try await ActorStore.find(delegate, on: db) }
             let overlapping = try await db.query(
                 """
-                select id, starts_at, coalesce(least(ended_at, ends_at), ends_at) as back_at from absences
-                 where actor = \(handle) and starts_at < \(end) and coalesce(least(ended_at, ends_at), ends_at) > \(start)
+                select id, starts_at, least(ended_at, ends_at) as back_at from absences
+                 where actor = \(handle) and starts_at < \(end) and least(ended_at, ends_at) > \(start)
                  limit 1
                 """)
             if let row = overlapping.first {
@@ -188,7 +188,7 @@ public struct AbsenceStore: Sendable {
             """
             select \(Self.columns) from absences
              where (\(handle)::text is null or actor = \(handle))
-               and coalesce(least(ended_at, ends_at), ends_at) > \(now)
+               and least(ended_at, ends_at) > \(now)
              order by starts_at, actor
             """
         ).map(Self.absence)
@@ -245,7 +245,7 @@ public struct AbsenceStore: Sendable {
         (select coalesce(json_agg(json_build_array(ab.actor, array_to_string(x.roles, ',')) order by ab.actor), '[]')
            from absences ab join actors x on x.handle = ab.actor
           where ab.delegate = \(delegate) and ab.starts_at <= \(now)
-            and coalesce(least(ab.ended_at, ab.ends_at), ab.ends_at) > \(now))::text as standing_in
+            and least(ab.ended_at, ab.ends_at) > \(now))::text as standing_in
         """
     }
 
