@@ -24,6 +24,13 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     ]
 
     let connectionString: String
+    /// Whether each distinct statement is prepared once per session under a name (`PQprepare`)
+    /// and executed by that name: true by default. Set it to false behind a pooler in
+    /// transaction mode (PgBouncer's `pool_mode = transaction`), where one client's statements
+    /// may run on several server sessions and a session's named statements are seen by other
+    /// clients: each statement then goes as one unnamed parse-bind-execute (`PQexecParams`),
+    /// which such a pooler passes through.
+    public var usesNamedStatements = true
     private(set) var overrides: [(keyword: String, value: String)] = []
     /// Where this configuration came from.
     public let source: Source
@@ -127,6 +134,20 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             let escaped = value.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'")
             return "\(keyword)='\(escaped)'"
         }.joined(separator: " ")
+    }
+
+    /// The value this configuration gives `keyword` (`host`, `port`, `dbname`, ...), overrides
+    /// applied; nil when it leaves it to libpq's defaults. Never use it to show a password.
+    public func value(of keyword: String) -> String? {
+        if let override = overrides.last(where: { $0.keyword == keyword }) { return override.value }
+        guard let options = PQconninfoParse(connectionString, nil) else { return nil }
+        defer { PQconninfoFree(options) }
+        var cursor = options
+        while let name = cursor.pointee.keyword {
+            if String(cString: name) == keyword { return cursor.pointee.val.map { String(cString: $0) } }
+            cursor += 1
+        }
+        return nil
     }
 
     /// The parameters with the password replaced by `***`.

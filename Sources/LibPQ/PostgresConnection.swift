@@ -50,19 +50,22 @@ public actor PostgresConnection {
 
     /// Opens a connection.
     ///
+    /// - Parameters:
+    ///   - connectTimeout: seconds one attempt may take to reach each host (libpq's
+    ///     `connect_timeout`; it treats 1 as 2).
     /// - Throws: ``PostgresError`` of kind `.connectionFailed`, with libpq's reason and the
     ///   password scrubbed from it.
     public static func connect(
-        _ configuration: PostgresConfiguration, applicationName: String = "podium"
+        _ configuration: PostgresConfiguration, applicationName: String = "podium", connectTimeout: Int = 10
     ) async throws(PostgresError) -> PostgresConnection {
         let connection = PostgresConnection(configuration: configuration)
-        try await connection.open(applicationName: applicationName)
+        try await connection.open(applicationName: applicationName, connectTimeout: connectTimeout)
         return connection
     }
 
-    private func open(applicationName: String) throws(PostgresError) {
+    private func open(applicationName: String, connectTimeout: Int) throws(PostgresError) {
         var parameters: [(String, String)] = [
-            ("connect_timeout", "10"),
+            ("connect_timeout", String(connectTimeout)),
             ("fallback_application_name", applicationName),
             ("dbname", configuration.connectionString),
         ]
@@ -80,11 +83,18 @@ public actor PostgresConnection {
         }
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             let reason = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            let address = connection.map(Self.serverAddress)
+            let server = address?.description ?? "the server"
+            let probe = address.map { " (pg_isready \($0.isReadyArguments))" } ?? ""
             PQfinish(connection)
-            throw PostgresError(
-                kind: .connectionFailed,
-                message: configuration.scrub(reason.trimmingTrailingNewlines()),
-                hint: "check that the server runs and that \(configuration) is right")
+            var error = PostgresError(
+                kind: .connectionFailed, message: configuration.scrub(reason.trimmingTrailingNewlines()))
+            error.hint =
+                error.isMisconfiguration
+                ? "the server at \(server) refused \(configuration): check the user, password and database there"
+                : "check that PostgreSQL is up at \(server)\(probe) and that "
+                    + "\(configuration) is right"
+            throw error
         }
         handle = connection
         backendPID = PQbackendPID(connection)
@@ -106,11 +116,19 @@ public actor PostgresConnection {
                 shippedSQL: "set time zone 'UTC'; set datestyle = 'ISO, YMD'; set jit = off", origin: "session setup"))
     }
 
+    /// Where a connection attempt went: `host:port`, or the unix socket folder and port.
+    private static func serverAddress(_ connection: OpaquePointer) -> ServerAddress {
+        ServerAddress(
+            host: PQhost(connection).map { String(cString: $0) } ?? "localhost",
+            port: PQport(connection).map { String(cString: $0) } ?? "5432")
+    }
+
     /// Runs a query and returns its rows.
     ///
     /// Each distinct statement text is prepared once per connection (`PQprepare`) and then
     /// executed by name, so the server parses and plans it once rather than on every call; see
-    /// ``StatementCache``.
+    /// ``StatementCache``. With ``PostgresConfiguration/usesNamedStatements`` off, each runs as
+    /// one unnamed statement instead.
     @discardableResult
     public func query(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
         let connection = try liveHandle()
@@ -143,10 +161,12 @@ public actor PostgresConnection {
     }
 
     /// The name of the prepared statement for `sql`, preparing it on first use; nil when the
-    /// cache is full, in which case the statement runs unprepared.
+    /// configuration asks for no named statements or the cache is full, in which case the
+    /// statement runs unprepared.
     private func preparedName(for sql: String, types: [Oid], on connection: OpaquePointer) throws(PostgresError)
         -> String?
     {
+        guard configuration.usesNamedStatements else { return nil }
         let key = StatementCache.Key(sql: sql, types: types)
         if let name = statements.name(for: key) { return name }
         guard let name = statements.reserve(key) else { return nil }
@@ -308,6 +328,17 @@ struct StatementCache {
     mutating func forget(_ name: String) {
         names = names.filter { $0.value != name }
     }
+}
+
+/// The host (or unix socket folder) and port a connection attempt went to, for hints.
+struct ServerAddress: CustomStringConvertible {
+    let host: String
+    let port: String
+
+    var description: String { host.hasPrefix("/") ? "\(host) port \(port)" : "\(host):\(port)" }
+
+    /// `pg_isready`'s arguments to check the same server.
+    var isReadyArguments: String { "-h \(host) -p \(port)" }
 }
 
 /// Whether the server announced, outside any query, that it is closing the connection.

@@ -112,6 +112,11 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     /// A prepared statement the client named does not exist (say, after `DEALLOCATE ALL`).
     public static let invalidStatementName = SQLState("26000")
     public static let raiseException = SQLState("P0001")
+    /// A prepared statement of that name exists already on this server session: behind a
+    /// pooler in transaction mode, another client's session.
+    public static let duplicatePreparedStatement = SQLState("42P05")
+    /// The database named in the connection does not exist.
+    public static let invalidCatalogName = SQLState("3D000")
 
     /// The two-character class, e.g. `08` for connection exceptions.
     public var errorClass: Substring { code.prefix(2) }

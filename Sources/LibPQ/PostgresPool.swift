@@ -260,8 +260,12 @@ public actor PostgresPool {
         let deadline = clock.now + options.reconnectFor
         var backoff = options.initialBackoff
         while true {
+            // One attempt may not outlast the window: libpq's connect_timeout (whole seconds, at
+            // least 2) is what is left of it, at most 10.
+            let left = Int((deadline - clock.now).components.seconds)
             do {
-                return try await PostgresConnection.connect(configuration, applicationName: options.applicationName)
+                return try await PostgresConnection.connect(
+                    configuration, applicationName: options.applicationName, connectTimeout: min(10, max(2, left)))
             } catch {
                 guard error.isTransientConnectFailure, clock.now + backoff < deadline else { throw error }
             }
@@ -280,8 +284,31 @@ extension PostgresError {
         let transientMarkers = [
             "Connection refused", "No such file or directory", "is starting up", "is shutting down",
             "in recovery mode", "timeout expired", "closed the connection unexpectedly", "Connection reset",
-            "could not receive data", "could not send data", "Network is unreachable",
+            "could not receive data", "could not send data", "Network is unreachable", "too many clients",
+            "remaining connection slots", "not yet accepting connections", "the database system is",
         ]
         return transientMarkers.contains { message.contains($0) }
+    }
+
+    /// The server refused who the client is or what it asked for: a wrong or missing password,
+    /// an unknown role or database, no `pg_hba.conf` entry, no right to connect or to read a
+    /// table, or named statements behind a pooler in transaction mode (one exists already, or
+    /// the pooler's reset dropped ours). Waiting cures none of
+    /// these; someone must change the configuration, so a long-running process should stop and
+    /// say so rather than retry.
+    public var isMisconfiguration: Bool {
+        if let sqlState {
+            return sqlState.errorClass == "28" || sqlState == .invalidCatalogName
+                || sqlState == .insufficientPrivilege || sqlState == .duplicatePreparedStatement
+                || sqlState == .invalidStatementName
+        }
+        guard kind == .connectionFailed else { return false }
+        // A refused connection has no SQLSTATE in libpq's API, only the server's words (in
+        // English unless its lc_messages says otherwise) or PgBouncer's.
+        let refusals = [
+            "authentication failed", "no password supplied", "no pg_hba.conf entry", "does not exist",
+            "permission denied", "no such database", "no such user", "pg_hba.conf rejects",
+        ]
+        return refusals.contains { message.contains($0) }
     }
 }

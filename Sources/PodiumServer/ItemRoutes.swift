@@ -18,8 +18,8 @@ struct ItemRoutes {
         items.get("{id}/history") { _, context in
             let caller = try context.requireCaller()
             let id = try context.itemID()
-            _ = try await services.engine.show(id, reader: caller.identity)
-            return try APIJSON.response(History(entries: try await services.engine.history(id)))
+            _ = try await services.reading.engine.show(id, reader: caller.identity)
+            return try APIJSON.response(History(entries: try await services.reading.engine.history(id)))
         }
         items.post("{id}/transitions/{transition}") { request, context in try await fire(request, context) }
         items.post("{id}/comments") { request, context in
@@ -63,7 +63,7 @@ struct ItemRoutes {
         let before = try Query.integer(query, "cursor", in: 1...Int(Int64.max))
         let includeClosed = try Query.boolean(query, "include_closed") ?? false
         let overdueOnly = try Query.boolean(query, "overdue") ?? false
-        let page = try await services.engine.list(
+        let page = try await services.reading.engine.list(
             workflow: query.get("workflow"), stage: query.get("stage"),
             assignee: query.get("assignee"), includeClosed: includeClosed, overdueOnly: overdueOnly,
             before: before, limit: limit + 1, readableBy: caller.identity)
@@ -85,7 +85,7 @@ struct ItemRoutes {
 
     private func show(_ context: APIRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        let item = try await services.engine.show(try context.itemID(), reader: caller.identity)
+        let item = try await services.reading.engine.show(try context.itemID(), reader: caller.identity)
         return try APIJSON.response(item, headers: [.eTag: ETag.of(item.revision)])
     }
 

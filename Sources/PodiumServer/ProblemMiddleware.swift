@@ -43,7 +43,9 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
-        } catch let error as PodiumError where error.kind == .database || error.kind == .schema {
+        } catch let error as PodiumError
+            where error.kind == .database || error.kind == .schema || error.kind == .misconfigured
+        {
             throw unavailable(error, context)
         } catch let error as PodiumError {
             throw Problem(error)
@@ -54,7 +56,7 @@ struct ProblemMiddleware: RouterMiddleware {
             // refuses (a data exception or integrity violation: 422), anything else a 500.
             let classified = PodiumError(error, while: "answer")
             switch classified.kind {
-            case .database, .schema: throw unavailable(classified, context)
+            case .database, .schema, .misconfigured: throw unavailable(classified, context)
             case .usage:
                 throw Problem(
                     status: .unprocessableContent, code: classified.code,
@@ -100,10 +102,14 @@ struct ProblemMiddleware: RouterMiddleware {
     /// log with the request id; the client gets 503, the code and when to try again, never a
     /// socket path or a host name.
     private func unavailable(_ error: PodiumError, _ context: Context) -> Problem {
-        context.logger.error("database unavailable", metadata: ["error": "\(error.message)"])
+        context.logger.error("database unavailable", metadata: ["error": "\(error.message)", "code": "\(error.code)"])
+        let detail =
+            error.code == "database.commit_unknown"
+            ? "the database went away while this change was being committed, so it may have been recorded; "
+                + "repeat the request with the same Idempotency-Key, which replays it if it was and makes it if not"
+            : "the database is unavailable; try again in a few seconds"
         return Problem(
-            status: .serviceUnavailable, code: error.code,
-            detail: "the database is unavailable; try again in a few seconds (request id \(context.requestID))",
+            status: .serviceUnavailable, code: error.code, detail: "\(detail) (request id \(context.requestID))",
             headers: [.retryAfter: "5"])
     }
 }

@@ -86,7 +86,8 @@ extension PodiumBinary {
         try startLogging(arguments, environment: environment).process
     }
 
-    private static func startLogging(_ arguments: [String], environment: [String: String]) throws -> Running {
+    /// Starts `podium` in the background, its output going to a file ``Running/output`` reads.
+    public static func startLogging(_ arguments: [String], environment: [String: String]) throws -> Running {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments

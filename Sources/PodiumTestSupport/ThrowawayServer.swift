@@ -66,11 +66,36 @@ public final class ThrowawayServer: Sendable {
             ])
     }
 
-    private static func asOwner(_ executable: String, _ arguments: [String]) async throws {
+    /// Starts a hot standby of `primary`, streaming from it: `pg_basebackup -R` into a folder of
+    /// its own, then started like any throwaway server (the same port, another socket folder).
+    public init(standbyOf primary: ThrowawayServer) async throws {
+        binaries = primary.binaries
+        folder = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("podium-standby-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if getuid() == 0 {
+            try await offTheCooperativePool { [folder] in try Self.run("/bin/chown", ["postgres:", folder.path]) }
+        }
+        configuration = try PostgresConfiguration("host=\(folder.path) port=5432 dbname=postgres user=podium")
+        try await Self.asOwner(
+            binaries.appendingPathComponent("pg_basebackup").path,
+            [
+                "-h", primary.folder.path, "-p", "5432", "-U", "podium", "-D",
+                folder.appendingPathComponent("data").path,
+                "-R", "-X", "stream", "--no-sync",
+            ])
+        try await start()
+    }
+
+    /// The folder of the server's unix socket (its `host`).
+    public var socketFolder: String { folder.path }
+
+    /// Runs a program as the server's owner (the `postgres` user when the tests run as root).
+    static func asOwner(_ executable: String, _ arguments: [String]) async throws {
         try await offTheCooperativePool { try asOwnerBlocking(executable, arguments) }
     }
 
-    private static func asOwnerBlocking(_ executable: String, _ arguments: [String]) throws {
+    static func asOwnerBlocking(_ executable: String, _ arguments: [String]) throws {
         if getuid() == 0 {
             try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
         } else {
@@ -83,7 +108,7 @@ public final class ThrowawayServer: Sendable {
     /// `posix_spawn` and `waitpid` rather than Foundation's `Process`: the server that
     /// `pg_ctl start` leaves behind would inherit Process's bookkeeping descriptors, and
     /// `waitUntilExit()` would then never return.
-    private static func run(_ executable: String, _ arguments: [String]) throws {
+    static func run(_ executable: String, _ arguments: [String]) throws {
         let log = NSTemporaryDirectory() + "podium-ctl-\(UUID()).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         var actions = posix_spawn_file_actions_t()

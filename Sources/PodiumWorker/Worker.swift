@@ -256,16 +256,47 @@ public actor Worker {
         }
     }
 
-    /// Runs until ``stop()``: claims in batches, sleeps until the next due time or a NOTIFY,
-    /// rescues expired leases, and finishes what it holds before returning.
-    public func run(configuration: PostgresConfiguration) async throws -> WorkerSummary {
+    /// Runs until ``stop()``: claims in batches, sleeps until the next due time or a NOTIFY
+    /// (LISTENing on `listen`; with nil it polls every ``WorkerOptions/pollInterval``, and says
+    /// so), rescues expired leases, and finishes what it holds before returning.
+    ///
+    /// - Throws: a `PostgresError` that waiting cannot cure (``PostgresError/isMisconfiguration``:
+    ///   a refused password, an unknown database, missing rights) or a schema that is not
+    ///   migrated; an unreachable database is waited out, with a line for each attempt.
+    public func run(listen: PostgresConfiguration?) async throws -> WorkerSummary {
         var summary = WorkerSummary()
-        let listening = Task { [wakeup, logger] in await Self.listen(configuration, wakeup: wakeup, logger: logger) }
+        let listening = Task { [wakeup, logger, options] in
+            guard let listen else {
+                let seconds = options.pollInterval.components.seconds
+                logger.warning(
+                    """
+                    no session connection to LISTEN on: PODIUM_PREPARED_STATEMENTS=off says a pooler in transaction \
+                    mode is in between, and PODIUM_LISTEN_URL is not set; new work is found by polling every \(seconds) s
+                    """)
+                return
+            }
+            await Self.listen(listen, wakeup: wakeup, logger: logger)
+        }
         defer { listening.cancel() }
+        var outageStart: ContinuousClock.Instant?
         var lastRescue = ContinuousClock.now - .seconds(3600)
         var failures = 0
         while !stopRequest.isSet {
             do {
+                if failures > 0 {
+                    // Back: say so now, before the backlog that built up meanwhile is drained.
+                    _ = try await queue.nextDue()
+                    if let outageStart {
+                        logger.notice(
+                            "database reachable again",
+                            metadata: [
+                                "failed_attempts": "\(failures)",
+                                "seconds_away": "\((ContinuousClock.now - outageStart).components.seconds)",
+                            ])
+                    }
+                    failures = 0
+                    outageStart = nil
+                }
                 if ContinuousClock.now - lastRescue > options.lease / 2 {
                     try await queue.rescueExpiredLeases(now: time.now())
                     lastRescue = ContinuousClock.now
@@ -277,12 +308,16 @@ public actor Worker {
                     let seconds = max(0, next.timeIntervalSince(time.now()))
                     sleep = min(sleep, .milliseconds(Int(seconds * 1000) + 1))
                 }
-                if failures > 0 {
-                    logger.notice("database reachable again", metadata: ["failed_attempts": "\(failures)"])
-                }
-                failures = 0
                 await wakeup.wait(for: sleep)
+            } catch let error as PostgresError where error.isMisconfiguration || error.sqlState == .undefinedTable {
+                // Waiting cannot cure these; an operator must. Say so and stop, rather than
+                // knock on the server's door forever.
+                logger.error(
+                    "the database refused this worker; stopping",
+                    metadata: ["error": "\(error.message)", "sqlstate": "\(error.sqlState?.code ?? "")"])
+                throw error
             } catch let error as PostgresError {
+                outageStart = outageStart ?? ContinuousClock.now
                 // Each failed attempt is said once, with the wait before the next: 1 s, doubling
                 // to 30 s. A stop request ends the wait at once. Other database errors (a standby
                 // after a failover, a statement timeout, a full disk) are waited out the same way
@@ -329,6 +364,12 @@ public actor Worker {
                 // Without the listener the worker still polls; it only wakes later for new work.
                 failures += 1
                 let delay = backoff(afterFailures: failures)
+                if let refused = error as? PostgresError, refused.isMisconfiguration {
+                    logger.error(
+                        "PODIUM_LISTEN_URL refused this worker; polling instead",
+                        metadata: ["error": "\(refused.message)"])
+                    return
+                }
                 logger.info(
                     "listener lost; polling, next attempt in \(delay.components.seconds) s",
                     metadata: ["error": "\(error)", "attempt": "\(failures)"])

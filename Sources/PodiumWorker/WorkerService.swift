@@ -6,22 +6,23 @@ public import ServiceLifecycle
 /// worker finishes what it holds and `run()` returns.
 public struct WorkerService: Service {
     public let worker: Worker
-    public let configuration: PostgresConfiguration
+    /// Where the worker LISTENs for new work; nil to poll.
+    public let listen: PostgresConfiguration?
     /// Told what the worker did, once it has stopped.
     let stopped: @Sendable (WorkerSummary) -> Void
 
     public init(
-        worker: Worker, configuration: PostgresConfiguration, stopped: @escaping @Sendable (WorkerSummary) -> Void
+        worker: Worker, listen: PostgresConfiguration?, stopped: @escaping @Sendable (WorkerSummary) -> Void
     ) {
         self.worker = worker
-        self.configuration = configuration
+        self.listen = listen
         self.stopped = stopped
     }
 
     /// Runs the worker until the group shuts down gracefully.
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            stopped(try await worker.run(configuration: configuration))
+            stopped(try await worker.run(listen: listen))
         } onGracefulShutdown: {
             Task { await worker.stop() }
         }

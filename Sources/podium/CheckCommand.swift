@@ -17,7 +17,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let violations = try await Services.open().consistency.run()
+        let violations = try await Services.open(for: .readOnlyCommand).consistency.run()
         if output.json {
             try JSONOutput.print(violations)
         } else if violations.isEmpty {

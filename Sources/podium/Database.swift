@@ -47,7 +47,7 @@ enum Services {
         do {
             return try await PostgresConnection.connect(choice.configuration)
         } catch {
-            throw PodiumError(error, while: "connect to PostgreSQL")
+            throw PodiumError(error, while: "connect to PostgreSQL", localCluster: choice.notice != nil)
         }
     }
 }

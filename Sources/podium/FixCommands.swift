@@ -66,9 +66,12 @@ struct TasksCommand: AsyncParsableCommand {
         subcommands: [List.self, Retry.self, Cancel.self]
     )
 
-    /// The task admin, and the zone to show times in: `--tz`/`PODIUM_TZ`, else `person`'s.
-    static func admin(reader person: String?, tz: String? = nil) async throws -> (TaskAdmin, ReaderZone) {
-        let services = try await Services.open()
+    /// The task admin, and the zone to show times in: `--tz`/`PODIUM_TZ`, else `person`'s;
+    /// `readOnly` for a listing, which may read from the replica.
+    static func admin(reader person: String?, tz: String? = nil, readOnly: Bool = false) async throws
+        -> (TaskAdmin, ReaderZone)
+    {
+        let services = try await Services.open(for: readOnly ? .readOnlyCommand : .command)
         let zone = try await ReaderZone.resolve(
             tz: tz, environment: ProcessInfo.processInfo.environment, person: person, services: services)
         return (services.tasks, zone)
@@ -99,7 +102,7 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (admin, zone) = try await TasksCommand.admin(reader: reader.person, tz: reader.tz)
+            let (admin, zone) = try await TasksCommand.admin(reader: reader.person, tz: reader.tz, readOnly: true)
             try TasksCommand.print(try await admin.list(status: status), json: output.json, zone: zone)
         }
     }

@@ -150,7 +150,7 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let services = try await Services.open()
+            let services = try await Services.open(for: .readOnlyCommand)
             let item = try await services.engine.show(id)
             if output.json { return try JSONOutput.print(item) }
             Terminal.output(
@@ -171,7 +171,7 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let services = try await Services.open()
+            let services = try await Services.open(for: .readOnlyCommand)
             let entries = try await services.engine.history(id)
             if output.json { return try JSONOutput.print(entries) }
             let zone = try await reader.zone(services: services)
@@ -213,7 +213,7 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let items = try await ItemCommand.engine().list(
+            let items = try await Services.open(for: .readOnlyCommand).engine.list(
                 workflow: workflow, stage: stage, assignee: assignee, includeClosed: all)
             if output.json { return try JSONOutput.print(items) }
             let now = try ItemCommand.now()

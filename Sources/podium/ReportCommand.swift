@@ -86,7 +86,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let rows = try await Services.open().reports
+            let rows = try await Services.open(for: .readOnlyCommand).reports
                 .flow(workflow: workflow, since: try ReportCommand.since(since))
             if output.json || format == .json { return try JSONOutput.print(rows) }
             let header = ["WORKFLOW", "STAGE", "PASSED", "MEDIAN", "P90", "ON TIME", "REWORK"]
@@ -140,7 +140,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let services = try await Services.open()
+            let services = try await Services.open(for: .readOnlyCommand)
             let rows = try await services.reports.impact(
                 since: try ReportCommand.since(since), publishedTransition: publishedTransition)
             let zone = try await reader.zone(services: services)

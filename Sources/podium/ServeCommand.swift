@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LibPQ
 import Logging
 import PodiumCore
 import PodiumServer
@@ -76,6 +77,16 @@ struct ServeCommand: AsyncParsableCommand {
         let migrator = try Services.migrator()
         let environment = ProcessInfo.processInfo.environment
         let services = try await Services.open(for: .server(connections: connections))
+        // A refusal that waiting cannot cure (a wrong password, no such database, no rights)
+        // stops the server now, exit 9; an unreachable database does not: the server starts,
+        // and /readyz says so until the database is back.
+        do {
+            try await services.pool.execute("select 1")
+        } catch let error as PostgresError where error.isMisconfiguration {
+            throw PodiumError(error, while: "connect to PostgreSQL")
+        } catch {
+            logger.warning("the database is not reachable yet; /readyz answers 503 until it is")
+        }
         let settings = ServerSettings(
             host: host, port: port, publicURL: environment["PODIUM_PUBLIC_URL"],
             authenticationFailuresPerMinute: authFailuresPerMinute)
@@ -112,7 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
                     mailFrom: WorkerOptions.mailFrom(environment)),
                 time: workerServices.clock, environment: environment, owner: owner,
                 logger: Logger(label: "podium.worker"))
-            let service = WorkerService(worker: worker, configuration: workerServices.configuration) { summary in
+            let service = WorkerService(worker: worker, listen: workerServices.listen) { summary in
                 Terminal.note("podium serve: worker \(owner) stopped; \(summary)")
             }
             members.append(.init(service: service))

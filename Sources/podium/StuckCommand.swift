@@ -44,7 +44,7 @@ struct Stuck: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let items = try await Services.open().stuck.find(
+        let items = try await Services.open(for: .readOnlyCommand).stuck.find(
             workflow: workflow, stage: stage, olderThan: try olderThan.map(Self.duration),
             idleAfter: try idle.map(Self.duration), limit: limit)
         if output.json {

@@ -17,7 +17,9 @@ struct WorkerCommand: AsyncParsableCommand {
             and command or webhook messages are leased and done after it. It wakes on NOTIFY
             when new work arrives and otherwise sleeps until the next due time. On SIGTERM or SIGINT it
             finishes what it holds and exits 0, within a second whatever the database does. While
-            the database is away it logs each failed attempt and retries with backoff. With --once it
+            the database is away it logs each failed attempt and retries with backoff; when the
+            database refuses it (a wrong password, no such database, no rights) it stops, exit 9.
+            With --once it
             processes everything due now, prints a one-line summary and exits: for cron, a
             systemd timer or a Kubernetes CronJob. Run as many workers as you like, anywhere.
 
@@ -40,6 +42,11 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var delivery: DeliveryOptions
 
+    @Option(
+        parsing: .unconditional,
+        help: "With --once: seconds to wait for an unreachable database before giving up (exit 6).")
+    var databaseWait = 10
+
     @Option(parsing: .unconditional, help: "Seconds before a crashed worker's leased tasks are taken over.")
     var leaseSeconds = 60
 
@@ -58,6 +65,7 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (1...Int(TaskQueue.longestLease)).contains(leaseSeconds) else {
             throw ValidationError("--lease-seconds must be 1 to \(Int(TaskQueue.longestLease)) (a day)")
         }
+        guard (1...3600).contains(databaseWait) else { throw ValidationError("--database-wait must be 1 to 3600") }
         if let metricsPort {
             guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535") }
             guard !once else { throw ValidationError("--metrics-port is for a long-running worker, not --once") }
@@ -74,9 +82,11 @@ struct WorkerCommand: AsyncParsableCommand {
         StopSignals.catch()
         logFormat.bootstrap()
         let logger = Logger(label: "podium.worker")
-        // --once gives up on an unreachable database after 5 s (exit 6); a running worker lets
-        // each attempt fail fast and retries with backoff itself, saying so in its log.
-        let services = try await Services.open(for: .worker(concurrency: delivery.concurrency, once: once))
+        // --once gives up on an unreachable database after --database-wait seconds (exit 6); a
+        // running worker lets each attempt fail fast and retries with backoff itself, saying so
+        // in its log. Either stops at once, exit 9, when the database refuses it.
+        let services = try await Services.open(
+            for: .worker(concurrency: delivery.concurrency, once: once, databaseWait: .seconds(databaseWait)))
         let options = WorkerOptions(
             concurrency: delivery.concurrency, defaultChannel: try delivery.channel(),
             lease: .seconds(leaseSeconds), retryDelay: .seconds(retrySeconds),
@@ -98,7 +108,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 Terminal.output(summary.description)
                 return
             }
-            let service = WorkerService(worker: worker, configuration: services.configuration) { summary in
+            let service = WorkerService(worker: worker, listen: services.listen) { summary in
                 Terminal.note("podium worker \(owner): stopped; \(summary)")
             }
             var members: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]

@@ -114,7 +114,7 @@ struct WorkflowCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let summaries = try await Services.open().workflows.list()
+            let summaries = try await Services.open(for: .readOnlyCommand).workflows.list()
             if output.json { return try JSONOutput.print(summaries) }
             if summaries.isEmpty { return Terminal.note("no workflows loaded; run podium workflow load") }
             Terminal.output(
@@ -136,7 +136,7 @@ struct WorkflowCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let stored = try await Services.open().workflows
+            let stored = try await Services.open(for: .readOnlyCommand).workflows
                 .fetch(workflow.name, version: workflow.version)
             if output.json {
                 return try JSONOutput.print(
@@ -177,7 +177,7 @@ struct WorkflowCommand: AsyncParsableCommand {
             var opened: WorkflowStore?
             func store() async throws -> WorkflowStore {
                 if let opened { return opened }
-                let store = try await Services.open().workflows
+                let store = try await Services.open(for: .readOnlyCommand).workflows
                 opened = store
                 return store
             }

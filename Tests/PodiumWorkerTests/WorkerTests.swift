@@ -422,7 +422,7 @@ struct WorkerRestartTests {
         let worker = Worker(
             pool: pool, options: WorkerOptions(concurrency: 4, pollInterval: .milliseconds(500)), time: SystemTime(),
             environment: [:], owner: "restart-test", logger: quiet)
-        let running = Task { try await worker.run(configuration: configuration) }
+        let running = Task { try await worker.run(listen: configuration) }
         try await addDueReminders(1...20)
         try await waitUntil { Set(keysWritten(file)).count == 20 }
         try await server.stop()

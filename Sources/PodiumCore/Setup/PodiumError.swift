@@ -23,6 +23,10 @@ public struct PodiumError: Error, Sendable, CustomStringConvertible {
         /// A caller who could not be told from their credentials: an unknown, revoked or expired
         /// API token (8; the CLI trusts its shell and never ends with it).
         public static let unauthenticated = Kind(exitCode: 8, name: "unauthenticated")
+        /// PostgreSQL refused this configuration: a wrong password, an unknown role or database,
+        /// no rights, named statements behind a transaction pooler (9). Final: retrying cannot
+        /// help, so a worker or server stops on it instead of retrying.
+        public static let misconfigured = Kind(exitCode: 9, name: "configuration")
     }
 
     /// The class of failure.

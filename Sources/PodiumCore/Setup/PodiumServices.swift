@@ -11,9 +11,14 @@ public struct PodiumServices: Sendable {
     public enum Purpose: Sendable {
         /// One command: two connections; an unreachable database fails it within seconds.
         case command
+        /// A command that only reads: like ``command``, but on the replica when `PODIUM_READ_URL`
+        /// names one (falling back to the primary, with a notice, when the replica cannot be
+        /// reached or lags more than `PODIUM_READ_MAX_LAG` seconds, 30 by default).
+        case readOnlyCommand
         /// A worker running `concurrency` tasks at once; `once` for `worker --once`, which gives
-        /// up after 5 s, while a long-running worker retries with backoff and says so itself.
-        case worker(concurrency: Int, once: Bool)
+        /// up on an unreachable database after `databaseWait`, while a long-running worker
+        /// retries with backoff and says so itself.
+        case worker(concurrency: Int, once: Bool, databaseWait: Duration = .seconds(10))
         /// `podium serve`: an HTTP server answering up to `connections` requests against the
         /// database at once (more wait for a connection); it starts while the database is away
         /// and says so on `/readyz`.
@@ -22,30 +27,57 @@ public struct PodiumServices: Sendable {
         /// The door history entries written by this process say they came through.
         public var door: Door {
             switch self {
-            case .command: .cli
+            case .command, .readOnlyCommand: .cli
             case .worker: .worker
             case .server: .api
             }
         }
+
+        /// The pool's limits for this purpose.
+        var poolOptions: PostgresPool.Options {
+            switch self {
+            case .command, .readOnlyCommand:
+                .init(maxConnections: 2, acquireTimeout: .seconds(10), reconnectFor: .seconds(3))
+            case .worker(let concurrency, let once, let wait):
+                .init(
+                    maxConnections: min(concurrency, 16) + 1, reconnectFor: once ? wait : .seconds(2),
+                    applicationName: "podium-worker")
+            case .server(let connections):
+                .init(
+                    maxConnections: connections, acquireTimeout: .seconds(5), reconnectFor: .seconds(2),
+                    applicationName: "podium-serve")
+            }
+        }
     }
 
-    /// Where to connect (DATABASE_URL, the PG* variables, or the local cluster).
+    /// Where to connect (DATABASE_URL, the PG* variables, or the local cluster): every write.
     public let configuration: PostgresConfiguration
-    /// One line for stderr when the local cluster was chosen by default, or nil.
+    /// One line for stderr when the local cluster was chosen by default (or a replica was
+    /// passed over), or nil.
     public let notice: String?
-    /// The process's one pool.
+    /// The process's one pool: the primary's, or for a read-only command the replica's.
     public let pool: PostgresPool
+    /// Where the worker LISTENs for new work, or nil when it must poll (behind a transaction
+    /// pooler with no `PODIUM_LISTEN_URL`).
+    public let listen: PostgresConfiguration?
+    /// The services for reads that may lag a little: on the replica named by
+    /// `PODIUM_READ_URL`, else these same services. The server's read endpoints use it.
+    public var reading: PodiumServices { replica?.services ?? self }
+    private let replica: ReplicaServices?
     /// The clock: `PODIUM_NOW` (an RFC 3339 time, for demos and tests) or the system's.
     public let clock: any TimeSource
     /// The door this process is: what its history entries record as `via`.
     public let door: Door
 
     private init(
-        configuration: PostgresConfiguration, notice: String?, pool: PostgresPool, clock: any TimeSource, door: Door
+        configuration: PostgresConfiguration, notice: String?, pool: PostgresPool, listen: PostgresConfiguration?,
+        replica: PodiumServices?, clock: any TimeSource, door: Door
     ) {
         self.configuration = configuration
         self.notice = notice
         self.pool = pool
+        self.listen = listen
+        self.replica = replica.map(ReplicaServices.init)
         self.clock = clock
         self.door = door
         engine = ItemEngine(pool: pool, time: clock, door: door)
@@ -54,37 +86,54 @@ public struct PodiumServices: Sendable {
     /// Opens the services for `purpose` from `environment`, looking for the local cluster from
     /// `currentDirectory` upwards.
     ///
-    /// - Throws: ``PodiumError`` `.usage` for an unreadable `PODIUM_NOW`, `.database` when no
-    ///   database is configured or (for commands) it cannot be reached.
+    /// - Throws: ``PodiumError`` `.usage` for an unreadable `PODIUM_NOW` or setting, `.database`
+    ///   when no database is configured or (for commands) it cannot be reached, `.misconfigured`
+    ///   when it refuses the connection.
     public static func open(
         for purpose: Purpose, environment: [String: String], currentDirectory: URL
     ) async throws -> PodiumServices {
         let clock = try Self.clock(environment)
         let choice = try DatabaseLocator.resolve(environment: environment, currentDirectory: currentDirectory)
-        let options: PostgresPool.Options
-        switch purpose {
-        case .command:
-            options = .init(maxConnections: 2, acquireTimeout: .seconds(10), reconnectFor: .seconds(3))
-        case .worker(let concurrency, let once):
-            options = .init(
-                maxConnections: min(concurrency, 16) + 1, reconnectFor: .seconds(once ? 5 : 2),
-                applicationName: "podium-worker")
-        case .server(let connections):
-            options = .init(
-                maxConnections: connections, acquireTimeout: .seconds(5), reconnectFor: .seconds(2),
-                applicationName: "podium-serve")
+        let options = purpose.poolOptions
+        var notice = choice.notice
+        if case .readOnlyCommand = purpose, let read = choice.read {
+            let lagLimit = try ReplicaLag.limit(environment)
+            let replicaPool = PostgresPool(configuration: read, options: options)
+            switch await ReplicaLag.measure(on: replicaPool) {
+            case .seconds(let lag) where lag <= lagLimit:
+                return PodiumServices(
+                    configuration: read, notice: notice, pool: replicaPool, listen: nil, replica: nil, clock: clock,
+                    door: purpose.door)
+            case .seconds(let lag):
+                notice =
+                    "podium: the replica (PODIUM_READ_URL) is \(Int(lag)) s behind, more than "
+                    + "PODIUM_READ_MAX_LAG=\(Int(lagLimit)); reading from the primary"
+            case .unreachable(let reason):
+                notice = "podium: cannot read from the replica (PODIUM_READ_URL): \(reason); reading from the primary"
+            }
+            await replicaPool.shutdown()
         }
         let pool = PostgresPool(configuration: choice.configuration, options: options)
-        if case .command = purpose {
+        switch purpose {
+        case .command, .readOnlyCommand:
             // Commands find out at once that the database is away, with the connection's own words.
             do {
                 try await pool.execute("select 1")
             } catch let error as PostgresError {
-                throw PodiumError(error, while: "connect to PostgreSQL")
+                throw PodiumError(error, while: "connect to PostgreSQL", localCluster: choice.notice != nil)
             }
+        case .server, .worker:
+            break
+        }
+        var replica: PodiumServices?
+        if case .server = purpose, let read = choice.read {
+            replica = PodiumServices(
+                configuration: read, notice: nil, pool: PostgresPool(configuration: read, options: options),
+                listen: nil, replica: nil, clock: clock, door: purpose.door)
         }
         return PodiumServices(
-            configuration: choice.configuration, notice: choice.notice, pool: pool, clock: clock, door: purpose.door)
+            configuration: choice.configuration, notice: notice, pool: pool, listen: choice.listen,
+            replica: replica, clock: clock, door: purpose.door)
     }
 
     /// `PODIUM_NOW` as a fixed clock, or the system clock.
@@ -123,4 +172,10 @@ public struct PodiumServices: Sendable {
     public var tasks: TaskAdmin { TaskAdmin(pool: pool, time: clock, door: door) }
     /// The invariants `podium check` verifies.
     public var consistency: ConsistencyCheck { ConsistencyCheck(pool: pool) }
+}
+
+/// The services on a replica, boxed so ``PodiumServices`` can hold its reading twin.
+private final class ReplicaServices: Sendable {
+    let services: PodiumServices
+    init(_ services: PodiumServices) { self.services = services }
 }
