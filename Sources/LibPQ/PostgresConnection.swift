@@ -83,7 +83,7 @@ public actor PostgresConnection {
         }
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             let reason = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            let address = connection.map(Self.serverAddress)
+            let address = connection.map(Self.serverAddress).flatMap { $0.host.isEmpty ? nil : $0 }
             let server = address?.description ?? "the server"
             let probe = address.map { " (pg_isready \($0.isReadyArguments))" } ?? ""
             PQfinish(connection)
@@ -91,7 +91,8 @@ public actor PostgresConnection {
                 kind: .connectionFailed, message: configuration.scrub(reason.trimmingTrailingNewlines()))
             error.hint =
                 error.isMisconfiguration
-                ? "the server at \(server) refused \(configuration): check the user, password and database there"
+                ? "the server at \(server) refused \(configuration): check the user, password and database there, "
+                    + "and its pg_hba.conf"
                 : "check that PostgreSQL is up at \(server)\(probe) and that "
                     + "\(configuration) is right"
             throw error
@@ -312,6 +313,10 @@ struct StatementCache {
     static let capacity = 500
     private var names: [Key: String] = [:]
     private var counter = 0
+    /// A random part of every name, so a session this connection did not open (behind a pooler
+    /// in transaction mode) never holds a statement of the same name with other SQL: it answers
+    /// "does not exist" or "already exists" rather than running the wrong statement.
+    private let prefix = "podium_\(String(UInt32.random(in: .min ... .max), radix: 16))_"
 
     func name(for key: Key) -> String? { names[key] }
 
@@ -319,7 +324,7 @@ struct StatementCache {
     mutating func reserve(_ key: Key) -> String? {
         guard names.count < Self.capacity else { return nil }
         counter += 1
-        let name = "podium_\(counter)"
+        let name = prefix + String(counter)
         names[key] = name
         return name
     }
@@ -335,7 +340,10 @@ struct ServerAddress: CustomStringConvertible {
     let host: String
     let port: String
 
-    var description: String { host.hasPrefix("/") ? "\(host) port \(port)" : "\(host):\(port)" }
+    var description: String {
+        if host.hasPrefix("/") { return "\(host) port \(port)" }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
 
     /// `pg_isready`'s arguments to check the same server.
     var isReadyArguments: String { "-h \(host) -p \(port)" }

@@ -263,11 +263,15 @@ public actor PostgresPool {
             // One attempt may not outlast the window: libpq's connect_timeout (whole seconds, at
             // least 2) is what is left of it, at most 10.
             let left = Int((deadline - clock.now).components.seconds)
+            let started = clock.now
             do {
                 return try await PostgresConnection.connect(
                     configuration, applicationName: options.applicationName, connectTimeout: min(10, max(2, left)))
             } catch {
-                guard error.isTransientConnectFailure, clock.now + backoff < deadline else { throw error }
+                // Refused at once (a restart): try again within the window. Timed out: another
+                // attempt as slow would end past it, so give up now.
+                let took = clock.now - started
+                guard error.isTransientConnectFailure, clock.now + backoff + took < deadline else { throw error }
             }
             try await Task.sleep(for: backoff + backoff * Double.random(in: 0...0.25))
             backoff = min(backoff * 2, options.maxBackoff)
@@ -308,6 +312,7 @@ extension PostgresError {
         let refusals = [
             "authentication failed", "no password supplied", "no pg_hba.conf entry", "does not exist",
             "permission denied", "no such database", "no such user", "pg_hba.conf rejects",
+            "is not permitted to log in",
         ]
         return refusals.contains { message.contains($0) }
     }

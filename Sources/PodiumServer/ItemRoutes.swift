@@ -18,8 +18,11 @@ struct ItemRoutes {
         items.get("{id}/history") { _, context in
             let caller = try context.requireCaller()
             let id = try context.itemID()
-            _ = try await services.reading.engine.show(id, reader: caller.identity)
-            return try APIJSON.response(History(entries: try await services.reading.engine.history(id)))
+            let entries = try await onReplicaOrPrimary { services in
+                _ = try await services.engine.show(id, reader: caller.identity)
+                return try await services.engine.history(id)
+            }
+            return try APIJSON.response(History(entries: entries))
         }
         items.post("{id}/transitions/{transition}") { request, context in try await fire(request, context) }
         items.post("{id}/comments") { request, context in
@@ -85,8 +88,19 @@ struct ItemRoutes {
 
     private func show(_ context: APIRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        let item = try await services.reading.engine.show(try context.itemID(), reader: caller.identity)
+        let id = try context.itemID()
+        let item = try await onReplicaOrPrimary { try await $0.engine.show(id, reader: caller.identity) }
         return try APIJSON.response(item, headers: [.eTag: ETag.of(item.revision)])
+    }
+
+    /// Reads from the replica, or from the primary when the replica does not know the item (yet:
+    /// created a moment ago and not replayed there, as after a POST that answered its Location).
+    private func onReplicaOrPrimary<T>(_ read: (PodiumServices) async throws -> T) async throws -> T {
+        do {
+            return try await read(services.reading)
+        } catch let error as PodiumError where error.kind == .notFound && services.readsFromReplica {
+            return try await read(services)
+        }
     }
 
     private func fire(_ request: Request, _ context: APIRequestContext) async throws -> Response {

@@ -104,10 +104,14 @@ struct ProblemMiddleware: RouterMiddleware {
     private func unavailable(_ error: PodiumError, _ context: Context) -> Problem {
         context.logger.error("database unavailable", metadata: ["error": "\(error.message)", "code": "\(error.code)"])
         let detail =
-            error.code == "database.commit_unknown"
-            ? "the database went away while this change was being committed, so it may have been recorded; "
-                + "repeat the request with the same Idempotency-Key, which replays it if it was and makes it if not"
-            : "the database is unavailable; try again in a few seconds"
+            switch error.code {
+            case "database.commit_unknown":
+                "the database went away while this change was being committed, so it may have been recorded; "
+                    + "look before repeating it (a transition repeated with the same Idempotency-Key is recorded once)"
+            case let code where code.hasPrefix("configuration."):
+                "the server's database refuses its configuration; an operator must fix it"
+            default: "the database is unavailable; try again in a few seconds"
+            }
         return Problem(
             status: .serviceUnavailable, code: error.code, detail: "\(detail) (request id \(context.requestID))",
             headers: [.retryAfter: "5"])

@@ -2,7 +2,8 @@
 // baselines (pgbench, a plain SQL claim loop, pgqueuer) in the same run and prints the ratios.
 //
 //   podium-bench validate --runs N --out FILE
-//   podium-bench transitions --clients N [--items-per-client N] --seconds S --runs N --out FILE   (needs DATABASE_URL)
+//   podium-bench transitions --clients N [--items-per-client N] --seconds S --runs N --out FILE   (needs DATABASE_URL;
+//                                                                        PODIUM_PREPARED_STATEMENTS=off as for podium)
 import Foundation
 import LibPQ
 
@@ -20,8 +21,12 @@ case "validate":
     try Record.append(benchmarkValidation(stages: 500, runs: runs), to: out)
 case "transitions":
     let clients = option("clients").flatMap(Int.init) ?? 1
+    let environment = ProcessInfo.processInfo.environment
+    var configuration = try PostgresConfiguration(environment["DATABASE_URL"] ?? "")
+    // As podium itself reads it: off for a pooler in transaction mode.
+    configuration.usesNamedStatements = environment["PODIUM_PREPARED_STATEMENTS"]?.lowercased() != "off"
     let sample = try await benchmarkTransitions(
-        configuration: try PostgresConfiguration(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""),
+        configuration: configuration,
         clients: clients, itemsPerClient: option("items-per-client").flatMap(Int.init) ?? 100,
         seconds: option("seconds").flatMap(Double.init) ?? 5, runs: runs)
     try Record.append([Record(name: "fire_api_\(clients)_clients", unit: "tps", sample: sample)], to: out)

@@ -77,13 +77,16 @@ struct ServeCommand: AsyncParsableCommand {
         let migrator = try Services.migrator()
         let environment = ProcessInfo.processInfo.environment
         let services = try await Services.open(for: .server(connections: connections))
-        // A refusal that waiting cannot cure (a wrong password, no such database, no rights)
+        // A refusal that waiting cannot cure (a wrong password, no such database, no rights on
+        // Podium's tables)
         // stops the server now, exit 9; an unreachable database does not: the server starts,
         // and /readyz says so until the database is back.
         do {
-            try await services.pool.execute("select 1")
+            try await services.pool.execute("select 1 from items limit 1")
         } catch let error as PostgresError where error.isMisconfiguration {
             throw PodiumError(error, while: "connect to PostgreSQL")
+        } catch let error as PostgresError where error.sqlState == .undefinedTable {
+            logger.warning("the database is not migrated yet; /readyz answers 503 until it is")
         } catch {
             logger.warning("the database is not reachable yet; /readyz answers 503 until it is")
         }
@@ -130,6 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
             pools["worker"] = workerServices.pool
         }
         members.append(.init(service: MetricsSampler(services: services, pools: pools, logger: logger)))
+        members.append(.init(service: ReplicaWatch(services: services, logger: logger)))
         // SIGTERM and SIGINT reach the group through StopSignals, which triggers its graceful
         // shutdown: the server stops accepting, finishes requests in flight; the worker what it holds.
         let group = ServiceGroup(

@@ -44,8 +44,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Option(
         parsing: .unconditional,
-        help: "With --once: seconds to wait for an unreachable database before giving up (exit 6).")
-    var databaseWait = 10
+        help: "With --once: seconds to wait for an unreachable database before giving up (exit 6); 10 by default.")
+    var databaseWait: Int?
 
     @Option(parsing: .unconditional, help: "Seconds before a crashed worker's leased tasks are taken over.")
     var leaseSeconds = 60
@@ -65,7 +65,12 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (1...Int(TaskQueue.longestLease)).contains(leaseSeconds) else {
             throw ValidationError("--lease-seconds must be 1 to \(Int(TaskQueue.longestLease)) (a day)")
         }
-        guard (1...3600).contains(databaseWait) else { throw ValidationError("--database-wait must be 1 to 3600") }
+        if let databaseWait {
+            guard (1...3600).contains(databaseWait) else { throw ValidationError("--database-wait must be 1 to 3600") }
+            guard once else {
+                throw ValidationError("--database-wait is for --once; a long-running worker waits out an outage itself")
+            }
+        }
         if let metricsPort {
             guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535") }
             guard !once else { throw ValidationError("--metrics-port is for a long-running worker, not --once") }
@@ -86,7 +91,7 @@ struct WorkerCommand: AsyncParsableCommand {
         // running worker lets each attempt fail fast and retries with backoff itself, saying so
         // in its log. Either stops at once, exit 9, when the database refuses it.
         let services = try await Services.open(
-            for: .worker(concurrency: delivery.concurrency, once: once, databaseWait: .seconds(databaseWait)))
+            for: .worker(concurrency: delivery.concurrency, once: once, databaseWait: .seconds(databaseWait ?? 10)))
         let options = WorkerOptions(
             concurrency: delivery.concurrency, defaultChannel: try delivery.channel(),
             lease: .seconds(leaseSeconds), retryDelay: .seconds(retrySeconds),

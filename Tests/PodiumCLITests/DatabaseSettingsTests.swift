@@ -4,6 +4,10 @@ import PodiumCore
 import PodiumTestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// How Podium meets the database operators really run: refusals that waiting cannot cure stop
 /// it at once (exit 9), an unreachable database bounds `worker --once`, and reads go to a
 /// streaming standby when `PODIUM_READ_URL` names one.
@@ -79,13 +83,8 @@ struct DatabaseSettingsTests {
     /// standby serves a stale item while the lag stays within PODIUM_READ_MAX_LAG, and the
     /// primary serves reads (with a notice) once it does not, or when the standby is gone.
     @Test func readsGoToAStandbyWithinTheLagTheyTolerate() async throws {
-        let primary = try await ThrowawayServer()
-        let standby = try await ThrowawayServer(standbyOf: primary)
-        let environment = [
-            "DATABASE_URL": primary.configuration.conninfoIncludingPassword(),
-            "PODIUM_READ_URL": standby.configuration.conninfoIncludingPassword(),
-        ]
-        let id = try await Self.itemOnANewServer(environment)
+        let (primary, standby, environment, id) = try await Self.itemOnAPrimaryWithAStandby()
+        defer { withExtendedLifetime(primary) {} }  // its deinit stops it
         // Wait for the standby to replay the item (a readiness wait, not a timer).
         let deadline = ContinuousClock.now + .seconds(60)
         while try await PodiumBinary.run(["item", "show", id], environment: environment).exitCode != 0 {
@@ -110,12 +109,83 @@ struct DatabaseSettingsTests {
         #expect(fresh.stdout.contains("\"stage\" : \"draft\""), "read from the primary: \(fresh.stdout)")
         #expect(fresh.stderr.contains("behind") && fresh.stderr.contains("reading from the primary"), "\(fresh.stderr)")
 
+        // The server reads from the standby while it keeps up, and from the primary once it is gone.
+        let token = try await PodiumBinary.run(
+            ["token", "create", "--name", "reader", "--as", "carol"], environment: environment)
+        let secret =
+            token.stdout.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("pdm_") }.map(String.init) ?? ""
+        let server = try await PodiumBinary.startWhenReady(
+            ["serve", "--port", "0", "--dev"], environment: tolerant, saying: "listening on http://")
+        defer { server.process.terminate() }
+        let base =
+            server.output.split(separator: "listening on ").last?.split(separator: ";").first.map(String.init) ?? ""
+        try await Self.waitFor("reads go to the replica", in: server)
+        let staleOverHTTP = try await Self.get("\(base)/api/v1/items/\(id)", token: secret)
+        #expect(staleOverHTTP.contains("\"stage\":\"listen\""), "GET reads the paused standby: \(staleOverHTTP)")
+
         try await replica.execute("select pg_wal_replay_resume()")
         await replica.close()
         try await standby.stop()
         let away = try await PodiumBinary.run(["item", "show", id, "--json"], environment: environment)
         #expect(away.stdout.contains("\"stage\" : \"draft\""), "\(away.stdout)")
         #expect(away.stderr.contains("cannot read from the replica"), "\(away.stderr)")
+        try await Self.waitFor("reads go to the primary", in: server)
+        let freshOverHTTP = try await Self.get("\(base)/api/v1/items/\(id)", token: secret)
+        #expect(freshOverHTTP.contains("\"stage\":\"draft\""), "GET falls back to the primary: \(freshOverHTTP)")
+    }
+
+    /// A standby cut off from its primary has replayed all it received, which says nothing of
+    /// what it missed: reads go to the primary, with a notice.
+    @Test func aStandbyThatLostItsPrimaryIsNotReadFrom() async throws {
+        let (primary, standby, environment, id) = try await Self.itemOnAPrimaryWithAStandby()
+        defer { withExtendedLifetime(primary) {} }  // its deinit stops it
+        let replica = try await PostgresConnection.connect(standby.configuration)
+        try await replica.execute("alter system set primary_conninfo = 'host=/nonexistent port=5432'")
+        try await replica.execute("select pg_reload_conf()")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await replica.query(
+            "select 1 from pg_stat_wal_receiver where status = 'streaming'"
+        ).count > 0 {
+            try #require(ContinuousClock.now < deadline, "the standby kept streaming")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await replica.close()
+        let shown = try await PodiumBinary.run(["item", "show", id], environment: environment)
+        #expect(shown.exitCode == 0, "\(shown.stderr)")
+        #expect(
+            shown.stderr.contains("not streaming") && shown.stderr.contains("reading from the primary"),
+            "\(shown.stderr)")
+    }
+
+    /// Waits (at most a minute: a hang, not a measurement) until `process` has said `text`.
+    private static func waitFor(_ text: String, in process: PodiumBinary.Running) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !process.output.contains(text) {
+            try #require(ContinuousClock.now < deadline, "never said \"\(text)\": \(process.output)")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The body of a GET, with a bearer token.
+    private static func get(_ url: String, token: String) async throws -> String {
+        var request = URLRequest(url: try #require(URL(string: url)))
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A primary and its streaming standby, the environment that writes to one and reads from
+    /// the other, and the id of an item made on the primary.
+    private static func itemOnAPrimaryWithAStandby() async throws -> (
+        primary: ThrowawayServer, standby: ThrowawayServer, environment: [String: String], item: String
+    ) {
+        let primary = try await ThrowawayServer()
+        let standby = try await ThrowawayServer(standbyOf: primary)
+        let environment = [
+            "DATABASE_URL": primary.configuration.conninfoIncludingPassword(),
+            "PODIUM_READ_URL": standby.configuration.conninfoIncludingPassword(),
+        ]
+        return (primary, standby, environment, try await itemOnANewServer(environment))
     }
 
     /// Migrates the server `environment` points at, loads exec-post, adds Carol and Alice, and

@@ -132,25 +132,33 @@ struct PoolerTests {
         }
     }
 
-    /// Without the setting, the second command through a shared server session meets the first
-    /// one's statement name: it stops with exit 9 and says which setting to change.
+    /// Without the setting, a statement prepared on one server session and run on another
+    /// (here forced: PgBouncer hands the session it got back last to the next transaction, one
+    /// that is then held open) fails as a refusal, exit 9, whose hint names the setting; with
+    /// it, a worker with no session to LISTEN on says it polls.
     @Test func namedStatementsThroughATransactionPoolSayWhatToSet() async throws {
         try await EngineFixture.run { fixture in
-            let bouncer = try await PgBouncer(in: .transaction, before: fixture.configuration, serverConnections: 1)
+            let bouncer = try await PgBouncer(in: .transaction, before: fixture.configuration, serverConnections: 2)
+            let pooled = try bouncer.configuration(database: try await Self.database(fixture))
+            let named = try await PostgresConnection.connect(pooled)
+            try await named.execute("select 1 as one")  // prepared and run on one server session
+            let holder = try await PostgresConnection.connect(pooled)
+            try await holder.run(TrustedSQLScript(shippedSQL: "begin; select 2", origin: "holding a session"))
+            do {
+                try await named.execute("select 1 as one")
+                Issue.record("a named statement ran on a server session that never prepared it")
+            } catch let error as PostgresError {
+                let explained = PodiumError(error, while: "read")
+                #expect(explained.kind == .misconfigured, "\(explained)")
+                #expect(explained.hint?.contains("PODIUM_PREPARED_STATEMENTS=off") == true, "\(explained)")
+            }
+            await holder.close()
+            await named.close()
             let environment = [
-                "DATABASE_URL": try bouncer.configuration(database: try await Self.database(fixture))
-                    .conninfoIncludingPassword()
+                "DATABASE_URL": pooled.conninfoIncludingPassword(), "PODIUM_PREPARED_STATEMENTS": "off",
             ]
-            let first = try await PodiumBinary.run(["stuck"], environment: environment)
-            #expect(first.exitCode == 0, "\(first.stderr)")
-            let second = try await PodiumBinary.run(["stuck"], environment: environment)
-            #expect(second.exitCode == 9, "\(second.stderr)")
-            #expect(second.stderr.contains("PODIUM_PREPARED_STATEMENTS=off"), "\(second.stderr)")
-            // And a worker with no session connection to LISTEN on says it polls.
             let worker = try await PodiumBinary.startWhenReady(
-                ["worker", "--concurrency", "2"],
-                environment: environment.merging(["PODIUM_PREPARED_STATEMENTS": "off"]) { $1 },
-                saying: "polling every")
+                ["worker", "--concurrency", "2"], environment: environment, saying: "polling every")
             worker.process.terminate()
             #expect(await PodiumBinary.waitForExit(worker.process, timeout: .seconds(20)))
         }

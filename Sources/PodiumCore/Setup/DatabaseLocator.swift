@@ -125,10 +125,12 @@ extension PodiumError {
             self.init(
                 .database,
                 "cannot \(action): the connection broke while committing, so the change may have been recorded",
-                hint: "look at the item's history, or repeat the request with the same idempotency key, which "
-                    + "replays it if it was recorded and makes it if not", reason: "commit_unknown")
+                hint: "look at the item's history before repeating it; a transition fired again with the same "
+                    + "idempotency key is recorded once", reason: "commit_unknown")
         } else if error.isMisconfiguration {
-            self.init(.misconfigured, "cannot \(action): \(message)", hint: Self.fix(for: error), reason: "refused")
+            self.init(
+                .misconfigured, "cannot \(action): \(message)", hint: Self.fix(for: error, while: action),
+                reason: "refused")
         } else if error.isConnectionLoss {
             self.init(
                 .database, "cannot \(action): \(message)",
@@ -153,10 +155,13 @@ extension PodiumError {
     }
 
     /// What an operator changes for a refusal that waiting cannot cure.
-    private static func fix(for error: PostgresError) -> String {
+    private static func fix(for error: PostgresError, while action: String) -> String {
         if error.sqlState == .duplicatePreparedStatement || error.sqlState == .invalidStatementName {
             return "a pooler in transaction mode (PgBouncer) shares server sessions between clients: "
                 + "set PODIUM_PREPARED_STATEMENTS=off"
+        }
+        if action == "migrate", error.sqlState == .insufficientPrivilege {
+            return "run migrations as the role that owns Podium's schema, on a direct URL"
         }
         if error.sqlState == .insufficientPrivilege || error.message.contains("permission denied") {
             return "grant the role its rights on Podium's tables (RELIABILITY.md: least privilege, podium_app)"

@@ -1,5 +1,6 @@
 public import Foundation
 public import LibPQ
+internal import Synchronization
 internal import WorkflowEngine
 
 /// Podium's composition root: where a process finds its database, opens one pool, reads its
@@ -61,8 +62,24 @@ public struct PodiumServices: Sendable {
     /// pooler with no `PODIUM_LISTEN_URL`).
     public let listen: PostgresConfiguration?
     /// The services for reads that may lag a little: on the replica named by
-    /// `PODIUM_READ_URL`, else these same services. The server's read endpoints use it.
-    public var reading: PodiumServices { replica?.services ?? self }
+    /// `PODIUM_READ_URL` while ``checkReplica()`` last found it within `PODIUM_READ_MAX_LAG`,
+    /// else these same services. The server's read endpoints use it.
+    public var reading: PodiumServices {
+        guard let replica, replica.isUsable else { return self }
+        return replica.services
+    }
+
+    /// True while ``reading`` is the replica's.
+    public var readsFromReplica: Bool { replica?.isUsable ?? false }
+
+    /// Asks the replica (if there is one) how far behind it is, and from now on reads from it
+    /// only when it answered within `PODIUM_READ_MAX_LAG`; nil when there is no replica.
+    public func checkReplica() async -> ReplicaLag.Reading? {
+        guard let replica else { return nil }
+        let reading = await ReplicaLag.measure(on: replica.services.pool)
+        replica.isUsable = reading.isWithin(replica.lagLimit)
+        return reading
+    }
     private let replica: ReplicaServices?
     /// The clock: `PODIUM_NOW` (an RFC 3339 time, for demos and tests) or the system's.
     public let clock: any TimeSource
@@ -71,13 +88,13 @@ public struct PodiumServices: Sendable {
 
     private init(
         configuration: PostgresConfiguration, notice: String?, pool: PostgresPool, listen: PostgresConfiguration?,
-        replica: PodiumServices?, clock: any TimeSource, door: Door
+        replica: ReplicaServices?, clock: any TimeSource, door: Door
     ) {
         self.configuration = configuration
         self.notice = notice
         self.pool = pool
         self.listen = listen
-        self.replica = replica.map(ReplicaServices.init)
+        self.replica = replica
         self.clock = clock
         self.door = door
         engine = ItemEngine(pool: pool, time: clock, door: door)
@@ -94,13 +111,13 @@ public struct PodiumServices: Sendable {
     ) async throws -> PodiumServices {
         let clock = try Self.clock(environment)
         let choice = try DatabaseLocator.resolve(environment: environment, currentDirectory: currentDirectory)
+        let lagLimit = try ReplicaLag.limit(environment)
         let options = purpose.poolOptions
         var notice = choice.notice
         if case .readOnlyCommand = purpose, let read = choice.read {
-            let lagLimit = try ReplicaLag.limit(environment)
             let replicaPool = PostgresPool(configuration: read, options: options)
             switch await ReplicaLag.measure(on: replicaPool) {
-            case .seconds(let lag) where lag <= lagLimit:
+            case let reading where reading.isWithin(lagLimit):
                 return PodiumServices(
                     configuration: read, notice: notice, pool: replicaPool, listen: nil, replica: nil, clock: clock,
                     door: purpose.door)
@@ -125,11 +142,12 @@ public struct PodiumServices: Sendable {
         case .server, .worker:
             break
         }
-        var replica: PodiumServices?
+        var replica: ReplicaServices?
         if case .server = purpose, let read = choice.read {
-            replica = PodiumServices(
+            let services = PodiumServices(
                 configuration: read, notice: nil, pool: PostgresPool(configuration: read, options: options),
                 listen: nil, replica: nil, clock: clock, door: purpose.door)
+            replica = ReplicaServices(services, lagLimit: lagLimit)
         }
         return PodiumServices(
             configuration: choice.configuration, notice: notice, pool: pool, listen: choice.listen,
@@ -174,8 +192,22 @@ public struct PodiumServices: Sendable {
     public var consistency: ConsistencyCheck { ConsistencyCheck(pool: pool) }
 }
 
-/// The services on a replica, boxed so ``PodiumServices`` can hold its reading twin.
-private final class ReplicaServices: Sendable {
+/// The services on a replica, and whether reads may go there now: boxed, so
+/// ``PodiumServices`` (a value) can hold its reading twin and the flag ``checkReplica()`` flips.
+final class ReplicaServices: Sendable {
     let services: PodiumServices
-    init(_ services: PodiumServices) { self.services = services }
+    /// `PODIUM_READ_MAX_LAG`, in seconds.
+    let lagLimit: Double
+    private let usable = Mutex(false)
+
+    init(_ services: PodiumServices, lagLimit: Double) {
+        self.services = services
+        self.lagLimit = lagLimit
+    }
+
+    /// Whether the last check found the replica within ``lagLimit``; false until the first.
+    var isUsable: Bool {
+        get { usable.withLock { $0 } }
+        set { usable.withLock { $0 = newValue } }
+    }
 }
