@@ -301,7 +301,8 @@ public actor PostgresConnection {
     }
 }
 
-/// The statements prepared on one session, by text and parameter types. Bounded, so a program
+/// The statements prepared on one session, by text and parameter types, under names with a
+/// random 64-bit part. Bounded, so a program
 /// that builds statement texts dynamically cannot grow the server's memory without limit: past
 /// ``capacity`` distinct texts, statements run unprepared.
 struct StatementCache {
@@ -316,7 +317,7 @@ struct StatementCache {
     /// A random part of every name, so a session this connection did not open (behind a pooler
     /// in transaction mode) never holds a statement of the same name with other SQL: it answers
     /// "does not exist" or "already exists" rather than running the wrong statement.
-    private let prefix = "podium_\(String(UInt32.random(in: .min ... .max), radix: 16))_"
+    private let prefix = "podium_\(String(UInt64.random(in: .min ... .max), radix: 16))_"
 
     func name(for key: Key) -> String? { names[key] }
 

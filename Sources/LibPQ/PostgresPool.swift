@@ -20,12 +20,15 @@ public actor PostgresPool {
         public var maxBackoff: Duration
         /// The `application_name` the server shows for these connections.
         public var applicationName: String
+        /// Seconds one connection attempt may take to reach each host (libpq's
+        /// `connect_timeout`, at least 2).
+        public var connectTimeout: Int
 
         /// Creates options; the defaults suit a CLI or a worker.
         public init(
             maxConnections: Int = 8, acquireTimeout: Duration = .seconds(30), reconnectFor: Duration = .seconds(30),
             initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2),
-            applicationName: String = "podium"
+            applicationName: String = "podium", connectTimeout: Int = 10
         ) {
             self.maxConnections = max(1, maxConnections)
             self.acquireTimeout = acquireTimeout
@@ -33,6 +36,7 @@ public actor PostgresPool {
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
             self.applicationName = applicationName
+            self.connectTimeout = max(2, connectTimeout)
         }
     }
 
@@ -260,13 +264,10 @@ public actor PostgresPool {
         let deadline = clock.now + options.reconnectFor
         var backoff = options.initialBackoff
         while true {
-            // One attempt may not outlast the window: libpq's connect_timeout (whole seconds, at
-            // least 2) is what is left of it, at most 10.
-            let left = Int((deadline - clock.now).components.seconds)
             let started = clock.now
             do {
                 return try await PostgresConnection.connect(
-                    configuration, applicationName: options.applicationName, connectTimeout: min(10, max(2, left)))
+                    configuration, applicationName: options.applicationName, connectTimeout: options.connectTimeout)
             } catch {
                 // Refused at once (a restart): try again within the window. Timed out: another
                 // attempt as slow would end past it, so give up now.

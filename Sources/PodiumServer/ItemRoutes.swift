@@ -18,7 +18,7 @@ struct ItemRoutes {
         items.get("{id}/history") { _, context in
             let caller = try context.requireCaller()
             let id = try context.itemID()
-            let entries = try await onReplicaOrPrimary { services in
+            let entries = try await services.read { services in
                 _ = try await services.engine.show(id, reader: caller.identity)
                 return try await services.engine.history(id)
             }
@@ -66,10 +66,12 @@ struct ItemRoutes {
         let before = try Query.integer(query, "cursor", in: 1...Int(Int64.max))
         let includeClosed = try Query.boolean(query, "include_closed") ?? false
         let overdueOnly = try Query.boolean(query, "overdue") ?? false
-        let page = try await services.reading.engine.list(
-            workflow: query.get("workflow"), stage: query.get("stage"),
-            assignee: query.get("assignee"), includeClosed: includeClosed, overdueOnly: overdueOnly,
-            before: before, limit: limit + 1, readableBy: caller.identity)
+        let page = try await services.read {
+            try await $0.engine.list(
+                workflow: query.get("workflow"), stage: query.get("stage"),
+                assignee: query.get("assignee"), includeClosed: includeClosed, overdueOnly: overdueOnly,
+                before: before, limit: limit + 1, readableBy: caller.identity)
+        }
         let next = page.count > limit ? page[limit - 1].id : nil
         return try APIJSON.response(ItemPage(items: Array(page.prefix(limit)), nextCursor: next.map(String.init)))
     }
@@ -89,18 +91,8 @@ struct ItemRoutes {
     private func show(_ context: APIRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let id = try context.itemID()
-        let item = try await onReplicaOrPrimary { try await $0.engine.show(id, reader: caller.identity) }
+        let item = try await services.read { try await $0.engine.show(id, reader: caller.identity) }
         return try APIJSON.response(item, headers: [.eTag: ETag.of(item.revision)])
-    }
-
-    /// Reads from the replica, or from the primary when the replica does not know the item (yet:
-    /// created a moment ago and not replayed there, as after a POST that answered its Location).
-    private func onReplicaOrPrimary<T>(_ read: (PodiumServices) async throws -> T) async throws -> T {
-        do {
-            return try await read(services.reading)
-        } catch let error as PodiumError where error.kind == .notFound && services.readsFromReplica {
-            return try await read(services)
-        }
     }
 
     private func fire(_ request: Request, _ context: APIRequestContext) async throws -> Response {

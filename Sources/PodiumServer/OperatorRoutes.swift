@@ -13,18 +13,23 @@ struct OperatorRoutes {
         router.get("/api/v1/stuck") { request, context in
             let caller = try context.requireCaller()
             let query = request.uri.queryParameters
-            let items = try await services.reading.stuck.find(
-                workflow: query.get("workflow"), stage: query.get("stage"))
-            let readable = try await services.reading.engine.readable(items.map(\.itemID), by: caller.identity)
+            let (items, readable) = try await services.read { services in
+                let items = try await services.stuck.find(workflow: query.get("workflow"), stage: query.get("stage"))
+                return (items, try await services.engine.readable(items.map(\.itemID), by: caller.identity))
+            }
             return try APIJSON.response(Stuck(items: items.filter { readable.contains($0.itemID) }))
         }
         router.get("/api/v1/tasks") { request, context in
             let caller = try context.requireCaller()
             let query = request.uri.queryParameters
             let limit = try Query.integer(query, "limit", in: 1...500) ?? 100
-            let tasks = try await services.reading.tasks.list(status: query.get("status"), limit: limit)
-            let readable = try await services.reading.engine.readable(
-                Array(Set(tasks.compactMap(\.itemID))), by: caller.identity)
+            let (tasks, readable) = try await services.read { services in
+                let tasks = try await services.tasks.list(status: query.get("status"), limit: limit)
+                return (
+                    tasks,
+                    try await services.engine.readable(Array(Set(tasks.compactMap(\.itemID))), by: caller.identity)
+                )
+            }
             // A digest is a person's: theirs to see, and their operators'.
             let runsPrograms = !Set(caller.roles).isDisjoint(with: TaskAdmin.operatorRoles)
             return try APIJSON.response(
@@ -69,13 +74,15 @@ struct OperatorRoutes {
             _ = try context.requireCaller()
             let query = request.uri.queryParameters
             let since = try Self.date(query, "since")
-            let rows = try await services.reading.reports.flow(workflow: query.get("workflow"), since: since)
+            let rows = try await services.read {
+                try await $0.reports.flow(workflow: query.get("workflow"), since: since)
+            }
             return try APIJSON.response(Flow(stages: rows))
         }
         router.get("/api/v1/reports/impact") { request, context in
             _ = try context.requireCaller()
-            let rows = try await services.reading.reports.impact(
-                since: try Self.date(request.uri.queryParameters, "since"))
+            let since = try Self.date(request.uri.queryParameters, "since")
+            let rows = try await services.read { try await $0.reports.impact(since: since) }
             return try APIJSON.response(Impact(executives: rows))
         }
     }

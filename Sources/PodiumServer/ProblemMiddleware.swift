@@ -112,8 +112,11 @@ struct ProblemMiddleware: RouterMiddleware {
                 "the server's database refuses its configuration; an operator must fix it"
             default: "the database is unavailable; try again in a few seconds"
             }
+        // Retry-After only where trying again is the advice: not for a refusal an operator must
+        // fix, nor for a change that may have been recorded.
+        let retry = error.kind == .database && error.code != "database.commit_unknown"
         return Problem(
             status: .serviceUnavailable, code: error.code, detail: "\(detail) (request id \(context.requestID))",
-            headers: [.retryAfter: "5"])
+            headers: retry ? [.retryAfter: "5"] : [:])
     }
 }

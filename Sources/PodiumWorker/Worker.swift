@@ -261,8 +261,9 @@ public actor Worker {
     /// so), rescues expired leases, and finishes what it holds before returning.
     ///
     /// - Throws: a `PostgresError` that waiting cannot cure (``PostgresError/isMisconfiguration``:
-    ///   a refused password, an unknown database, missing rights) or a schema that is not
-    ///   migrated; an unreachable database is waited out, with a line for each attempt.
+    ///   a refused password, an unknown database, missing rights); an unreachable database or
+    ///   one not migrated yet (a rollout whose migration job has not finished) is waited out,
+    ///   with a line for each attempt.
     public func run(listen: PostgresConfiguration?) async throws -> WorkerSummary {
         var summary = WorkerSummary()
         let listening = Task { [wakeup, logger, options] in
@@ -309,7 +310,7 @@ public actor Worker {
                     sleep = min(sleep, .milliseconds(Int(seconds * 1000) + 1))
                 }
                 await wakeup.wait(for: sleep)
-            } catch let error as PostgresError where error.isMisconfiguration || error.sqlState == .undefinedTable {
+            } catch let error as PostgresError where error.isMisconfiguration {
                 // Waiting cannot cure these; an operator must. Say so and stop, rather than
                 // knock on the server's door forever.
                 logger.error(
@@ -356,6 +357,9 @@ public actor Worker {
             do {
                 let listener = try await PostgresListener.connect(configuration)
                 try await listener.listen(ItemEngine.taskChannel)
+                if failures == 0 {
+                    logger.notice("listening for new work", metadata: ["channel": "\(ItemEngine.taskChannel)"])
+                }
                 failures = 0
                 await wakeup.signal()  // work may have arrived while we were not listening
                 for try await _ in listener.notifications { await wakeup.signal() }
@@ -366,7 +370,7 @@ public actor Worker {
                 let delay = backoff(afterFailures: failures)
                 if let refused = error as? PostgresError, refused.isMisconfiguration {
                     logger.error(
-                        "PODIUM_LISTEN_URL refused this worker; polling instead",
+                        "the listener's database refused this worker; polling instead",
                         metadata: ["error": "\(refused.message)"])
                     return
                 }

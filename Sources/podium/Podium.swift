@@ -14,8 +14,8 @@ struct Podium: AsyncParsableCommand {
             cluster (scripts/local-postgres start).
 
             Exit codes: 0 ok, 1 findings, 2 usage, 3 not found, 4 refused, 5 conflict,
-            6 database unavailable, 7 schema problem, 8 unknown API token (the server's),
-            9 the database refused the configuration (password, role, database, rights).
+            6 database unavailable, 7 schema problem, 9 the database refused the
+            configuration (password, role, database, rights).
             """,
         subcommands: [
             Migrate.self, WorkflowCommand.self, ActorCommand.self, ItemCommand.self, WorkerCommand.self, Stuck.self,

@@ -125,8 +125,8 @@ extension PodiumError {
             self.init(
                 .database,
                 "cannot \(action): the connection broke while committing, so the change may have been recorded",
-                hint: "look at the item's history before repeating it; a transition fired again with the same "
-                    + "idempotency key is recorded once", reason: "commit_unknown")
+                hint: "look before repeating it (a transition: in its item's history; fired again with the same "
+                    + "idempotency key, it is recorded once)", reason: "commit_unknown")
         } else if error.isMisconfiguration {
             self.init(
                 .misconfigured, "cannot \(action): \(message)", hint: Self.fix(for: error, while: action),

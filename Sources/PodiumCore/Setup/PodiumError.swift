@@ -25,7 +25,7 @@ public struct PodiumError: Error, Sendable, CustomStringConvertible {
         public static let unauthenticated = Kind(exitCode: 8, name: "unauthenticated")
         /// PostgreSQL refused this configuration: a wrong password, an unknown role or database,
         /// no rights, named statements behind a transaction pooler (9). Final: retrying cannot
-        /// help, so a worker or server stops on it instead of retrying.
+        /// help, so a worker stops on it and a server refuses to start.
         public static let misconfigured = Kind(exitCode: 9, name: "configuration")
     }
 

@@ -42,7 +42,9 @@ public struct PodiumServices: Sendable {
             case .worker(let concurrency, let once, let wait):
                 .init(
                     maxConnections: min(concurrency, 16) + 1, reconnectFor: once ? wait : .seconds(2),
-                    applicationName: "podium-worker")
+                    applicationName: "podium-worker",
+                    // --once: one attempt may not outlast the wait.
+                    connectTimeout: once ? min(10, Int(wait.components.seconds)) : 10)
             case .server(let connections):
                 .init(
                     maxConnections: connections, acquireTimeout: .seconds(5), reconnectFor: .seconds(2),
@@ -51,7 +53,8 @@ public struct PodiumServices: Sendable {
         }
     }
 
-    /// Where to connect (DATABASE_URL, the PG* variables, or the local cluster): every write.
+    /// Where this process's pool connects: the primary (DATABASE_URL, the PG* variables, or the
+    /// local cluster), where every write goes, or for a read-only command the replica it reads.
     public let configuration: PostgresConfiguration
     /// One line for stderr when the local cluster was chosen by default (or a replica was
     /// passed over), or nil.
@@ -61,15 +64,29 @@ public struct PodiumServices: Sendable {
     /// Where the worker LISTENs for new work, or nil when it must poll (behind a transaction
     /// pooler with no `PODIUM_LISTEN_URL`).
     public let listen: PostgresConfiguration?
-    /// The services for reads that may lag a little: on the replica named by
-    /// `PODIUM_READ_URL` while ``checkReplica()`` last found it within `PODIUM_READ_MAX_LAG`,
-    /// else these same services. The server's read endpoints use it.
-    public var reading: PodiumServices {
-        guard let replica, replica.isUsable else { return self }
-        return replica.services
+    /// Runs a read that may lag a little (the server's read endpoints) on the replica named by
+    /// `PODIUM_READ_URL` while ``checkReplica()`` last found it within `PODIUM_READ_MAX_LAG`, else
+    /// on these services. When the replica does not know what was asked for (an item created a
+    /// moment ago: not found) or fails to answer, the read is made on the primary instead, and
+    /// for a failure the replica is passed over until the next check finds it well.
+    public func read<T>(_ body: (PodiumServices) async throws -> T) async throws -> T {
+        guard let replica, replica.isUsable else { return try await body(self) }
+        do {
+            return try await body(replica.services)
+        } catch let error as PodiumError where error.kind == .notFound {
+            return try await body(self)
+        } catch let error as PodiumError where error.kind == .database || error.kind == .misconfigured {
+            replica.isUsable = false
+            return try await body(self)
+        } catch let error as PostgresError
+            where error.isConnectionLoss || error.isMisconfiguration || error.kind == .pool
+        {
+            replica.isUsable = false
+            return try await body(self)
+        }
     }
 
-    /// True while ``reading`` is the replica's.
+    /// True while ``read(_:)`` goes to the replica.
     public var readsFromReplica: Bool { replica?.isUsable ?? false }
 
     /// Asks the replica (if there is one) how far behind it is, and from now on reads from it
