@@ -240,8 +240,12 @@ def main():
     dana.press("Submit for private review")
     assert not dana.driver.find_elements(By.ID, "act-approve"), "Dana was offered her own approval"
 
-    step("three days pass: the worker sends Sam a reminder with a link to approve")
-    later = (now + datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    step("an hour before the review is due: the worker sends Sam a reminder with a link to approve")
+    # An hour before the review is due (a day before publishing): the reminder two hours before
+    # is due, whatever the time of day the story runs (now + 3 days fell before it when the
+    # story ran between midnight in New York and noon UTC).
+    due = local.astimezone(datetime.timezone.utc) - datetime.timedelta(days=1)
+    later = (due - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     print(podium("worker", "--once", now=later).strip())
     sent = [m for m in messages("sam") if m.get("kind") in ("reminder", "escalation") and m.get("link")]
     assert sent, f"no reminder with a link reached Sam: {messages('sam')}"
