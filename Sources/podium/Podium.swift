@@ -39,19 +39,30 @@ enum Main {
             }
         } catch let error as PodiumError {
             Terminal.error(error)
-            exit(error.kind.exitCode)
+            Main.end(error.kind.exitCode)
         } catch let error as WorkflowFileError {
             Terminal.error(Terminal.field(error.description))
-            exit(PodiumError.Kind.notFound.exitCode)
+            Main.end(PodiumError.Kind.notFound.exitCode)
         } catch let error as PostgresError {
             let wrapped = PodiumError(error, while: "finish")
             Terminal.error(wrapped)
-            exit(wrapped.kind.exitCode)
+            Main.end(wrapped.kind.exitCode)
         } catch {
             // Argument errors are usage errors: exit 2 as documented, not ArgumentParser's 64.
             guard Podium.exitCode(for: error) == .validationFailure else { Podium.exit(withError: error) }
             Terminal.note(Podium.fullMessage(for: error))
             exit(PodiumError.Kind.usage.exitCode)
         }
+    }
+
+    /// Ends the process after a failure, with `code`, once what it printed is out.
+    ///
+    /// `_exit`, not `exit`: a failure can end the process while another thread is still inside
+    /// libpq (a worker's listener or second lane connecting over TLS), and `exit`'s handlers
+    /// would then tear OpenSSL down under it (seen: a refused password ending in SIGSEGV, exit
+    /// 11, instead of exit 9). Nothing of Podium's waits on those handlers.
+    static func end(_ code: Int32) -> Never {
+        fflush(nil)  // every output stream
+        _exit(code)
     }
 }
