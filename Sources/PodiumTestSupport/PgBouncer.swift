@@ -31,9 +31,7 @@ public final class PgBouncer: Sendable {
             throw ThrowawayServer.ServerError(
                 "no \(Self.executable): install Debian's pgbouncer (scripts/test does)")
         }
-        folder = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("podium-pgbouncer-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try await ThrowawayServer.ownersFolder(named: "podium-pgbouncer")
         let host = backend.value(of: "host") ?? "/var/run/postgresql"
         let port = backend.value(of: "port") ?? "5432"
         let settings = """
@@ -56,11 +54,7 @@ public final class PgBouncer: Sendable {
             """
         try settings.write(to: folder.appendingPathComponent("pgbouncer.ini"), atomically: true, encoding: .utf8)
         try "\"podium\" \"\"\n".write(to: folder.appendingPathComponent("users.txt"), atomically: true, encoding: .utf8)
-        if getuid() == 0 {
-            try await offTheCooperativePool { [folder] in
-                try ThrowawayServer.run("/bin/chown", ["-R", "postgres:", folder.path])
-            }
-        }
+        // Root's files in the owner's folder: PgBouncer reads them and writes its own beside them.
         // In the foreground, as a Foundation `Process`, which closes every other descriptor in the
         // child: a daemon forked by posix_spawn kept the test runner's pipes open (a test then
         // waited for their end forever) and its blocked signal mask (it ignored SIGTERM).

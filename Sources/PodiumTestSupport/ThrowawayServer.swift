@@ -21,12 +21,7 @@ public final class ThrowawayServer: Sendable {
             throw ServerError("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin; run scripts/local-postgres")
         }
         self.binaries = binaries
-        folder = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("podium-throwaway-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if getuid() == 0 {
-            try await offTheCooperativePool { [folder] in try Self.run("/bin/chown", ["postgres:", folder.path]) }
-        }
+        folder = try await Self.ownersFolder(named: "podium-throwaway")
         let socket = folder.path
         configuration = try PostgresConfiguration("host=\(socket) port=5432 dbname=postgres user=podium")
         try await Self.asOwner(
@@ -70,12 +65,7 @@ public final class ThrowawayServer: Sendable {
     /// its own, then started like any throwaway server (the same port, another socket folder).
     public init(standbyOf primary: ThrowawayServer) async throws {
         binaries = primary.binaries
-        folder = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("podium-standby-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if getuid() == 0 {
-            try await offTheCooperativePool { [folder] in try Self.run("/bin/chown", ["postgres:", folder.path]) }
-        }
+        folder = try await Self.ownersFolder(named: "podium-standby")
         configuration = try PostgresConfiguration("host=\(folder.path) port=5432 dbname=postgres user=podium")
         try await Self.asOwner(
             binaries.appendingPathComponent("pg_basebackup").path,
@@ -87,8 +77,17 @@ public final class ThrowawayServer: Sendable {
         try await start()
     }
 
-    /// The folder of the server's unix socket (its `host`).
-    public var socketFolder: String { folder.path }
+    /// A new folder under the temporary directory, named `prefix` and a random part, that the
+    /// server's owner (see ``asOwner(_:_:)``) may write in.
+    static func ownersFolder(named prefix: String) async throws -> URL {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if getuid() == 0 {
+            try await offTheCooperativePool { try run("/bin/chown", ["postgres:", folder.path]) }
+        }
+        return folder
+    }
 
     /// Runs a program as the server's owner (the `postgres` user when the tests run as root).
     static func asOwner(_ executable: String, _ arguments: [String]) async throws {
