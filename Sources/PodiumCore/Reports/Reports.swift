@@ -37,7 +37,7 @@ public struct ImpactRow: Sendable, Codable {
 }
 
 /// Per stage: how many items passed, how long they stayed, how many on time, how much rework.
-public struct FlowRow: Sendable, Codable {
+public struct FlowRow: Sendable, Codable, Equatable {
     public let workflow: String
     public let stage: String
     /// Visits that ended (the item left the stage).
@@ -163,61 +163,35 @@ public struct Reports: Sendable {
     }
 
     /// Per stage of each workflow: visits that ended, median and p90 time in stage (interpolated
-    /// percentiles), the share that left by their due time, and rework (visits that returned to a
-    /// stage). PostgreSQL aggregates; only one row per stage comes back. Stages are listed in the
-    /// order the newest version of their workflow declares them.
+    /// percentiles over whole minutes in stage), the share that left by their due time, and rework
+    /// (visits that returned to a stage). The figures are kept as the engine works (SQL/024,
+    /// ``FlowFigures``): the report first folds the facts written since the last one, then reads
+    /// at most one row per stage and minute of time in stage. Stages are listed in the order the
+    /// newest version of their workflow declares them.
+    ///
+    /// - Parameter since: counts the visits that started on or after this day (UTC); a time of
+    ///   day is taken back to its day's midnight UTC.
     public func flow(workflow: String? = nil, since: Date? = nil) async throws -> [FlowRow] {
         try await pool.withConnection { db in
-            let (dueRules, stageOrder, terminal) = try await dueRulesAndStageOrder(workflow: workflow, on: db)
-            let rows = try await db.query(
-                """
-                with rules as (
-                    select * from jsonb_to_recordset(\(dueRules)::jsonb)
-                        as r(workflow text, version int, stage text, after_seconds bigint, field text, by_seconds bigint)
-                ), visits as (
-                    select i.workflow, i.version, i.data, h.kind, h.to_stage as stage, h.at as entered, h.due_at, h.due_recorded,
-                           lead(h.at) over (partition by h.item_id order by h.id) as left_at,
-                           row_number() over (partition by h.item_id, h.to_stage, h.kind = \(HistoryKind.cancel.rawValue) order by h.id) as nth
-                      from history h join items i on i.id = h.item_id
-                     where h.kind = any(\(HistoryKind.visitStarting))
-                       and (\(workflow)::text is null or i.workflow = \(workflow))
-                       and (\(since)::timestamptz is null or i.last_activity_at >= \(since))
-                ), timed as (
-                    select v.workflow, v.stage, v.nth, v.entered, v.left_at,
-                           extract(epoch from v.left_at - v.entered) as seconds,
-                           case when v.due_recorded then v.due_at
-                                when r.after_seconds is not null
-                                then v.entered + make_interval(secs => r.after_seconds::double precision)
-                                when r.field is not null
-                                then podium_data_timestamp(v.data ->> r.field)
-                                     - make_interval(secs => coalesce(r.by_seconds, 0)::double precision)
-                           end as due_at
-                      from visits v
-                      left join rules r on r.workflow = v.workflow and r.version = v.version and r.stage = v.stage
-                     where v.kind <> \(HistoryKind.cancel.rawValue) and (\(since)::timestamptz is null or v.entered >= \(since))
-                )
-                select workflow, stage,
-                       count(left_at) as passed,
-                       round(percentile_cont(0.5) within group (order by seconds))::bigint as median_seconds,
-                       round(percentile_cont(0.9) within group (order by seconds))::bigint as p90_seconds,
-                       count(*) filter (where left_at is not null and due_at is not null) as with_due,
-                       count(*) filter (where left_at <= due_at) as on_time,
-                       count(*) filter (where nth > 1) as rework
-                  from timed
-                 group by workflow, stage
-                """)
-            let result = try rows.map { row in
-                let withDue = try row.decode(Int.self, "with_due")
-                return FlowRow(
-                    workflow: try row.decode(String.self, "workflow"), stage: try row.decode(String.self, "stage"),
-                    passed: try row.decode(Int.self, "passed"),
-                    medianSeconds: try row.decode(Int?.self, "median_seconds"),
-                    p90Seconds: try row.decode(Int?.self, "p90_seconds"),
-                    onTimeShare: withDue == 0 ? nil : Double(try row.decode(Int.self, "on_time")) / Double(withDue),
-                    rework: try row.decode(Int.self, "rework"))
+            let (dueRules, stageOrder, terminal) = try await dueRulesAndStageOrder(workflow: nil, on: db)
+            try await FlowFigures.fold(dueRules: dueRules, on: db)
+            let sinceDay = since.map {
+                Date(timeIntervalSince1970: ($0.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
             }
-            // A terminal stage is never left: nothing passes it, it has no time in stage to report.
-            return result.filter { !terminal.contains("\($0.workflow)/\($0.stage)") }.sorted {
+            let tallies = try await FlowFigures.read(dueRules: dueRules, workflow: workflow, sinceDay: sinceDay, on: db)
+            var result: [FlowRow] = []
+            for (name, stages) in tallies {
+                for (stage, tally) in stages where !terminal.contains("\(name)/\(stage)") {
+                    // A terminal stage is never left: nothing passes it, it has no time in stage to report.
+                    result.append(
+                        FlowRow(
+                            workflow: name, stage: stage, passed: tally.passed,
+                            medianSeconds: tally.percentileSeconds(0.5), p90Seconds: tally.percentileSeconds(0.9),
+                            onTimeShare: tally.withDue == 0 ? nil : Double(tally.onTime) / Double(tally.withDue),
+                            rework: tally.rework))
+                }
+            }
+            return result.sorted {
                 ($0.workflow, stageOrder["\($0.workflow)/\($0.stage)"] ?? .max, $0.stage)
                     < ($1.workflow, stageOrder["\($1.workflow)/\($1.stage)"] ?? .max, $1.stage)
             }
