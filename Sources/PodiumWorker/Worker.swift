@@ -102,6 +102,8 @@ public actor Worker {
     /// Outbound events for webhooks, delivered after each drain of tasks.
     let outbox: EventOutbox
     let engine: ItemEngine
+    /// Folds the flow report's figures between drains (``Reports/foldFlowFigures(batches:)``).
+    let reports: Reports
     let pool: PostgresPool
     let options: WorkerOptions
     let time: any TimeSource
@@ -129,6 +131,7 @@ public actor Worker {
         queue = TaskQueue(pool: pool, owner: owner, lease: options.lease)
         outbox = EventOutbox(pool: pool, owner: owner, lease: options.lease)
         engine = ItemEngine(pool: pool, time: self.time, door: .worker)
+        reports = Reports(pool: pool, time: self.time)
         deliverer = Deliverer(environment: environment)
     }
 
@@ -281,6 +284,8 @@ public actor Worker {
         defer { listening.cancel() }
         var outageStart: ContinuousClock.Instant?
         var lastRescue = ContinuousClock.now - .seconds(3600)
+        var lastFold = ContinuousClock.now - .seconds(3600)
+        var foldBacklog = false
         var failures = 0
         while !stopRequest.isSet {
             do {
@@ -301,6 +306,12 @@ public actor Worker {
                 if ContinuousClock.now - lastRescue > options.lease / 2 {
                     try await queue.rescueExpiredLeases(now: time.now())
                     lastRescue = ContinuousClock.now
+                }
+                // The flow figures, a batch at a time between drains while a backlog lasts (after
+                // an upgrade), else every few minutes, so that no report has much left to fold.
+                if foldBacklog || ContinuousClock.now - lastFold > Self.foldInterval {
+                    foldBacklog = try await reports.foldFlowFigures(batches: 1) == Reports.flowFoldBatch
+                    lastFold = ContinuousClock.now
                 }
                 // A drain returns once a claim comes back empty: nothing is due, so sleep next.
                 summary.add(try await drain())
@@ -338,6 +349,9 @@ public actor Worker {
         }
         return summary
     }
+
+    /// How often a long-running worker folds the flow report's figures when there is no backlog.
+    static let foldInterval: Duration = .seconds(300)
 
     /// The wait after `failures` failed attempts in a row: 1 s, 2 s, 4 s, ... at most 30 s.
     static func backoff(afterFailures failures: Int) -> Duration {

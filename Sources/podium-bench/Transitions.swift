@@ -11,8 +11,13 @@ import PodiumCore
 ///
 /// With one item per client every item changes hundreds of times a second, far beyond any real
 /// program, and its dead row versions pile up faster than autovacuum removes them (BENCHMARKS.md).
+///
+/// - Parameter fires: when set, each run makes exactly this many fires in all (rounded down to
+///   whole submit and request_changes pairs per client) instead of running for `seconds`: for
+///   instruction counts, which compare two counts of fires.
 func benchmarkTransitions(
-    configuration: PostgresConfiguration, clients: Int, itemsPerClient: Int, seconds: Double, runs: Int
+    configuration: PostgresConfiguration, clients: Int, itemsPerClient: Int, seconds: Double, fires: Int?,
+    runs: Int
 ) async throws -> Sample {
     let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: clients))
     defer { Task { await pool.shutdown() } }
@@ -45,7 +50,8 @@ func benchmarkTransitions(
                 group.addTask {
                     var count = 0
                     var next = 0
-                    while clock.now < deadline {
+                    let pairs = fires.map { $0 / clients / 2 }
+                    while pairs.map({ count / 2 < $0 }) ?? (clock.now < deadline) {
                         try await round(items[next])
                         next = (next + 1) % items.count
                         count += 2

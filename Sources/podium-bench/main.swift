@@ -2,8 +2,8 @@
 // baselines (pgbench, a plain SQL claim loop, pgqueuer) in the same run and prints the ratios.
 //
 //   podium-bench validate --runs N --out FILE
-//   podium-bench transitions --clients N [--items-per-client N] --seconds S --runs N --out FILE   (needs DATABASE_URL;
-//                                                                        PODIUM_PREPARED_STATEMENTS=off as for podium)
+//   podium-bench transitions --clients N [--items-per-client N] (--seconds S | --fires N) --runs N --out FILE
+//                            (needs DATABASE_URL; PODIUM_PREPARED_STATEMENTS=off as for podium)
 import Foundation
 import LibPQ
 
@@ -28,7 +28,7 @@ case "transitions":
     let sample = try await benchmarkTransitions(
         configuration: configuration,
         clients: clients, itemsPerClient: option("items-per-client").flatMap(Int.init) ?? 100,
-        seconds: option("seconds").flatMap(Double.init) ?? 5, runs: runs)
+        seconds: option("seconds").flatMap(Double.init) ?? 5, fires: option("fires").flatMap(Int.init), runs: runs)
     try Record.append([Record(name: "fire_api_\(clients)_clients", unit: "tps", sample: sample)], to: out)
 default:
     FileHandle.standardError.write(Data("usage: podium-bench validate|transitions [--runs N] [--out FILE]\n".utf8))

@@ -82,8 +82,8 @@ extension ItemEngine {
     /// `reader`'s inbox: every open item they may see and may act on or take part in, from the
     /// `limit` most urgent open items they may see.
     ///
-    /// Each item is read through ``show(_:reader:)``, so the inbox lists exactly what the item
-    /// page offers, as the decider judges it.
+    /// Each item is read as ``show(_:reader:)`` reads it (``views(_:reader:)``, all at once), so the
+    /// inbox lists exactly what the item page offers, as the decider judges it.
     public func inbox(for reader: ActorIdentity, limit: Int = 100) async throws -> Inbox {
         // The items the reader may see, the most urgent first (overdue, then by due time, then
         // the most recently active), so what a limit leaves out is never the stalest overdue work.
@@ -96,13 +96,8 @@ extension ItemEngine {
             """)
         var waiting: [InboxEntry] = []
         var following: [InboxEntry] = []
-        for row in rows {
-            let view: ItemView
-            do {
-                view = try await show(try row.decode(Int.self, "id"), reader: reader)
-            } catch let error as PodiumError where error.kind == .notFound {
-                continue  // not the reader's to see, or gone since the list was read
-            }
+        // Items gone since the list was read, or not the reader's to see, are left out.
+        for view in try await views(try rows.map { try $0.decode(Int.self, "id") }, reader: reader) {
             let actions = view.transitions(firedBy: reader.handle)
             var entry = InboxEntry(item: view, actions: actions)
             // Waiting on the reader: the stage's work is theirs (they hold its assignee role, or

@@ -12,7 +12,15 @@ extension ItemEngine {
     /// - Throws: ``PodiumError`` `.notFound` for an item that does not exist or that `reader` may
     ///   not see: the same answer, so nobody learns which items exist.
     public func show(_ id: Int, reader: ActorIdentity? = nil) async throws -> ItemView {
-        try await pool.withConnection { db in
+        guard let view = try await views([id], reader: reader).first else { throw Self.noSuchItem(id) }
+        return view
+    }
+
+    /// ``show(_:reader:)`` for many items at once, in four queries whatever their number: the
+    /// views of those of `ids` that exist and `reader` may see, in the order of `ids`.
+    public func views(_ ids: [Int], reader: ActorIdentity? = nil) async throws -> [ItemView] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.withConnection { db in
             let rows = try await db.query(
                 """
                 select i.id, i.workflow, i.version, i.title, i.stage, i.revision, i.data::text as data, i.due_at,
@@ -20,98 +28,128 @@ extension ItemEngine {
                        visit.kind as visit_kind, visit.actor as visit_actor, visit.comment as visit_comment,
                        visit.at as visit_at
                   from items i join history visit on visit.id = i.visit_id \(FireContext.workEntry)
-                 where i.id = \(id)
+                 where i.id = any(\(ids)::bigint[])
                 """)
-            guard let row = rows.first else { throw Self.noSuchItem(id) }
-            let workflow = try row.decode(String.self, "workflow")
-            let version = try row.decode(Int.self, "version")
-            let stageName = try row.decode(String.self, "stage")
-            let definition = try await definitions.definition(workflow, version: version, on: db)
-            let stage = definition.stage(stageName)
-            let people = try FireContext.People(row)
-            let participants = people.participants
-            let approvals = people.approvals
+            var tasks: [Int: [TaskView]] = [:]
+            for task in try await db.query(
+                """
+                select item_id, id, kind, label, run_at, status, recipient_role, transition from tasks
+                 where item_id = any(\(ids)::bigint[]) and status in \(TaskStatus.stillToRunSQL)
+                 order by item_id, run_at, id
+                """)
+            {
+                tasks[try task.decode(Int.self, "item_id"), default: []].append(
+                    TaskView(
+                        id: try task.decode(Int.self, "id"), kind: try task.decode(String.self, "kind"),
+                        label: try task.decode(String.self, "label"), runAt: try task.decode(Date.self, "run_at"),
+                        status: try task.decode(String.self, "status"),
+                        recipientRole: try task.decode(String?.self, "recipient_role"),
+                        transition: try task.decode(String?.self, "transition")))
+            }
+            var comments: [Int: [CommentView]] = [:]
+            for comment in try await db.query(
+                """
+                select item_id, actor, body, at from (
+                    select item_id, actor, body, at, row_number() over (partition by item_id order by id desc) as n
+                      from comments where item_id = any(\(ids)::bigint[])) newest
+                 where n <= 20 order by item_id, n
+                """)
+            {
+                comments[try comment.decode(Int.self, "item_id"), default: []].append(
+                    CommentView(
+                        actor: try comment.decode(String.self, "actor"), body: try comment.decode(String.self, "body"),
+                        at: try comment.decode(Date.self, "at")))
+            }
             // People holding one of the workflow's roles globally: they may act on every item.
+            var definitionOf: [Int: WorkflowDefinition] = [:]
+            for row in rows {
+                definitionOf[try row.decode(Int.self, "id")] = try await definitions.definition(
+                    try row.decode(String.self, "workflow"), version: try row.decode(Int.self, "version"), on: db)
+            }
+            let everyRole = Set(definitionOf.values.flatMap { $0.roles.map(\.name) })
             let globalHolders = try await db.query(
-                "select handle, roles from actors where roles && \(definition.roles.map(\.name)) order by handle"
+                "select handle, roles from actors where roles && \(everyRole.sorted()) order by handle"
             ).map {
                 ActorIdentity(
                     handle: try $0.decode(String.self, "handle"),
                     globalRoles: Set(try $0.decode([String].self, "roles")))
             }
-            let tasks = try await db.query(
-                """
-                select id, kind, label, run_at, status, recipient_role, transition from tasks
-                 where item_id = \(id) and status in \(TaskStatus.stillToRunSQL) order by run_at, id
-                """
-            ).map { task in
-                TaskView(
-                    id: try task.decode(Int.self, "id"), kind: try task.decode(String.self, "kind"),
-                    label: try task.decode(String.self, "label"), runAt: try task.decode(Date.self, "run_at"),
-                    status: try task.decode(String.self, "status"),
-                    recipientRole: try task.decode(String?.self, "recipient_role"),
-                    transition: try task.decode(String?.self, "transition"))
+            var views: [Int: ItemView] = [:]
+            for row in rows {
+                let id = try row.decode(Int.self, "id")
+                guard let definition = definitionOf[id] else { continue }
+                let roles = Set(definition.roles.map(\.name))
+                views[id] = try Self.view(
+                    of: row, definition: definition,
+                    globalHolders: globalHolders.filter { !$0.globalRoles.isDisjoint(with: roles) },
+                    tasks: tasks[id] ?? [], comments: comments[id] ?? [], reader: reader)
             }
-            let comments = try await db.query(
-                "select actor, body, at from comments where item_id = \(id) order by id desc limit 20"
-            ).map {
-                CommentView(
-                    actor: try $0.decode(String.self, "actor"), body: try $0.decode(String.self, "body"),
-                    at: try $0.decode(Date.self, "at"))
-            }
-            let state = people.state(
-                id: id, stage: stageName, data: try Self.decodeData(try row.decode(String.self, "data")),
-                enteredAt: try row.decode(Date.self, "stage_entered_at"),
-                isClosed: try row.decode(Date?.self, "closed_at") != nil)
-            let decider = TransitionDecider(definition: definition)
-            if let reader, !decider.mayRead(state, createdBy: try row.decode(String.self, "created_by"), actor: reader)
-            {
-                throw Self.noSuchItem(id)
-            }
-            // Everyone who could act: the item's people and the global holders of its roles.
-            // The reader as they act now, standing in for whoever is away and named them.
-            let reading = reader.map { [$0] } ?? []
-            let actors =
-                Set(participants.map(\.actor)).subtracting(globalHolders.map(\.handle) + reading.map(\.handle)).sorted()
-                .map { ActorIdentity(handle: $0) } + globalHolders.filter { $0.handle != reader?.handle } + reading
-            let possible = Self.nextSteps(from: stageName, in: definition).compactMap {
-                transition -> PossibleTransition? in
-                guard !state.isClosed else { return nil }
-                return PossibleTransition(
-                    name: transition.name, to: transition.to, roles: transition.roles,
-                    participants: actors.filter { decider.mayFire(transition, actor: $0, on: state) }.map(\.handle)
-                        .sorted(),
-                    requires: transition.requiredFields + (transition.requiresComment ? ["comment"] : []),
-                    timer: transition.timer?.description)
-            }
-            let approvalViews = definition.transitions(from: stageName).compactMap { transition -> ApprovalView? in
-                guard transition.approvals != nil else { return nil }
-                return ApprovalView(
-                    transition: transition.name,
-                    approvers: approvals.filter { $0.transition == transition.name }.map(\.actor),
-                    needed: decider.approvalsNeeded(for: transition, on: state))
-            }
-            var next: [String] = []
-            if let role = stage?.assignee {
-                next = state.holders(of: role).sorted()
-                if next.isEmpty { next = globalHolders.filter { $0.globalRoles.contains(role) }.map(\.handle) }
-            }
-            return ItemView(
-                id: id, workflow: workflow, version: version, title: try row.decode(String.self, "title"),
-                stage: stageName, stageTitle: stage?.title ?? stageName, revision: try row.decode(Int.self, "revision"),
-                data: state.data, participants: participants, assignee: stage?.assignee, nextActors: next,
-                dueAt: try row.decode(Date?.self, "due_at"), stageEnteredAt: state.stageEnteredAt,
-                createdAt: try row.decode(Date.self, "created_at"),
-                createdBy: try row.decode(String.self, "created_by"),
-                closedAt: try row.decode(Date?.self, "closed_at"),
-                cancellation: try row.decode(String.self, "visit_kind") == HistoryKind.cancel.rawValue
-                    ? Cancellation(
-                        actor: try row.decode(String.self, "visit_actor"),
-                        reason: try row.decode(String?.self, "visit_comment") ?? "",
-                        at: try row.decode(Date.self, "visit_at")) : nil,
-                guidance: stage?.description ?? "",
-                approvals: approvalViews, openTasks: tasks, possibleTransitions: possible, comments: comments)
+            return ids.compactMap { views[$0] }
         }
+    }
+
+    /// One item's view from its row of ``views(_:reader:)``, or nil when `reader` may not see it.
+    private static func view(
+        of row: PostgresRow, definition: WorkflowDefinition, globalHolders: [ActorIdentity], tasks: [TaskView],
+        comments: [CommentView], reader: ActorIdentity?
+    ) throws -> ItemView? {
+        let id = try row.decode(Int.self, "id")
+        let stageName = try row.decode(String.self, "stage")
+        let stage = definition.stage(stageName)
+        let people = try FireContext.People(row)
+        let participants = people.participants
+        let approvals = people.approvals
+        let state = people.state(
+            id: id, stage: stageName, data: try decodeData(try row.decode(String.self, "data")),
+            enteredAt: try row.decode(Date.self, "stage_entered_at"),
+            isClosed: try row.decode(Date?.self, "closed_at") != nil)
+        let decider = TransitionDecider(definition: definition)
+        if let reader, !decider.mayRead(state, createdBy: try row.decode(String.self, "created_by"), actor: reader) {
+            return nil
+        }
+        // Everyone who could act: the item's people and the global holders of its roles.
+        // The reader as they act now, standing in for whoever is away and named them.
+        let reading = reader.map { [$0] } ?? []
+        let actors =
+            Set(participants.map(\.actor)).subtracting(globalHolders.map(\.handle) + reading.map(\.handle)).sorted()
+            .map { ActorIdentity(handle: $0) } + globalHolders.filter { $0.handle != reader?.handle } + reading
+        let possible = nextSteps(from: stageName, in: definition).compactMap { transition -> PossibleTransition? in
+            guard !state.isClosed else { return nil }
+            return PossibleTransition(
+                name: transition.name, to: transition.to, roles: transition.roles,
+                participants: actors.filter { decider.mayFire(transition, actor: $0, on: state) }.map(\.handle)
+                    .sorted(),
+                requires: transition.requiredFields + (transition.requiresComment ? ["comment"] : []),
+                timer: transition.timer?.description)
+        }
+        let approvalViews = definition.transitions(from: stageName).compactMap { transition -> ApprovalView? in
+            guard transition.approvals != nil else { return nil }
+            return ApprovalView(
+                transition: transition.name,
+                approvers: approvals.filter { $0.transition == transition.name }.map(\.actor),
+                needed: decider.approvalsNeeded(for: transition, on: state))
+        }
+        var next: [String] = []
+        if let role = stage?.assignee {
+            next = state.holders(of: role).sorted()
+            if next.isEmpty { next = globalHolders.filter { $0.globalRoles.contains(role) }.map(\.handle) }
+        }
+        return ItemView(
+            id: id, workflow: try row.decode(String.self, "workflow"), version: try row.decode(Int.self, "version"),
+            title: try row.decode(String.self, "title"),
+            stage: stageName, stageTitle: stage?.title ?? stageName, revision: try row.decode(Int.self, "revision"),
+            data: state.data, participants: participants, assignee: stage?.assignee, nextActors: next,
+            dueAt: try row.decode(Date?.self, "due_at"), stageEnteredAt: state.stageEnteredAt,
+            createdAt: try row.decode(Date.self, "created_at"),
+            createdBy: try row.decode(String.self, "created_by"),
+            closedAt: try row.decode(Date?.self, "closed_at"),
+            cancellation: try row.decode(String.self, "visit_kind") == HistoryKind.cancel.rawValue
+                ? Cancellation(
+                    actor: try row.decode(String.self, "visit_actor"),
+                    reason: try row.decode(String?.self, "visit_comment") ?? "",
+                    at: try row.decode(Date.self, "visit_at")) : nil,
+            guidance: stage?.description ?? "",
+            approvals: approvalViews, openTasks: tasks, possibleTransitions: possible, comments: comments)
     }
 
     static func noSuchItem(_ id: Int) -> PodiumError {

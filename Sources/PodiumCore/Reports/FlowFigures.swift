@@ -52,12 +52,13 @@ struct FlowFigures {
     ///
     /// - Parameter dueRules: the stages' due rules as JSON (`Reports.dueRulesAndStageOrder`),
     ///   for visits from before due times were recorded with them (SQL/019).
+    /// - Parameter batches: the most transactions to fold in; nil folds until none is left.
     @discardableResult
-    static func fold(dueRules: String, on db: PostgresConnection) async throws -> Int {
+    static func fold(dueRules: String, batches: Int? = nil, on db: PostgresConnection) async throws -> Int {
         guard try await !db.query("select pg_is_in_recovery() as standby").single().decode(Bool.self, "standby")
         else { return 0 }
         var folded = 0
-        while true {
+        for _ in 0..<(batches ?? .max) {
             let moved: Int? = try await db.transaction { db in
                 let locked = try await db.query(
                     "select pg_try_advisory_xact_lock(\(advisoryLock)) as locked"
@@ -95,6 +96,7 @@ struct FlowFigures {
             folded += moved
             if moved < foldBatch { return folded }
         }
+        return folded
     }
 
     /// The figures per workflow and stage: the folded ones (all time, or from `sinceDay` on) and

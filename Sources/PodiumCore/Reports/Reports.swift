@@ -198,6 +198,23 @@ public struct Reports: Sendable {
         }
     }
 
+    /// Folds the visit facts the engine wrote since the last fold into the flow report's figures
+    /// (``FlowFigures``), at most `batches` transactions of ``flowFoldBatch`` facts each
+    /// (nil: all), so that a report finds little left to fold. The long-running worker calls it
+    /// every few minutes. Returns the number of facts folded: 0 on a standby, or while another
+    /// session folds.
+    @discardableResult
+    public func foldFlowFigures(batches: Int? = nil) async throws -> Int {
+        try await pool.withConnection { db in
+            let (dueRules, _, _) = try await dueRulesAndStageOrder(workflow: nil, on: db)
+            return try await FlowFigures.fold(dueRules: dueRules, batches: batches, on: db)
+        }
+    }
+
+    /// The facts ``foldFlowFigures(batches:)`` folds per transaction: a batch this full says more
+    /// may be waiting.
+    public static var flowFoldBatch: Int { FlowFigures.foldBatch }
+
     /// The due rule of every stage of every loaded version (as JSON for `jsonb_to_recordset`),
     /// each stage's position in the newest version of its workflow, and the terminal stages (as
     /// `workflow/stage`).
