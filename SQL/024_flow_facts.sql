@@ -11,6 +11,7 @@
 create table visit_facts (
     id           bigint      generated always as identity primary key,
     item_id      bigint      not null,
+    workflow     text        not null,
     stage        text        not null,
     entered_at   timestamptz not null,
     left_at      timestamptz,              -- null: an entry fact
@@ -51,7 +52,9 @@ create function podium_record_visit_facts() returns trigger
 language plpgsql as $$
 declare
     previous record;
+    program text;
 begin
+    select workflow into program from items where id = new.item_id;
     -- The visit this entry ends: the item's latest visit-starting entry before it.
     select h.kind, h.to_stage, h.at, h.due_at, h.due_recorded into previous
       from history h
@@ -60,13 +63,14 @@ begin
      order by h.id desc
      limit 1;
     if found and previous.kind <> 'cancel' then
-        insert into visit_facts (item_id, stage, entered_at, left_at, due_at, due_recorded, rework)
-        values (new.item_id, previous.to_stage, previous.at, new.at, previous.due_at, previous.due_recorded, false);
+        insert into visit_facts (item_id, workflow, stage, entered_at, left_at, due_at, due_recorded, rework)
+        values (new.item_id, program, previous.to_stage, previous.at, new.at, previous.due_at, previous.due_recorded,
+                false);
     end if;
     -- A cancel ends the item's last visit and starts none.
     if new.kind <> 'cancel' then
-        insert into visit_facts (item_id, stage, entered_at, left_at, due_at, due_recorded, rework)
-        values (new.item_id, new.to_stage, new.at, null, null, true,
+        insert into visit_facts (item_id, workflow, stage, entered_at, left_at, due_at, due_recorded, rework)
+        values (new.item_id, program, new.to_stage, new.at, null, null, true,
                 exists (select from history h
                          where h.item_id = new.item_id and h.id < new.id and h.to_stage = new.to_stage
                            and h.kind in ('create', 'transition', 'override', 'migrate')));
@@ -81,18 +85,18 @@ create trigger history_visit_facts
     execute function podium_record_visit_facts();
 
 -- Every visit recorded so far, as facts to fold (the first flow report folds them).
-insert into visit_facts (item_id, stage, entered_at, left_at, due_at, due_recorded, rework)
-select item_id, stage, entered_at, null, null, true, nth > 1
-  from (select h.item_id, h.kind, h.to_stage as stage, h.at as entered_at,
+insert into visit_facts (item_id, workflow, stage, entered_at, left_at, due_at, due_recorded, rework)
+select item_id, workflow, stage, entered_at, null, null, true, nth > 1
+  from (select h.item_id, i.workflow, h.kind, h.to_stage as stage, h.at as entered_at,
                row_number() over (partition by h.item_id, h.to_stage, h.kind = 'cancel' order by h.id) as nth
-          from history h
+          from history h join items i on i.id = h.item_id
          where h.kind in ('create', 'transition', 'override', 'cancel', 'migrate')) visits
  where kind <> 'cancel';
-insert into visit_facts (item_id, stage, entered_at, left_at, due_at, due_recorded, rework)
-select item_id, stage, entered_at, left_at, due_at, due_recorded, false
-  from (select h.item_id, h.kind, h.to_stage as stage, h.at as entered_at, h.due_at, h.due_recorded,
+insert into visit_facts (item_id, workflow, stage, entered_at, left_at, due_at, due_recorded, rework)
+select item_id, workflow, stage, entered_at, left_at, due_at, due_recorded, false
+  from (select h.item_id, i.workflow, h.kind, h.to_stage as stage, h.at as entered_at, h.due_at, h.due_recorded,
                lead(h.at) over (partition by h.item_id order by h.id) as left_at
-          from history h
+          from history h join items i on i.id = h.item_id
          where h.kind in ('create', 'transition', 'override', 'cancel', 'migrate')) visits
  where kind <> 'cancel' and left_at is not null;
 

@@ -163,7 +163,7 @@ struct FlowFigures {
         let day: PostgresQuery = byDay ? "(f.entered_at at time zone 'UTC')::date as day," : ""
         let groupedByDay: PostgresQuery = byDay ? "day, " : ""
         return """
-                select i.workflow, f.stage, \(day)
+                select f.workflow, f.stage, \(day)
                        case when f.left_at is not null
                             then floor(extract(epoch from f.left_at - f.entered_at) / 60)::bigint end as minutes,
                        count(*) filter (where f.left_at is null) as entered,
@@ -172,9 +172,9 @@ struct FlowFigures {
                        count(*) filter (where f.left_at is not null and d.due_at is not null) as with_due,
                        count(*) filter (where f.left_at <= d.due_at) as on_time
                   from \(facts) f
-                  join items i on i.id = f.item_id
-                  left join rules r on not f.due_recorded and r.workflow = i.workflow and r.version = i.version
-                                   and r.stage = f.stage
+                  -- Only visits from before due times were recorded need their item's rules.
+                  left join items i on not f.due_recorded and i.id = f.item_id
+                  left join rules r on r.workflow = i.workflow and r.version = i.version and r.stage = f.stage
                  cross join lateral (
                     select case when f.due_recorded then f.due_at
                                 when r.after_seconds is not null
@@ -183,7 +183,7 @@ struct FlowFigures {
                                 then podium_data_timestamp(i.data ->> r.field)
                                      - make_interval(secs => coalesce(r.by_seconds, 0)::double precision)
                            end as due_at) d
-                 group by i.workflow, f.stage, \(groupedByDay)minutes
+                 group by f.workflow, f.stage, \(groupedByDay)minutes
             """
     }
 }
