@@ -173,7 +173,8 @@ struct FlowFigures {
                        count(*) filter (where f.left_at <= d.due_at) as on_time
                   from \(facts) f
                   -- Only visits from before due times were recorded need their item's rules.
-                  left join items i on not f.due_recorded and i.id = f.item_id
+                  left join lateral (select workflow, version, data from items
+                                      where id = f.item_id and not f.due_recorded) i on true
                   left join rules r on r.workflow = i.workflow and r.version = i.version and r.stage = f.stage
                  cross join lateral (
                     select case when f.due_recorded then f.due_at
