@@ -2,6 +2,8 @@
 """Collects benchmark figures (JSON Lines) and prints them as a table of ratios.
 
     report.py add FILE NAME UNIT VALUE...     appends one figure (median, min, max of the values)
+    report.py measured FILE NAME JSONL        appends NAME (tps) and NAME_client_us, NAME_server_us,
+                                              NAME_wal_bytes from benchmarks/measure.py's lines
     report.py table FILE RESULTS_JSON         prints the table and writes the results file
 """
 import json
@@ -19,9 +21,28 @@ def add(path, name, unit, values):
           f"{len(values)} runs)")
 
 
+def add_measured(path, name, lines):
+    """One run per line of `lines` (benchmarks/measure.py --out): the rate and the cost per transition."""
+    with open(lines) as source:
+        runs = [json.loads(line) for line in source if line.strip()]
+    add(path, name, "tps", [run["tps"] for run in runs])
+    for key, unit in COSTS:
+        add(path, f"{name}_{key}", unit, [run[key] for run in runs])
+
+
+# What measure.py reports per transition (suffix of the figure's name, unit)
+COSTS = [("client_us", "us"), ("server_us", "us"), ("wal_bytes", "B")]
+# The systems of section 1 (prefix of the figure's name before _{clients}_clients, label)
+SYSTEMS = [("pgbench_N", "pgbench -N"), ("fire_api", "Podium"), ("handrolled", "hand-rolled (psycopg)"),
+           ("dbos", "DBOS Transact")]
+
 # (figure, baseline, what the ratio means, target ratio or None, higher is better)
 COMPARISONS = [
     *[(f"fire_api_{c}_clients", f"pgbench_N_{c}_clients", f"transitions/s, {c} clients, vs pgbench -N", 1.0, True)
+      for c in (1, 4, 8)],
+    *[(f"fire_api_{c}_clients", f"handrolled_{c}_clients",
+       f"transitions/s, {c} clients, vs a hand-rolled psycopg transaction", 2.0, True) for c in (1, 4, 8)],
+    *[(f"fire_api_{c}_clients", f"dbos_{c}_clients", f"transitions/s, {c} clients, vs DBOS Transact", 20.0, True)
       for c in (1, 4, 8)],
     *[(f"fire_sql_pgbench_{c}_clients", f"pgbench_N_{c}_clients",
        f"the same SQL driven by pgbench, {c} clients, vs pgbench -N", None, True) for c in (1, 4, 8)],
@@ -72,6 +93,21 @@ def table(path, results_path):
               f"{ratio:>7.2f}  {verdict}")
         rows.append({"comparison": label, "figure": figure, "baseline": base, "ratio": ratio, "target_ratio": target,
                      "met": None if target is None else ratio >= target})
+    spends, spend_rows = [], []
+    for clients in (1, 4, 8):
+        for prefix, label in SYSTEMS:
+            name = f"{prefix}_{clients}_clients"
+            if name in figures and all(f"{name}_{key}" in figures for key, _ in COSTS):
+                spends.append((clients, label, figures[name]["median"],
+                               *(figures[f"{name}_{key}"]["median"] for key, _ in COSTS)))
+    if spends:
+        print(f"\n{'where a transition goes: CPU per transition (client, server), WAL bytes':<72} {'tps':>8} "
+              f"{'client us':>10} {'server us':>10} {'sum us':>8} {'WAL B':>7}")
+        for clients, label, tps, client, server, wal in spends:
+            row = f"{label}, {clients} client{'s' if clients > 1 else ''}"
+            print(f"{row:<72} {tps:>8.1f} {client:>10.1f} {server:>10.1f} {client + server:>8.1f} {wal:>7.0f}")
+            spend_rows.append({"system": label, "clients": clients, "tps": tps, "client_us": client,
+                               "server_us": server, "wal_bytes": wal})
     print()
     for name, limit, unit in LIMITS:
         if name not in figures:
@@ -82,12 +118,15 @@ def table(path, results_path):
         rows.append({"comparison": name, "figure": figure, "target_max": limit,
                      "met": None if limit is None else figure["median"] < limit})
     with open(results_path, "w") as out:
-        json.dump({"figures": list(figures.values()), "comparisons": rows}, out, indent=2, sort_keys=True)
+        json.dump({"figures": list(figures.values()), "comparisons": rows, "spends": spend_rows}, out, indent=2,
+                  sort_keys=True)
     print(f"\nresults: {results_path}")
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "add":
         add(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+    elif sys.argv[1] == "measured":
+        add_measured(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         table(sys.argv[2], sys.argv[3])
