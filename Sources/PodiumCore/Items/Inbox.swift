@@ -87,9 +87,28 @@ extension ItemEngine {
     public func inbox(for reader: ActorIdentity, limit: Int = 100) async throws -> Inbox {
         // The items the reader may see, the most urgent first (overdue, then by due time, then
         // the most recently active), so what a limit leaves out is never the stalest overdue work.
+        // The candidates come from the reader's own ways in (items they take part in or created,
+        // programs whose roles they hold, the same for whom they stand in for), each an index
+        // lookup, rather than from testing every open item; the read rule then decides.
+        func standingIn(_ person: ActorIdentity) -> [ActorIdentity] { [person] + person.standsInFor.flatMap(standingIn) }
+        let people = standingIn(reader)
+        let handles = people.map(\.handle)
+        let roles = Array(Set(people.flatMap(\.globalRoles)))
         let rows = try await pool.query(
             """
-            select i.id from items i
+            with candidates as (
+                select p.item_id as id from participants p where p.actor = any(\(handles)::text[])
+                union
+                select id from items where closed_at is null and created_by = any(\(handles)::text[])
+                union
+                select id from items
+                 where closed_at is null
+                   and (\(roles.contains(ActorIdentity.adminRole))
+                        or workflow in (select rv.workflow from workflow_versions rv,
+                                               jsonb_array_elements(rv.definition -> 'roles') r
+                                         where r ->> 'name' = any(\(roles)::text[])))
+            )
+            select i.id from items i join candidates c on c.id = i.id
              where i.closed_at is null and \(Self.readable(by: reader))
              order by i.due_at asc nulls last, i.last_activity_at desc, i.id desc
              limit \(min(max(limit, 1), 500))

@@ -98,9 +98,9 @@ public struct StuckFinder: Sendable {
                       \(firstOnly))
                     union
                     (select x.id from items x where \(filters)
-                        and exists (select 1 from participants p join absences ab on ab.actor = p.actor
-                                     where p.item_id = x.id and ab.delegate is null and ab.starts_at <= \(now)
-                                       and least(ab.ended_at, ab.ends_at) > \(now))
+                        and x.id in (select p.item_id from absences ab join participants p on p.actor = ab.actor
+                                      where ab.delegate is null and ab.starts_at <= \(now)
+                                        and least(ab.ended_at, ab.ends_at) > \(now))
                       \(firstOnly))
                     union
                     (select x.id from items x
