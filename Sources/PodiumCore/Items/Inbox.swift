@@ -90,7 +90,9 @@ extension ItemEngine {
         // The candidates come from the reader's own ways in (items they take part in or created,
         // programs whose roles they hold, the same for whom they stand in for), each an index
         // lookup, rather than from testing every open item; the read rule then decides.
-        func standingIn(_ person: ActorIdentity) -> [ActorIdentity] { [person] + person.standsInFor.flatMap(standingIn) }
+        func standingIn(_ person: ActorIdentity) -> [ActorIdentity] {
+            [person] + person.standsInFor.flatMap(standingIn)
+        }
         let people = standingIn(reader)
         let handles = people.map(\.handle)
         let roles = Array(Set(people.flatMap(\.globalRoles)))
