@@ -217,6 +217,10 @@ extension ItemEngine {
     )
         async throws -> [ItemSummary]
     {
+        // An assignee holds the stage's assignee role on the item, so takes part in it: their
+        // items are found through participants_by_actor, not by working out every item's assignees.
+        let takingPart: PostgresQuery =
+            assignee.map { "and i.id in (select p.item_id from participants p where p.actor = \($0))" } ?? ""
         let rows = try await pool.query(
             """
             select * from (
@@ -234,6 +238,7 @@ extension ItemEngine {
                    and (\(includeClosed) or i.closed_at is null)
                    and (not \(overdueOnly) or (i.closed_at is null and i.due_at < \(time.now())))
                    and (\(before)::bigint is null or i.id < \(before))
+                   \(takingPart)
                    and \(Self.readable(by: reader))
             ) listed
              where \(assignee)::text is null or \(assignee) = any(assignees)
