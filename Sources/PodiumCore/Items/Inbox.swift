@@ -61,12 +61,21 @@ extension ItemEngine {
         let roles = Array(reader?.globalRoles ?? [])
         // What the people the reader stands in for may see, they may see too.
         let standIns = (reader?.standsInFor ?? []).map { " or \(readable(by: $0))" as PostgresQuery }
+        // Without global roles there is no program-wide way in, and the definitions need not be
+        // read for every row.
+        let byRole: PostgresQuery =
+            roles.isEmpty
+            ? ""
+            : """
+
+                 or exists (select 1 from workflow_versions rv, jsonb_array_elements(rv.definition -> 'roles') r
+                             where rv.workflow = i.workflow and rv.version = i.version
+                               and r ->> 'name' = any(\(roles)::text[]))
+            """
         return """
             (\(everyone) or i.created_by = \(handle)
-             or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(handle))
-             or exists (select 1 from workflow_versions rv, jsonb_array_elements(rv.definition -> 'roles') r
-                         where rv.workflow = i.workflow and rv.version = i.version
-                           and r ->> 'name' = any(\(roles)::text[]))\(PostgresQuery.joined(standIns, separator: "")))
+             or exists (select 1 from participants p where p.item_id = i.id and p.actor = \(handle))\(byRole)\(
+                PostgresQuery.joined(standIns, separator: "")))
             """
     }
 

@@ -223,16 +223,18 @@ extension ItemEngine {
             assignee.map { "and i.id in (select p.item_id from participants p where p.actor = \($0))" } ?? ""
         let rows = try await pool.query(
             """
+            with assignee_roles as (  -- each stage's assignee role, read from the definitions once
+                select v.workflow, v.version, s ->> 'name' as stage, s ->> 'assignee' as role
+                  from workflow_versions v, jsonb_array_elements(v.definition -> 'stages') s
+            )
             select * from (
                 select i.id, i.workflow, i.version, i.title, i.stage, i.revision, i.due_at, i.closed_at,
                        (select kind = \(HistoryKind.cancel.rawValue) from history where id = i.visit_id) as cancelled,
                        coalesce(array(select p.actor from participants p
-                                       where p.item_id = i.id
-                                         and p.role = (jsonb_path_query_first(v.definition,
-                                                         '$.stages[*] ? (@.name == $s).assignee',
-                                                         jsonb_build_object('s', i.stage)) #>> '{}')
+                                       where p.item_id = i.id and p.role = a.role
                                        order by p.actor), '{}') as assignees
-                  from items i join workflow_versions v on v.workflow = i.workflow and v.version = i.version
+                  from items i
+                  left join assignee_roles a on a.workflow = i.workflow and a.version = i.version and a.stage = i.stage
                  where (\(workflow)::text is null or i.workflow = \(workflow))
                    and (\(stage)::text is null or i.stage = \(stage))
                    and (\(includeClosed) or i.closed_at is null)
