@@ -68,8 +68,14 @@ LIMITS = [
     ("latency_p99_ms", 200, "ms"), ("fire_http_8_clients_p99_ms", 20, "ms"),
     ("fire_http_1_clients_p99_ms", None, "ms"), ("fire_http_4_clients_p99_ms", None, "ms"), ("latency_p50_ms", None, "ms"), ("worker_peak_rss_mb", 40, "MB"), ("worker_long_running_rss_mb", 40, "MB"),
     ("cli_peak_rss_mb", None, "MB"), ("validate_500_stages", 100, "ms"),
-    ("scale_stuck_ms", 100, "ms"), ("scale_item_show_ms", 10, "ms"), ("scale_item_history_ms", 10, "ms"),
-    ("scale_report_flow_ms", None, "ms"), ("fire_api_8_clients_one_hot_item_each", None, "tps"),
+    ("fire_api_8_clients_one_hot_item_each", None, "tps"),
+    ("serve_peak_rss_mb", 60, "MB"), ("inbox_page_8_connections", None, "pages/s"),
+    ("inbox_page_8_connections_p99_ms", None, "ms"), ("mixed_drain_2_proc", None, "jobs/s"),
+    # benchmarks/scale, at each size: the command's own work above its baseline
+    *[(f"scale_{name}_{size}_ms", limit if size == 1000000 else None, "ms")
+      for name, limit in (("stuck", 100), ("item_show", 10), ("item_history", 10), ("report_flow", 1000),
+                          ("my_tasks", 20), ("inbox_page", None), ("fire", None))
+      for size in (10000, 100000, 1000000)],
 ]
 
 
