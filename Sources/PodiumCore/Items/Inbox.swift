@@ -126,6 +126,7 @@ extension ItemEngine {
             """)
         var waiting: [InboxEntry] = []
         var following: [InboxEntry] = []
+        var programs: [String: WorkflowDefinition] = [:]  // each definition leased once, not once per item
         // Items gone since the list was read, or not the reader's to see, are left out.
         for view in try await views(try rows.map { try $0.decode(Int.self, "id") }, reader: reader) {
             let actions = view.transitions(firedBy: reader.handle)
@@ -139,7 +140,14 @@ extension ItemEngine {
             }
             let theirs = view.assignee == nil || view.nextActors.contains(reader.handle) || entry.onBehalfOf != nil
             // A way out (leave, pause, withdraw: a transition many stages share) is no task.
-            let definition = try await definition(of: view.workflow, version: view.version)
+            let key = "\(view.workflow)#\(view.version)"
+            let definition: WorkflowDefinition
+            if let known = programs[key] {
+                definition = known
+            } else {
+                definition = try await self.definition(of: view.workflow, version: view.version)
+                programs[key] = definition
+            }
             let forward = actions.contains { action in
                 definition.transitions.first { $0.name == action.name }?.isWayForward ?? false
             }
