@@ -282,10 +282,12 @@ public actor Worker {
             await Self.listen(listen, wakeup: wakeup, logger: logger)
         }
         defer { listening.cancel() }
+        // The flow report's figures are folded beside the drains, never in their way: a backlog
+        // (after an upgrade, millions of visits) would otherwise hold up every reminder behind it.
+        let folding = Task { [reports, logger] in await Self.foldFlowFigures(reports, logger: logger) }
+        defer { folding.cancel() }
         var outageStart: ContinuousClock.Instant?
         var lastRescue = ContinuousClock.now - .seconds(3600)
-        var lastFold = ContinuousClock.now - .seconds(3600)
-        var foldBacklog = false
         var failures = 0
         while !stopRequest.isSet {
             do {
@@ -306,12 +308,6 @@ public actor Worker {
                 if ContinuousClock.now - lastRescue > options.lease / 2 {
                     try await queue.rescueExpiredLeases(now: time.now())
                     lastRescue = ContinuousClock.now
-                }
-                // The flow figures, a batch at a time between drains while a backlog lasts (after
-                // an upgrade), else every few minutes, so that no report has much left to fold.
-                if foldBacklog || ContinuousClock.now - lastFold > Self.foldInterval {
-                    foldBacklog = try await reports.foldFlowFigures(batches: 1) == Reports.flowFoldBatch
-                    lastFold = ContinuousClock.now
                 }
                 // A drain returns once a claim comes back empty: nothing is due, so sleep next.
                 summary.add(try await drain())
@@ -352,6 +348,21 @@ public actor Worker {
 
     /// How often a long-running worker folds the flow report's figures when there is no backlog.
     static let foldInterval: Duration = .seconds(300)
+
+    /// Folds the flow report's figures (``Reports/foldFlowFigures(batches:)``) until cancelled:
+    /// a batch at a time, back to back while a backlog lasts, else every ``foldInterval``. A
+    /// failure is logged and tried again after the interval; the drains do not depend on it.
+    private static func foldFlowFigures(_ reports: Reports, logger: Logger) async {
+        while !Task.isCancelled {
+            var backlog = false
+            do {
+                backlog = try await reports.foldFlowFigures(batches: 1) == Reports.flowFoldBatch
+            } catch {
+                logger.warning("folding the flow report's figures failed", metadata: ["error": "\(error)"])
+            }
+            if !backlog { try? await Task.sleep(for: foldInterval) }
+        }
+    }
 
     /// The wait after `failures` failed attempts in a row: 1 s, 2 s, 4 s, ... at most 30 s.
     static func backoff(afterFailures failures: Int) -> Duration {

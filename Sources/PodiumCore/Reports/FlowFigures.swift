@@ -43,7 +43,7 @@ struct FlowFigures {
 
     /// Facts folded per transaction: large enough to fold millions in minutes, small enough that
     /// no fold holds its locks for long.
-    static let foldBatch = 100_000
+    static let foldBatch = 20_000
 
     /// Counts the facts waiting in `visit_facts` into `flow_days` and `flow_totals` and deletes
     /// them, `foldBatch` facts per transaction. Does nothing on a standby (a read replica), or
