@@ -285,7 +285,7 @@ public actor Worker {
         // The flow report's figures are folded beside the drains, never in their way: a backlog
         // (after an upgrade, millions of visits) would otherwise hold up every reminder behind it.
         let folding = Task { [reports, logger] in await Self.foldFlowFigures(reports, logger: logger) }
-        defer { folding.cancel() }
+        defer { folding.cancel() }  // on a throw; a normal stop also waits for it, below
         var outageStart: ContinuousClock.Instant?
         var lastRescue = ContinuousClock.now - .seconds(3600)
         var failures = 0
@@ -343,6 +343,9 @@ public actor Worker {
                 await wakeup.wait(for: delay)
             }
         }
+        // A fold cut short rolls back; the pool is not shut down under one still running.
+        folding.cancel()
+        await folding.value
         return summary
     }
 
@@ -358,6 +361,7 @@ public actor Worker {
             do {
                 backlog = try await reports.foldFlowFigures(batches: 1) == Reports.flowFoldBatch
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("folding the flow report's figures failed", metadata: ["error": "\(error)"])
             }
             if !backlog { try? await Task.sleep(for: foldInterval) }

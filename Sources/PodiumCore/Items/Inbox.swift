@@ -112,12 +112,13 @@ extension ItemEngine {
                 union
                 select id from items where closed_at is null and created_by = any(\(handles)::text[])
                 union
+                select id from items where closed_at is null and \(roles.contains(ActorIdentity.adminRole))
+                union
                 select id from items
                  where closed_at is null
-                   and (\(roles.contains(ActorIdentity.adminRole))
-                        or workflow in (select rv.workflow from workflow_versions rv,
-                                               jsonb_array_elements(rv.definition -> 'roles') r
-                                         where r ->> 'name' = any(\(roles)::text[])))
+                   and workflow = any(array(select rv.workflow from workflow_versions rv,
+                                                   jsonb_array_elements(rv.definition -> 'roles') r
+                                             where r ->> 'name' = any(\(roles)::text[])))
             )
             select i.id from items i join candidates c on c.id = i.id
              where i.closed_at is null and \(Self.readable(by: reader))

@@ -46,7 +46,7 @@ struct FlowFigures {
     static let foldBatch = 20_000
 
     /// Counts the facts waiting in `visit_facts` into `flow_days` and `flow_totals` and deletes
-    /// them, `foldBatch` facts per transaction. Does nothing on a standby (a read replica), or
+    /// them, `foldBatch` facts per transaction. Does nothing on a standby (a read replica) or a read-only session, or
     /// while another session folds: the report then reads the facts still waiting, which gives
     /// the same figures. Returns the number of facts folded.
     ///
@@ -55,7 +55,10 @@ struct FlowFigures {
     /// - Parameter batches: the most transactions to fold in; nil folds until none is left.
     @discardableResult
     static func fold(dueRules: String, batches: Int? = nil, on db: PostgresConnection) async throws -> Int {
-        guard try await !db.query("select pg_is_in_recovery() as standby").single().decode(Bool.self, "standby")
+        guard
+            try await !db.query(
+                "select pg_is_in_recovery() or current_setting('transaction_read_only') = 'on' as read_only"
+            ).single().decode(Bool.self, "read_only")
         else { return 0 }
         var folded = 0
         for _ in 0..<(batches ?? .max) {

@@ -174,7 +174,9 @@ public struct Reports: Sendable {
     public func flow(workflow: String? = nil, since: Date? = nil) async throws -> [FlowRow] {
         try await pool.withConnection { db in
             let (dueRules, stageOrder, terminal) = try await dueRulesAndStageOrder(workflow: nil, on: db)
-            try await FlowFigures.fold(dueRules: dueRules, on: db)
+            // A few batches at most: a backlog (after an upgrade) is the worker's to fold, and the
+            // waiting facts are read anyway, so a fold that fails or is refused costs only time.
+            _ = try? await FlowFigures.fold(dueRules: dueRules, batches: Self.reportFoldBatches, on: db)
             let sinceDay = since.map {
                 Date(timeIntervalSince1970: ($0.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
             }
@@ -210,6 +212,9 @@ public struct Reports: Sendable {
             return try await FlowFigures.fold(dueRules: dueRules, batches: batches, on: db)
         }
     }
+
+    /// The most fold transactions a report runs before it reads: 100,000 facts.
+    static let reportFoldBatches = 5
 
     /// The facts ``foldFlowFigures(batches:)`` folds per transaction: a batch this full says more
     /// may be waiting.
