@@ -102,7 +102,7 @@ public actor Worker {
     /// Outbound events for webhooks, delivered after each drain of tasks.
     let outbox: EventOutbox
     let engine: ItemEngine
-    /// Folds the flow report's figures between drains (``Reports/foldFlowFigures(batches:)``).
+    /// Folds the flow report's figures beside the drains (``Reports/foldFlowFigures(batches:)``).
     let reports: Reports
     let pool: PostgresPool
     let options: WorkerOptions

@@ -37,7 +37,11 @@ extension ItemEngine {
     ///
     /// - Throws: ``PodiumError`` `.notFound` for a version that was never loaded.
     public func definition(of workflow: String, version: Int) async throws -> WorkflowDefinition {
-        try await pool.withConnection { db in try await definitions.definition(workflow, version: version, on: db) }
+        // A definition this process has read needs no connection: versions never change.
+        if let known = try? definitions.cached(workflow, version: version) { return known }
+        return try await pool.withConnection { db in
+            try await definitions.definition(workflow, version: version, on: db)
+        }
     }
 
     /// The history entry that entered the item's current stage (its visit), or nil for no item.
@@ -127,7 +131,6 @@ extension ItemEngine {
             """)
         var waiting: [InboxEntry] = []
         var following: [InboxEntry] = []
-        var programs: [String: WorkflowDefinition] = [:]  // each definition leased once, not once per item
         // Items gone since the list was read, or not the reader's to see, are left out.
         for view in try await views(try rows.map { try $0.decode(Int.self, "id") }, reader: reader) {
             let actions = view.transitions(firedBy: reader.handle)
@@ -141,14 +144,7 @@ extension ItemEngine {
             }
             let theirs = view.assignee == nil || view.nextActors.contains(reader.handle) || entry.onBehalfOf != nil
             // A way out (leave, pause, withdraw: a transition many stages share) is no task.
-            let key = "\(view.workflow)#\(view.version)"
-            let definition: WorkflowDefinition
-            if let known = programs[key] {
-                definition = known
-            } else {
-                definition = try await self.definition(of: view.workflow, version: view.version)
-                programs[key] = definition
-            }
+            let definition = try await definition(of: view.workflow, version: view.version)
             let forward = actions.contains { action in
                 definition.transitions.first { $0.name == action.name }?.isWayForward ?? false
             }

@@ -46,9 +46,9 @@ struct FlowFigures {
     static let foldBatch = 20_000
 
     /// Counts the facts waiting in `visit_facts` into `flow_days` and `flow_totals` and deletes
-    /// them, `foldBatch` facts per transaction. Does nothing on a standby (a read replica) or a read-only session, or
-    /// while another session folds: the report then reads the facts still waiting, which gives
-    /// the same figures. Returns the number of facts folded.
+    /// them, `foldBatch` facts per transaction. Does nothing on a standby (a read replica), in a
+    /// read-only session, or while another session folds: the report then reads the facts still
+    /// waiting, which gives the same figures. Returns the number of facts folded.
     ///
     /// - Parameter dueRules: the stages' due rules as JSON (`Reports.dueRulesAndStageOrder`),
     ///   for visits from before due times were recorded with them (SQL/019).
